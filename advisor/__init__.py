@@ -1,0 +1,3 @@
+"""Image-generation cost and hardware advisor."""
+
+__version__ = "0.1.0"

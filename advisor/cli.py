@@ -1,0 +1,79 @@
+"""The ``advisor`` command line (Typer).
+
+Command modules live in ``advisor/commands/`` and register themselves on ``app``.
+Heavy imports (torch, diffusers, plotly, streamlit) happen only inside the commands that need them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from advisor.errors import AdvisorError
+
+app = typer.Typer(
+    help="Image-generation cost and hardware advisor: simulate, measure, compare costs, recommend.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+COMMAND_MODULES = (
+    "catalog_cmd",
+    "recommend_cmd",
+    "simulate_cmd",
+    "validate_cmd",
+    "claim_cmd",
+    "measure_cmd",
+    "export_cmd",
+)
+
+_loaded = False
+
+
+def load_commands() -> None:
+    """Import every command module once so that its commands register on ``app``."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for name in COMMAND_MODULES:
+        try:
+            importlib.import_module(f"advisor.commands.{name}")
+        except ModuleNotFoundError as exc:  # a command module not written yet
+            if exc.name != f"advisor.commands.{name}":
+                raise
+
+
+def fail(message: str, code: int = 2) -> "typer.Exit":
+    """Print one error line on stderr and return an Exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+def main() -> None:
+    """Console-script entry point: run the app, turning AdvisorError into one line and exit code 2."""
+    load_commands()
+    try:
+        app(standalone_mode=False)
+    except AdvisorError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise
+
+
+# Register every command when the module is imported (tests use `app` with CliRunner directly).
+load_commands()
