@@ -169,6 +169,9 @@ class ComponentSpec(_Model):
     hidden_size: int | None = None
     num_blocks: int | None = Field(None, description="repeated blocks (for group offload: one block resident at a time)")
     largest_block_params: int | None = Field(None, description="parameters of the largest repeated block")
+    blocks_param_count: int | None = Field(None, description="parameters of all repeated blocks together")
+    largest_leaf_params: int | None = Field(None, description="parameters of the largest leaf module (Linear, "
+                                            "Embedding, Conv2d): what sequential offload keeps resident")
     linears: list[LinearGroup] = Field(default_factory=list)
     attentions: list[AttentionGroup] = Field(default_factory=list)
     convs: list[ConvGroup] = Field(default_factory=list)

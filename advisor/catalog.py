@@ -203,6 +203,7 @@ class RentalOffer(Strict):
     provider: str
     on_demand_usd_per_hour: SourcedRange
     spot_usd_per_hour: SourcedRange | None = None
+    serverless: bool = False  # bills only while a worker runs (scale to zero), incl. cold start and idle timeout
     billing_increment_seconds: float = Field(default=1.0, gt=0)
     minimum_billing_seconds: float = Field(default=60.0, ge=0)
     notes: str | None = None
@@ -371,3 +372,44 @@ def load_catalog_with_overrides(overrides: dict[str, Any] | None, root: Path | s
         return load_catalog(root)
     root = Path(root) if root is not None else PROFILES_DIR
     return build_catalog(read_raw(root), str(root), overrides)
+
+
+# --- helpers for listing and exporting sourced numbers -------------------------------------------------------------
+
+def iter_sourced(obj: Any, prefix: str = ""):
+    """Yield ``(dotted_field_path, Sourced | SourcedRange)`` for every sourced number inside ``obj``.
+
+    Walks pydantic models, dicts and lists depth-first in field order; ``prefix`` is prepended to each path.
+    """
+    if isinstance(obj, (Sourced, SourcedRange)):
+        yield prefix, obj
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from iter_sourced(getattr(obj, name), f"{prefix}.{name}" if prefix else name)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from iter_sourced(v, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            yield from iter_sourced(v, f"{prefix}[{i}]")
+
+
+def to_json_dict(obj: Any, today: dt.date | None = None, days: int = STALE_AFTER_DAYS) -> Any:
+    """JSON-ready form of a catalog object; every mapping with an ``as_of`` date gains ``stale`` (bool).
+
+    ``stale`` is True when ``as_of`` is more than ``days`` days before ``today`` (default: the real today).
+    """
+    today = today or dt.date.today()
+    if isinstance(obj, BaseModel):
+        out = {name: to_json_dict(getattr(obj, name), today, days) for name in type(obj).model_fields}
+        as_of = getattr(obj, "as_of", None)
+        if isinstance(as_of, dt.date):
+            out["stale"] = (today - as_of).days > days
+        return out
+    if isinstance(obj, dict):
+        return {str(k): to_json_dict(v, today, days) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_json_dict(v, today, days) for v in obj]
+    if isinstance(obj, dt.date):
+        return obj.isoformat()
+    return obj

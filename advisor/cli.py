@@ -57,7 +57,9 @@ def main() -> None:
     """Console-script entry point: run the app, turning AdvisorError into one line and exit code 2."""
     load_commands()
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
+        if isinstance(rc, int) and not isinstance(rc, bool) and rc:  # typer.Exit(code) is returned, not raised, here
+            sys.exit(rc)
     except AdvisorError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -69,7 +71,10 @@ def main() -> None:
     except Exception as exc:  # click usage errors arrive here in non-standalone mode
         import click
 
-        if isinstance(exc, click.exceptions.ClickException):
+        # typer >= 0.2x vendors click (typer._click), whose exceptions are not click's: duck-type them
+        if isinstance(exc, click.exceptions.ClickException) or (
+            callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)
+        ):
             exc.show()
             sys.exit(2)
         raise

@@ -1,0 +1,34 @@
+"""``advisor export``: charts (PNG, SVG, PDF), an offline HTML report, the options CSV and the scenario YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from advisor.cli import app
+
+
+
+@app.command("export")
+def export_command(
+    scenario: Optional[Path] = typer.Option(None, "--scenario", help="scenario YAML (default: the embedded example)"),
+    out: Path = typer.Option(..., "--out", help="folder to write into (created if missing); nothing is written elsewhere"),
+    formats: str = typer.Option("png,svg,pdf,html,csv,yaml", "--formats",
+                                help="comma-separated: png,svg,pdf,html,csv,yaml"),
+) -> None:
+    """Write the scenario's charts, report, options table and scenario file into OUT."""
+    from advisor import export
+
+    fmts = [f.strip().lower() for f in formats.split(",") if f.strip()]
+    bad = [f for f in fmts if f not in export.FORMATS]
+    if bad or not fmts:
+        from advisor.errors import InputError
+
+        raise InputError("--formats", formats, ",".join(export.FORMATS))
+    path = scenario or export.EXAMPLE_SCENARIO
+    scen = export.load_scenario_file(path)
+    written = export.write_exports(scen, out, fmts)
+    for p in written:
+        typer.echo(str(p))

@@ -1,0 +1,804 @@
+"""The decision orchestrator: from a :class:`Scenario` to a ranked :class:`Result` (pvlib ModelChain style).
+
+Steps of :func:`recommend`:
+
+1. :func:`prepare` - resolve the catalog (with overrides), prices, retries and image size;
+2. :func:`self_host_options` - the owned GPU (purchase is sunk) and buying each catalog GPU;
+3. :func:`rental_options` - each cloud rental offer;
+4. :func:`api_options` - each API offer;
+5. :func:`rank` and :func:`decide` - order by monthly cost (quality first when asked), pick the top,
+   flag "too close to call";
+6. :func:`break_even_table` - pairwise crossing volumes of the leading options.
+
+Hard constraints (VRAM fit, licence, capabilities, deadline) put an option in ``excluded`` with a
+reason; they never enter the ranking. Performance comes only from :func:`advisor.perf.estimate`.
+Costs come only from :mod:`advisor.tco`; rules from :mod:`advisor.rules`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from advisor import rules, tco
+from advisor.catalog import GPU, Catalog, Pipeline, Sourced, SourcedRange, load_catalog, load_catalog_with_overrides
+from advisor.errors import InputError, UnknownSlugError
+from advisor.perf import PerfEstimate, PerfRequest, estimate
+
+Estimator = Callable[[PerfRequest, Catalog], PerfEstimate]
+
+MAX_VOLUME_IMAGES_PER_MONTH = 1e9  # beyond any single buyer (1e9/month = 385 images per second, nonstop)
+MAX_MEGAPIXELS = 16.0
+DAYS_PER_MONTH = 365.25 / 12
+LEADING_FOR_BREAK_EVEN = 3
+#: Assumption: serverless (scale-to-zero) rentals are used in one session a day, each paying one cold start.
+SERVERLESS_SESSIONS_PER_MONTH = DAYS_PER_MONTH  # top options always included in the pairwise break-even table
+
+# --- scenario -----------------------------------------------------------------------------------
+
+ALLOWED: dict[str, str] = {
+    "volume_images_per_month": f"a finite number > 0 and <= {MAX_VOLUME_IMAGES_PER_MONTH:.0e} [images/month]",
+    "megapixels": f"a number in (0, {MAX_MEGAPIXELS:g}] [MP, 1 MP = 1024 x 1024 pixels]",
+    "width": "an integer multiple of 16 between 64 and 8192, given together with height [pixels]",
+    "height": "an integer multiple of 16 between 64 and 8192, given together with width [pixels]",
+    "gpu_owned": "a GPU slug from the catalog, or null",
+    "electricity_usd_per_kwh": "a finite number in [0, 5] [USD/kWh], or null for the catalog default",
+    "amortization_months": "a finite number in (0, 240] [months], or null for the catalog default",
+    "commercial": "true or false",
+    "needs": f"a list of {', '.join(rules.ALLOWED_NEEDS)}",
+    "deadline_hours": "a finite number in (0, 8760] [h], given together with batch_images",
+    "batch_images": "an integer in [1, 1e8], given together with deadline_hours",
+    "input_megapixels": f"a number in [0, {4 * MAX_MEGAPIXELS:g}] [MP of reference images per request]",
+    "overrides": "a mapping of catalog section (gpus, pipelines, apis, rentals, defaults) -> slug -> fields",
+}
+
+
+class Scenario(BaseModel):
+    """What the user wants to generate and what they have. Bad values raise :class:`InputError`."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=False)
+
+    volume_images_per_month: float = Field(gt=0, le=MAX_VOLUME_IMAGES_PER_MONTH, allow_inf_nan=False)
+    megapixels: float | None = Field(default=None, gt=0, le=MAX_MEGAPIXELS, allow_inf_nan=False)
+    width: int | None = Field(default=None, ge=64, le=8192, multiple_of=16)
+    height: int | None = Field(default=None, ge=64, le=8192, multiple_of=16)
+    gpu_owned: str | None = None
+    electricity_usd_per_kwh: float | None = Field(default=None, ge=0, le=5, allow_inf_nan=False)
+    amortization_months: float | None = Field(default=None, gt=0, le=240, allow_inf_nan=False)
+    commercial: bool = False
+    needs: list[Literal["chinese-text", "multi-reference", "quality"]] = []
+    deadline_hours: float | None = Field(default=None, gt=0, le=8760, allow_inf_nan=False)
+    batch_images: int | None = Field(default=None, ge=1, le=100_000_000)
+    input_megapixels: float = Field(default=0.0, ge=0, le=4 * MAX_MEGAPIXELS, allow_inf_nan=False)
+    overrides: dict[str, Any] = {}
+
+    def __init__(self, **data: Any):
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise _input_error(exc, data) from None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Scenario":
+        """Build from a parsed YAML/JSON mapping; errors are :class:`InputError`."""
+        if not isinstance(data, dict):
+            raise InputError("scenario", type(data).__name__, "a mapping of scenario fields")
+        return cls(**data)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Scenario":
+        if (self.width is None) != (self.height is None):
+            missing = "height" if self.height is None else "width"
+            raise InputError(missing, None, ALLOWED[missing])
+        if self.width is not None and self.width * self.height / tco.PIXELS_PER_MEGAPIXEL > MAX_MEGAPIXELS:
+            raise InputError("width x height", f"{self.width}x{self.height}", f"at most {MAX_MEGAPIXELS:g} MP")
+        if (self.deadline_hours is None) != (self.batch_images is None):
+            missing = "batch_images" if self.batch_images is None else "deadline_hours"
+            raise InputError(missing, None, ALLOWED[missing])
+        return self
+
+    @property
+    def output_megapixels(self) -> float:
+        """Output size [MP, 1 MP = 2**20 pixels]: from width x height, else ``megapixels``, else 1."""
+        if self.width is not None and self.height is not None:
+            return self.width * self.height / tco.PIXELS_PER_MEGAPIXEL
+        return self.megapixels if self.megapixels is not None else 1.0
+
+    @property
+    def size_pixels(self) -> tuple[int, int]:
+        """(width, height) [pixels]; a square rounded to a multiple of 16 when only megapixels is given."""
+        if self.width is not None and self.height is not None:
+            return self.width, self.height
+        side = max(64, int(round(1024 * math.sqrt(self.output_megapixels) / 16)) * 16)
+        return side, side
+
+
+def parse_scenario_yaml(text: str, file: str = "<scenario>") -> dict[str, Any]:
+    """The mapping in a scenario YAML document (``yaml.safe_load``); one-line :class:`InputError` when bad."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "not YAML"
+        raise InputError(file, f"malformed YAML{where} ({problem})", "a YAML mapping of scenario fields") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(file, f"a YAML {type(data).__name__}", "a YAML mapping of scenario fields")
+    return data
+
+
+def read_scenario_yaml(path: Any) -> dict[str, Any]:
+    """The mapping in a scenario YAML file (not yet validated; see :func:`load_scenario`)."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError("--scenario", str(path),
+                         f"a readable UTF-8 YAML file ({getattr(exc, 'strerror', None) or exc})") from None
+    return parse_scenario_yaml(text, str(path))
+
+
+def load_scenario_text(text: str, file: str = "<scenario>") -> Scenario:
+    """Parse and validate a scenario YAML document."""
+    return Scenario.from_dict(parse_scenario_yaml(text, file))
+
+
+def load_scenario(path: Any) -> Scenario:
+    """Read and validate a scenario YAML file (see ``advisor/scenarios/example.yaml``)."""
+    return Scenario.from_dict(read_scenario_yaml(path))
+
+
+def _input_error(exc: ValidationError, data: dict[str, Any]) -> InputError:
+    err = exc.errors()[0]
+    loc = [str(p) for p in err["loc"]]
+    field_name = loc[0] if loc else "scenario"
+    ctx_err = (err.get("ctx") or {}).get("error")
+    if isinstance(ctx_err, InputError):
+        return ctx_err
+    if err.get("type") == "extra_forbidden":
+        return InputError(field_name, data.get(field_name), f"known scenario fields: {', '.join(ALLOWED)}")
+    if err.get("type") == "missing":
+        return InputError(field_name, None, f"required; {ALLOWED.get(field_name, '')}".rstrip("; "))
+    return InputError(".".join(loc) or "scenario", err.get("input"), ALLOWED.get(field_name, err["msg"]))
+
+
+# --- result -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Option:
+    """One priced way to make the images. Costs in USD per month unless the name says otherwise."""
+
+    id: str
+    pipeline: str
+    deployment: str  # self-host | cloud-gpu | api
+    gpu: str | None
+    precision: str | None
+    fits: bool
+    seconds_per_image: float | None  # [s]; None for APIs (no sourced latency)
+    monthly_cost_usd: float  # [USD/month]
+    cost_per_image_usd: float  # [USD/image] = monthly / volume
+    cost_breakdown_usd: dict[str, float]  # hardware, electricity, license, api, rental [USD/month]
+    gpu_hours_per_month: float  # [h/month]; 0 for APIs
+    reasons: list[str]
+    label: str = ""
+    hardware: str | None = None  # owned | purchase | rental | None
+    offload: str | None = None
+    provider: str | None = None
+    gpus_needed: int = 0
+    fixed_usd_per_month: float = 0.0  # linear decomposition used for break-even [USD/month]
+    variable_usd_per_image: float = 0.0  # [USD/image]
+    uncertainty_usd_per_month: float = 0.0  # perf-driven cost band (+-) [USD/month]
+    quality_elo: float | None = None
+    payback_months: float | None = None  # buying only: vs the cheapest option that buys nothing [months]
+    batch_hours: float | None = None  # time to finish the deadline batch on gpus_needed GPUs [h]; None without one
+
+
+@dataclass
+class Excluded:
+    """An option ruled out by a hard constraint."""
+
+    id: str
+    pipeline: str
+    deployment: str
+    gpu: str | None
+    precision: str | None
+    reasons: list[str]
+
+
+@dataclass
+class Recommendation:
+    option_id: str | None
+    reasons: list[str]
+    too_close_to_call: bool
+    runner_up_id: str | None = None
+
+
+@dataclass
+class BreakEven:
+    a: str
+    b: str
+    images_per_month: float | None  # None: never cross at a positive volume
+
+
+@dataclass
+class Result:
+    scenario: dict[str, Any]
+    options: list[Option]
+    excluded: list[Excluded]
+    recommendation: Recommendation
+    break_even: list[BreakEven]
+    assumptions: dict[str, Any] = field(default_factory=dict)
+
+    def option(self, option_id: str) -> Option:
+        for o in self.options:
+            if o.id == option_id:
+                return o
+        raise KeyError(option_id)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Plain dict for JSON (names as in docs/TEAM.md)."""
+        return {
+            "scenario": self.scenario,
+            "recommendation": asdict(self.recommendation),
+            "options": [asdict(o) for o in self.options],
+            "excluded": [asdict(e) for e in self.excluded],
+            "break_even": [asdict(b) for b in self.break_even],
+            "assumptions": self.assumptions,
+        }
+
+
+# --- step 1: prepare --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """Resolved inputs shared by every option (numbers with units in names)."""
+
+    scenario: Scenario
+    catalog: Catalog
+    volume: float  # [images/month]
+    megapixels: float  # [MP]
+    width: int
+    height: int
+    usd_per_kwh: float
+    amortization_months: float
+    failure_rate: float
+    attempts: float  # expected generations per kept image
+    rental_utilization: float
+    powered_on_hours_per_month: float
+    rest_of_system_watts: float
+    rest_of_system_idle_watts: float
+    resale_fraction: float
+    too_close_fraction: float
+    estimator: Estimator
+
+
+def prepare(scenario: Scenario, catalog: Catalog | None, estimator: Estimator) -> Context:
+    """Step 1: catalog with overrides, defaults filled from the catalog, the owned GPU checked."""
+    if catalog is None:
+        catalog = load_catalog_with_overrides(scenario.overrides) if scenario.overrides else load_catalog()
+    d = catalog.defaults
+    if scenario.gpu_owned is not None and scenario.gpu_owned not in catalog.gpus:
+        raise UnknownSlugError("gpu", scenario.gpu_owned, catalog.gpus)
+    width, height = scenario.size_pixels
+    return Context(
+        scenario=scenario,
+        catalog=catalog,
+        volume=scenario.volume_images_per_month,
+        megapixels=scenario.output_megapixels,
+        width=width,
+        height=height,
+        usd_per_kwh=scenario.electricity_usd_per_kwh if scenario.electricity_usd_per_kwh is not None
+        else d.electricity_usd_per_kwh.value,
+        amortization_months=scenario.amortization_months or d.amortization_months.value,
+        failure_rate=d.failure_rate.value,
+        attempts=tco.expected_attempts_per_image(d.failure_rate.value),
+        rental_utilization=d.rental_utilization.value,
+        powered_on_hours_per_month=d.powered_on_hours_per_day.value * DAYS_PER_MONTH,
+        rest_of_system_watts=d.rest_of_system_watts.value,
+        rest_of_system_idle_watts=d.rest_of_system_idle_watts.value,
+        resale_fraction=d.resale_fraction.value,
+        too_close_fraction=d.too_close_fraction.value,
+        estimator=estimator,
+    )
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def _usd(x: float) -> str:
+    """Dollars for sentences: $1,234 / $12.34 / $0.60 / $0.031 / $0.00018."""
+    if x == 0:
+        return "$0"
+    if abs(x) >= 100:
+        return f"${x:,.0f}"
+    if abs(x) >= 0.1:
+        return f"${x:,.2f}"
+    if abs(x) >= 0.01:
+        return f"${x:.3f}"
+    return f"${x:.2g}"
+
+
+def _n(x: float) -> str:
+    return f"{x:,.0f}" if x >= 10 else f"{x:g}"
+
+
+def _request(ctx: Context, pipeline: str, gpu: str, precision: str) -> PerfRequest:
+    return PerfRequest(pipeline=pipeline, gpu=gpu, precision=precision, width=ctx.width, height=ctx.height)
+
+
+def _fitting_estimates(ctx: Context, pipe: Pipeline, gpu: GPU) -> tuple[list[PerfEstimate], PerfEstimate | None]:
+    """Estimates of every tried precision that fits (auto offload), and the best non-fitting one for the reason."""
+    fitting, smallest = [], None
+    for precision in rules.precisions_for(gpu, pipe):
+        try:
+            est = ctx.estimator(_request(ctx, pipe.slug, gpu.slug, precision), ctx.catalog)
+        except (InputError, ValueError, KeyError):
+            continue  # precision not supported by the simulator for this pair
+        if est.fits:
+            fitting.append(est)
+        elif smallest is None or est.peak_vram_gib < smallest.peak_vram_gib:
+            smallest = est
+    return fitting, smallest
+
+
+def _uncertainty(ctx: Context, est: PerfEstimate) -> float:
+    u = est.uncertainty
+    return u if (u is not None and math.isfinite(u) and u > 0) else ctx.too_close_fraction
+
+
+def _price_basis(gpu: GPU) -> tuple[float, str] | None:
+    """Purchase price [USD] and a sentence saying which figure it is."""
+    if gpu.street_price_usd is not None:
+        r: SourcedRange = gpu.street_price_usd
+        return r.mid, f"midpoint of the {_usd(r.low)}-{_usd(r.high)} street price ({r.source}, {r.as_of})"
+    if gpu.launch_price_usd is not None:
+        s: Sourced = gpu.launch_price_usd
+        return s.value, f"launch price ({s.source}, {s.as_of}); no street price in the catalog"
+    return None
+
+
+def _quality_reason(ctx: Context, pipe: Pipeline) -> str | None:
+    if "quality" not in ctx.scenario.needs:
+        return None
+    q = rules.quality_score(pipe)
+    if q is None:
+        return f"You asked for quality: {pipe.name} has no sourced quality score, so it ranks after scored pipelines."
+    return f"You asked for quality: {pipe.name} has a quality Elo of {q:.0f} ({pipe.quality_elo.source})."
+
+
+def _pipeline_exclusion(ctx: Context, pipe: Pipeline) -> list[str]:
+    out = [rules.license_rule(pipe, ctx.scenario.commercial), rules.capability_rule(pipe, ctx.scenario.needs)]
+    return [r for r in out if r]
+
+
+def _batch_hours(ctx: Context, est: PerfEstimate, units: int = 1) -> float:
+    """Hours to finish the deadline batch on ``units`` GPUs, including one cold start. [h]"""
+    b = ctx.scenario.batch_images or 0
+    return (b * est.seconds_per_image * ctx.attempts / units + est.cold_start_seconds) / tco.SECONDS_PER_HOUR
+
+
+def _deadline_units(ctx: Context, est: PerfEstimate) -> int:
+    """GPUs needed in parallel to meet the deadline (1 without a deadline)."""
+    if ctx.scenario.deadline_hours is None:
+        return 1
+    work_h = _batch_hours(ctx, est) - est.cold_start_seconds / tco.SECONDS_PER_HOUR
+    room_h = ctx.scenario.deadline_hours - est.cold_start_seconds / tco.SECONDS_PER_HOUR
+    if room_h <= 0:
+        return 10**9
+    return max(1, math.ceil(work_h / room_h - 1e-12))
+
+
+# --- step 2: self-host ------------------------------------------------------------------------
+
+
+def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate, owned: bool,
+                      license_usd: float) -> Option | Excluded:
+    sc = ctx.scenario
+    busy_h = tco.busy_hours_per_month(est.seconds_per_image, ctx.volume, ctx.attempts)
+    capacity_units = max(1, math.ceil(busy_h / tco.HOURS_PER_MONTH - 1e-12))
+    deadline_units = _deadline_units(ctx, est)
+    units = max(capacity_units, deadline_units)
+    kind = "owned" if owned else "buy"
+    oid = f"self-host:{kind}:{gpu.slug}:{pipe.slug}:{est.request.precision}"
+    if owned and units > 1:
+        why = (f"{_n(ctx.volume)} images/month x {est.seconds_per_image:.2f} s needs {busy_h:,.0f} GPU-hours, more "
+               f"than one card running 24/7 ({tco.HOURS_PER_MONTH:.0f} h)") if capacity_units > 1 else \
+            rules.deadline_rule(_batch_hours(ctx, est), sc.deadline_hours, sc.batch_images, f"the {gpu.name} you own")
+        return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision, [why.rstrip(".") + "."])
+    if units >= 10**9:
+        return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision,
+                        [f"Loading the model alone ({est.cold_start_seconds:.0f} s) exceeds your "
+                         f"{sc.deadline_hours:g} h deadline."])
+
+    rest_w = max(est.system_power_watts - est.board_power_watts, 0.0) or ctx.rest_of_system_watts
+    sys_energy_j = tco.system_energy_per_image_joules(est.energy_per_image_joules, rest_w, est.seconds_per_image)
+    idle_w = (gpu.idle_power_watts.value + ctx.rest_of_system_idle_watts) * units
+    on_h = ctx.powered_on_hours_per_month
+    idle_h = tco.idle_hours_per_month(on_h, busy_h / units)
+    electricity = tco.electricity_usd_per_month(sys_energy_j, ctx.volume, ctx.usd_per_kwh,
+                                                tco.retry_fraction(ctx.failure_rate), idle_w, idle_h)
+    reasons: list[str] = []
+    hardware = 0.0
+    if owned:
+        hardware = tco.owned_gpu_sunk_cost_usd_per_month()
+        busy_kwh = sys_energy_j * ctx.volume * ctx.attempts / tco.JOULES_PER_KWH
+        reasons.append(
+            f"At {_n(ctx.volume)} images/month the {gpu.name} you own adds only electricity: {_n(ctx.volume)} x "
+            f"{ctx.attempts:.2f} attempts x {est.seconds_per_image:.2f} s x {est.system_power_watts:.0f} W ≈ "
+            f"{busy_kwh:.2f} kWh, plus {idle_h:.0f} h idle at {idle_w:.0f} W, at {_usd(ctx.usd_per_kwh)}/kWh ≈ "
+            f"{_usd(electricity)}/month; the purchase is a sunk cost and is not counted.")
+    else:
+        basis = _price_basis(gpu)
+        if basis is None:
+            return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision,
+                            [f"The catalog has no price for the {gpu.name}, so buying it cannot be costed."])
+        price, basis_text = basis
+        hardware = units * tco.hardware_amortization_usd_per_month(price, price * ctx.resale_fraction,
+                                                                   ctx.amortization_months)
+        reasons.append(
+            f"Buying {units} x {gpu.name} at {_usd(price)} ({basis_text}) over {ctx.amortization_months:g} months to "
+            f"a {ctx.resale_fraction:.0%} resale value costs {_usd(hardware)}/month, plus {_usd(electricity)}/month "
+            f"electricity at {_usd(ctx.usd_per_kwh)}/kWh.")
+        if capacity_units > 1:
+            reasons.append(f"{_n(ctx.volume)} images/month need {busy_h:,.0f} GPU-hours: {capacity_units} cards "
+                           f"running 24/7.")
+    if deadline_units > 1 and not owned:
+        reasons.append(f"Your deadline ({sc.batch_images:,} images in {sc.deadline_hours:g} h) needs {deadline_units} "
+                       f"cards in parallel.")
+    elif sc.deadline_hours is not None:
+        reasons.append(f"A batch of {sc.batch_images:,} images takes about {_batch_hours(ctx, est, units):.2f} h, "
+                       f"within your {sc.deadline_hours:g} h deadline.")
+    if license_usd:
+        reasons.append(f"Commercial use of {pipe.name} needs its paid licence: {_usd(license_usd)}/month "
+                       f"({pipe.license.fee_note}).")
+    if est.offload not in ("none", "auto"):
+        reasons.append(f"{pipe.name} fits the {gpu.name}'s {gpu.vram_gib.value:.0f} GiB only with {est.offload} "
+                       f"offload at {est.request.precision} (peak {est.peak_vram_gib:.1f} GiB), which the estimate "
+                       f"of {est.seconds_per_image:.1f} s/image includes.")
+    for r in (rules.precision_note(est.request.precision, pipe.default_precision), _quality_reason(ctx, pipe)):
+        if r:
+            reasons.append(r)
+
+    total = hardware + electricity + license_usd
+    u = _uncertainty(ctx, est)
+    # Linear decomposition for break-even: idle power all month is fixed; each image swaps idle for busy power.
+    # Valid in the regime of the scenario volume: while busy < powered-on hours; beyond, idle energy is 0.
+    idle_regime = busy_h / units < on_h
+    fixed = hardware + license_usd + (tco.electricity_usd_per_month(0, 0, ctx.usd_per_kwh, 0, idle_w, on_h)
+                                      if idle_regime else 0.0)
+    swapped_idle_j = idle_w / units * est.seconds_per_image if idle_regime else 0.0
+    per_image = ctx.attempts * max(sys_energy_j - swapped_idle_j, 0.0) / tco.JOULES_PER_KWH * ctx.usd_per_kwh
+    return Option(
+        id=oid, pipeline=pipe.slug, deployment="self-host", gpu=gpu.slug, precision=est.request.precision, fits=True,
+        seconds_per_image=est.seconds_per_image, monthly_cost_usd=total, cost_per_image_usd=total / ctx.volume,
+        cost_breakdown_usd={"hardware": hardware, "electricity": electricity, "license": license_usd, "api": 0.0,
+                            "rental": 0.0},
+        gpu_hours_per_month=busy_h, reasons=reasons,
+        label=f"{pipe.name} on {'your' if owned else 'a new'} {gpu.name} ({est.request.precision})",
+        hardware="owned" if owned else "purchase", offload=est.offload, gpus_needed=units,
+        batch_hours=_batch_hours(ctx, est, units) if sc.batch_images else None,
+        fixed_usd_per_month=fixed, variable_usd_per_image=per_image,
+        uncertainty_usd_per_month=u * electricity, quality_elo=rules.quality_score(pipe),
+    )
+
+
+def self_host_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
+    """Step 2: the owned GPU (every precision that fits) and buying each catalog GPU."""
+    options: list[Option] = []
+    excluded: list[Excluded] = []
+    owned = ctx.scenario.gpu_owned
+    for pipe in ctx.catalog.pipelines.values():
+        if not pipe.components.get("transformer"):
+            continue  # API-only model: no weights to host
+        hard = _pipeline_exclusion(ctx, pipe)
+        if hard:
+            excluded.append(Excluded(f"self-host:*:{pipe.slug}", pipe.slug, "self-host", None, None, hard))
+            continue
+        license_usd = rules.license_fee_usd_per_month(pipe, ctx.scenario.commercial)
+        for gpu in ctx.catalog.gpus.values():
+            if gpu.architecture == "cpu":
+                continue
+            is_owned = gpu.slug == owned
+            if not is_owned and _price_basis(gpu) is None:
+                continue
+            fitting, smallest = _fitting_estimates(ctx, pipe, gpu)
+            if not fitting:
+                if smallest is not None:
+                    reason = rules.fit_rule(False, smallest.peak_vram_gib, gpu.vram_gib.value, gpu.name,
+                                            smallest.notes)
+                    kind = "owned" if is_owned else "buy"
+                    excluded.append(Excluded(f"self-host:{kind}:{gpu.slug}:{pipe.slug}", pipe.slug, "self-host",
+                                             gpu.slug, None, [reason]))
+                continue
+            for est in fitting:
+                for own_flag in ((True, False) if is_owned else (False,)):
+                    item = _self_host_option(ctx, pipe, gpu, est, own_flag, license_usd)
+                    (options if isinstance(item, Option) else excluded).append(item)
+    return options, excluded
+
+
+# --- step 3: rentals --------------------------------------------------------------------------
+
+
+def rental_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
+    """Step 3: each rental offer x pipeline x fitting precision, priced at the on-demand midpoint."""
+    options: list[Option] = []
+    excluded: list[Excluded] = []
+    sc = ctx.scenario
+    for pipe in ctx.catalog.pipelines.values():
+        if not pipe.components.get("transformer"):
+            continue
+        hard = _pipeline_exclusion(ctx, pipe)
+        if hard:
+            excluded.append(Excluded(f"cloud-gpu:*:{pipe.slug}", pipe.slug, "cloud-gpu", None, None, hard))
+            continue
+        license_usd = rules.license_fee_usd_per_month(pipe, sc.commercial)
+        for offer in ctx.catalog.rentals.values():
+            gpu = ctx.catalog.gpu(offer.gpu)
+            fitting, smallest = _fitting_estimates(ctx, pipe, gpu)
+            if not fitting:
+                if smallest is not None:
+                    excluded.append(Excluded(f"cloud-gpu:{offer.slug}:{pipe.slug}", pipe.slug, "cloud-gpu", gpu.slug,
+                                             None, [rules.fit_rule(False, smallest.peak_vram_gib, gpu.vram_gib.value,
+                                                                   gpu.name, smallest.notes)]))
+                continue
+            rng = offer.on_demand_usd_per_hour
+            for est in fitting:
+                oid = f"cloud-gpu:{offer.slug}:{pipe.slug}:{est.request.precision}"
+                units = _deadline_units(ctx, est)
+                if units >= 10**9:
+                    excluded.append(Excluded(oid, pipe.slug, "cloud-gpu", gpu.slug, est.request.precision,
+                                             [f"Loading the model alone ({est.cold_start_seconds:.0f} s) exceeds "
+                                              f"your {sc.deadline_hours:g} h deadline."]))
+                    continue
+                serverless = bool(getattr(offer, "serverless", False))
+                # Pods: billed time = generating time / utilization (boot, load and idle gaps are the rest).
+                # Serverless: billed only while a worker runs, so utilization 1 plus one cold start per session.
+                util = 1.0 if serverless else ctx.rental_utilization
+                sessions = max(units, math.ceil(SERVERLESS_SESSIONS_PER_MONTH)) if serverless else units
+                gen_hours = tco.rental_gpu_hours_per_month(ctx.volume, est.seconds_per_image, util, ctx.attempts)
+                cold_hours = tco.cold_start_hours_per_month(est.cold_start_seconds, sessions) if serverless else 0.0
+                hours = gen_hours + cold_hours
+
+                def bill(usd_h: float) -> float:
+                    return tco.rental_usd_per_month(hours, usd_h, offer.minimum_billing_seconds,
+                                                    offer.billing_increment_seconds, sessions_per_month=sessions)
+
+                rental = bill(rng.mid)
+                how = (f"{util:.0%} utilization (serverless: billed only while running) + {sessions} cold starts x "
+                       f"{est.cold_start_seconds:.0f} s (one session a day)" if serverless
+                       else f"{util:.0%} utilization (pod boot, model load and idle gaps)")
+                reasons = [
+                    f"Renting one {gpu.name} on {offer.provider}: {_n(ctx.volume)} images x {ctx.attempts:.2f} attempts "
+                    f"x {est.seconds_per_image:.2f} s / 3600 / {how} = "
+                    f"{hours:.2f} GPU-h/month at {_usd(rng.mid)}/h, the midpoint of the on-demand range "
+                    f"{_usd(rng.low)}-{_usd(rng.high)}/h ({rng.source}, {rng.as_of}) = {_usd(rental)}/month "
+                    f"(range {_usd(bill(rng.low))}-{_usd(bill(rng.high))}); billed per "
+                    f"{offer.billing_increment_seconds:g} s with a {offer.minimum_billing_seconds:g} s minimum."]
+                if units > 1:
+                    reasons.append(f"Your deadline ({sc.batch_images:,} images in {sc.deadline_hours:g} h) needs "
+                                   f"{units} instances in parallel.")
+                elif sc.deadline_hours is not None:
+                    reasons.append(f"A batch of {sc.batch_images:,} images takes about {_batch_hours(ctx, est):.2f} h "
+                                   f"on one instance, within your {sc.deadline_hours:g} h deadline.")
+                if license_usd:
+                    reasons.append(f"Commercial use of {pipe.name} needs its paid licence: {_usd(license_usd)}/month.")
+                for r in (rules.precision_note(est.request.precision, pipe.default_precision),
+                          _quality_reason(ctx, pipe)):
+                    if r:
+                        reasons.append(r)
+                total = rental + license_usd
+                per_image = ctx.attempts * est.seconds_per_image / tco.SECONDS_PER_HOUR / util * rng.mid
+                options.append(Option(
+                    id=oid, pipeline=pipe.slug, deployment="cloud-gpu", gpu=gpu.slug,
+                    precision=est.request.precision, fits=True, seconds_per_image=est.seconds_per_image,
+                    monthly_cost_usd=total, cost_per_image_usd=total / ctx.volume,
+                    cost_breakdown_usd={"hardware": 0.0, "electricity": 0.0, "license": license_usd, "api": 0.0,
+                                        "rental": rental},
+                    gpu_hours_per_month=hours, reasons=reasons,
+                    label=f"{pipe.name} on a rented {gpu.name} ({offer.provider}, {est.request.precision})",
+                    hardware="rental", offload=est.offload, provider=offer.provider, gpus_needed=units,
+                    batch_hours=_batch_hours(ctx, est, units) if sc.batch_images else None,
+                    fixed_usd_per_month=license_usd + cold_hours * rng.mid, variable_usd_per_image=per_image,
+                    uncertainty_usd_per_month=_uncertainty(ctx, est) * rental, quality_elo=rules.quality_score(pipe),
+                ))
+    return options, excluded
+
+
+# --- step 4: APIs -----------------------------------------------------------------------------
+
+
+def api_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
+    """Step 4: each API offer at its list price (piecewise per megapixel, provider rounding)."""
+    options: list[Option] = []
+    excluded: list[Excluded] = []
+    sc = ctx.scenario
+    for api in ctx.catalog.apis.values():
+        pipe = ctx.catalog.pipeline(api.pipeline)
+        oid = f"api:{api.slug}"
+        hard = [r for r in (rules.api_license_rule(api, sc.commercial), rules.capability_rule(pipe, sc.needs)) if r]
+        if api.max_mp is not None and ctx.megapixels > api.max_mp + 1e-9:
+            hard.append(f"{api.provider} serves at most {api.max_mp:g} MP for {api.slug}; you asked for "
+                        f"{ctx.megapixels:g} MP.")
+        if hard:
+            excluded.append(Excluded(oid, pipe.slug, "api", None, None, hard))
+            continue
+
+        def val(s: Sourced | None) -> float | None:
+            return s.value if s is not None else None
+
+        usd_image = tco.api_usd_per_image(
+            api.pricing, ctx.megapixels, first_mp_usd=val(api.first_mp_usd), additional_mp_usd=val(api.additional_mp_usd),
+            per_mp_usd=val(api.per_mp_usd), per_image_usd=val(api.per_image_usd), input_mp_usd=val(api.input_mp_usd),
+            input_megapixels=sc.input_megapixels, rounding=api.rounding)
+        monthly = tco.api_usd_per_month(usd_image, ctx.volume, ctx.attempts)
+        price_src = next(s for s in (api.first_mp_usd, api.per_mp_usd, api.per_image_usd) if s is not None)
+        billed_mp = tco.billed_megapixels(ctx.megapixels, api.rounding)
+        reasons = [f"{api.provider} {pipe.name}{' [' + api.variant + ']' if api.variant else ''} at "
+                   f"{_usd(usd_image)}/image for {billed_mp:g} billed MP ({api.pricing}, rounding {api.rounding}; "
+                   f"{price_src.source}, {price_src.as_of}) x {_n(ctx.volume)} images x {ctx.attempts:.2f} attempts "
+                   f"= {_usd(monthly)}/month; list prices, no hardware."]
+        if sc.input_megapixels and api.input_mp_usd is not None:
+            reasons.append(f"Includes {sc.input_megapixels:g} MP of reference input per request at "
+                           f"{_usd(api.input_mp_usd.value)}/MP.")
+        if sc.deadline_hours is not None:
+            reasons.append("The catalog has no throughput or rate limit for this API; the deadline is assumed met "
+                           "with parallel requests.")
+        q = _quality_reason(ctx, pipe)
+        if q:
+            reasons.append(q)
+        options.append(Option(
+            id=oid, pipeline=pipe.slug, deployment="api", gpu=None, precision=None, fits=True,
+            seconds_per_image=None, monthly_cost_usd=monthly, cost_per_image_usd=monthly / ctx.volume,
+            cost_breakdown_usd={"hardware": 0.0, "electricity": 0.0, "license": 0.0, "api": monthly, "rental": 0.0},
+            gpu_hours_per_month=0.0, reasons=reasons, label=f"{pipe.name} via {api.provider} API",
+            hardware=None, provider=api.provider, fixed_usd_per_month=0.0,
+            variable_usd_per_image=usd_image * ctx.attempts, uncertainty_usd_per_month=0.0,
+            quality_elo=rules.quality_score(pipe),
+        ))
+    return options, excluded
+
+
+# --- step 5: rank and decide ------------------------------------------------------------------
+
+
+def rank(options: list[Option], needs: list[str]) -> list[Option]:
+    """Step 5a: order options by :func:`advisor.rules.rank_key`."""
+    return sorted(options, key=lambda o: rules.rank_key(o.monthly_cost_usd, o.quality_elo, needs, o.id))
+
+
+def _choice_key(o: Option) -> tuple:
+    """Options that are the same decision (same pipeline on the same hardware, only precision differs)."""
+    return (o.pipeline, o.deployment, o.hardware, o.gpu, o.provider if o.deployment != "self-host" else None)
+
+
+def _add_payback(ctx: Context, ranked: list[Option]) -> None:
+    alternative = next((o for o in ranked if o.hardware != "purchase"), None)
+    if alternative is None:
+        return
+    for o in ranked:
+        if o.hardware == "purchase":
+            running = o.monthly_cost_usd - o.cost_breakdown_usd["hardware"]
+            purchase = o.cost_breakdown_usd["hardware"] * ctx.amortization_months / (1 - ctx.resale_fraction) \
+                if ctx.resale_fraction < 1 else 0.0
+            o.payback_months = tco.payback_months(purchase, running, alternative.monthly_cost_usd)
+
+
+def decide(ctx: Context, ranked: list[Option]) -> Recommendation:
+    """Step 5b: the top option, with "too close to call" when the runner-up is within the combined band."""
+    if not ranked:
+        return Recommendation(None, ["Every option is excluded by a hard constraint; see 'excluded'."], False)
+    top = ranked[0]
+    reasons = list(top.reasons)
+    runner = next((o for o in ranked[1:] if _choice_key(o) != _choice_key(top)), None)
+    close = False
+    if runner is not None:
+        gap = runner.monthly_cost_usd - top.monthly_cost_usd
+        band = top.uncertainty_usd_per_month + runner.uncertainty_usd_per_month
+        close = abs(gap) < band
+        if close:
+            reasons.append(f"Too close to call: the runner-up ({runner.label}) costs only {_usd(gap)}/month more, "
+                           f"within the combined estimate uncertainty of ±{_usd(band)}/month.")
+        else:
+            reasons.append(f"The runner-up ({runner.label}) costs {_usd(runner.monthly_cost_usd)}/month, "
+                           f"{_usd(gap)}/month more.")
+    return Recommendation(top.id, reasons, close, runner.id if runner else None)
+
+
+# --- step 6: break-even -----------------------------------------------------------------------
+
+
+def leading_options(ranked: list[Option]) -> list[Option]:
+    """The top options plus the best of each kind (owned, purchase, rental, API)."""
+    lead = list(ranked[:LEADING_FOR_BREAK_EVEN])
+    seen = {o.id for o in lead}
+    for kind in ("owned", "purchase", "rental", None):
+        best = next((o for o in ranked if o.hardware == kind), None)
+        if best is not None and best.id not in seen:
+            lead.append(best)
+            seen.add(best.id)
+    return lead
+
+
+def break_even_table(ranked: list[Option]) -> list[BreakEven]:
+    """Step 6: pairwise crossing volumes of the leading options (from fixed + per-image decomposition)."""
+    lead = leading_options(ranked)
+    out = []
+    for i, a in enumerate(lead):
+        for b in lead[i + 1:]:
+            n = tco.break_even_images_per_month(a.fixed_usd_per_month, a.variable_usd_per_image,
+                                                b.fixed_usd_per_month, b.variable_usd_per_image)
+            out.append(BreakEven(a.id, b.id, n))
+    return out
+
+
+# --- orchestrator -----------------------------------------------------------------------------
+
+
+def recommend(scenario: Scenario, catalog: Catalog | None = None, estimator: Estimator = estimate) -> Result:
+    """Rank every way to make ``scenario``'s images by monthly cost and recommend one.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        Volume, size, owned GPU, prices and needs.
+    catalog : Catalog, optional
+        Default: ``profiles/`` with ``scenario.overrides`` applied.
+    estimator : callable, optional
+        ``(PerfRequest, Catalog) -> PerfEstimate``; default :func:`advisor.perf.estimate`.
+    """
+    ctx = prepare(scenario, catalog, estimator)
+    options, excluded = [], []
+    for step in (self_host_options, rental_options, api_options):
+        o, e = step(ctx)
+        options += o
+        excluded += e
+    ranked = rank(options, scenario.needs)
+    _add_payback(ctx, ranked)
+    return Result(
+        scenario=scenario.model_dump(mode="json"),
+        options=ranked,
+        excluded=excluded,
+        recommendation=decide(ctx, ranked),
+        break_even=break_even_table(ranked),
+        assumptions=assumptions(ctx),
+    )
+
+
+def assumptions(ctx: Context) -> dict[str, Any]:
+    """The resolved inputs, with the catalog source of each default."""
+    d = ctx.catalog.defaults
+    sc = ctx.scenario
+
+    def src(s: Sourced, given: Any = None) -> str:
+        return "scenario" if given is not None else f"{s.source} ({s.as_of})"
+
+    return {
+        "megapixels": ctx.megapixels,
+        "width": ctx.width,
+        "height": ctx.height,
+        "electricity_usd_per_kwh": ctx.usd_per_kwh,
+        "electricity_source": src(d.electricity_usd_per_kwh, sc.electricity_usd_per_kwh),
+        "amortization_months": ctx.amortization_months,
+        "amortization_source": src(d.amortization_months, sc.amortization_months),
+        "resale_fraction": ctx.resale_fraction,
+        "failure_rate": ctx.failure_rate,
+        "attempts_per_image": ctx.attempts,
+        "rental_utilization": ctx.rental_utilization,
+        "serverless_sessions_per_month": SERVERLESS_SESSIONS_PER_MONTH,
+        "rental_price": "midpoint of each offer's on-demand low..high range (range shown in reasons)",
+        "powered_on_hours_per_month": ctx.powered_on_hours_per_month,
+        "purchase_price": "street price midpoint when the catalog has one, else launch price",
+        "owned_gpu": "purchase is a sunk cost and not counted",
+    }

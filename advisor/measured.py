@@ -1,0 +1,322 @@
+"""Measured profiles: what one ``advisor measure`` campaign recorded on one device (no torch here).
+
+A :class:`MeasuredProfile` is written by ``measure/`` to
+``profiles/measured/<device-slug>/<pipeline>-<settings>.yaml`` and read by the calibration step
+(``advisor.calibrate``) through :func:`load_measured_profiles`.
+
+It holds the device and software it ran on, the exact settings, the architecture of what actually
+ran (so the simulator can predict the same, possibly scaled, configuration), the raw per-run stage
+times [seconds], their spread, peak memory [GiB], board power [watts] / energy [joules] and the
+failures.
+
+Public API:
+    MeasuredProfile (and its parts), Spread.from_values, gpu_slug_for_name(name),
+    MEASURED_DIR, load_measured_profiles(root), profile_from_yaml_text(text, file)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from advisor.arch import ArchitectureSpec
+from advisor.errors import CatalogError
+
+SCHEMA_VERSION = 1
+
+#: Default folder of measured profiles (relative to the repository root).
+MEASURED_DIR = Path(__file__).resolve().parent.parent / "profiles" / "measured"
+
+#: ``tiny`` | ``scaled:<fraction in (0, 1]>`` | ``full``
+RANDOM_WEIGHTS_RE = re.compile(r"^(tiny|full|scaled:(0?\.\d+|1(\.0*)?|0))$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------------------------- device
+#: (regex on the NVML / torch device name, catalog GPU slug). First match wins.
+_GPU_NAME_RULES: tuple[tuple[str, str], ...] = (
+    (r"H100.*(PCIe)", "h100-pcie"),
+    (r"H100.*NVL", "h100-nvl"),
+    (r"H100.*(HBM3|SXM)", "h100-sxm"),
+    (r"H200", "h200"),
+    (r"GH200", "gh200"),
+    (r"B200", "b200"),
+    (r"A100.*80", "a100-80gb"),
+    (r"A100", "a100-40gb"),
+    (r"L40S", "l40s"),
+    (r"\bL4\b", "l4"),
+    (r"RTX 5090", "rtx-5090"),
+    (r"RTX 4090", "rtx-4090"),
+    (r"RTX 3090", "rtx-3090"),
+    (r"RTX 6000 Ada", "rtx-6000-ada"),
+)
+
+
+def gpu_slug_for_name(name: str | None) -> str | None:
+    """Catalog GPU slug for a device name as NVML/torch report it ('NVIDIA H100 80GB HBM3' -> 'h100-sxm').
+
+    Returns None when the name is unknown. GH200 is checked before H200 by the word boundary below.
+    """
+    if not name:
+        return None
+    if re.search(r"GH200", name):
+        return "gh200"
+    for pattern, slug in _GPU_NAME_RULES:
+        if re.search(pattern, name, flags=re.IGNORECASE):
+            return slug
+    return None
+
+
+class DeviceInfo(_Strict):
+    """The device the pipeline ran on."""
+
+    kind: Literal["cpu", "cuda"]
+    index: int | None = Field(None, description="CUDA device index")
+    name: str = Field(description="GPU name (NVML/torch) or CPU model")
+    gpu_slug: str | None = Field(None, description="catalog GPU slug when the name is known, else null")
+    gpu_memory_total_gib: float | None = None
+    power_limit_watts: float | None = None
+    driver: str | None = None
+    cuda: str | None = None
+    cpu_model: str | None = None
+    cpu_cores: int | None = Field(None, description="logical CPUs available to the process")
+    torch_threads: int | None = None
+
+
+class SoftwareInfo(_Strict):
+    torch: str | None = None
+    diffusers: str | None = None
+    transformers: str | None = None
+    accelerate: str | None = None
+    python: str
+
+
+# ------------------------------------------------------------------------------------------- settings
+class MeasureSettings(_Strict):
+    """Exactly what was run."""
+
+    pipeline: str = Field(description="pipeline slug, e.g. z-image-turbo")
+    pipeline_class: str
+    random_weights: str | None = Field(None, description="tiny | scaled:<fraction> | full; null when real weights")
+    weights: str | None = Field(None, description="weights folder when real weights were loaded")
+    precision: Literal["fp32", "bf16", "fp16"]
+    width: int = Field(gt=0)
+    height: int = Field(gt=0)
+    steps: int = Field(gt=0)
+    guidance: float
+    batch_size: int = Field(gt=0)
+    offload: Literal["none", "model", "group", "sequential"] = "none"
+    compile: bool = False
+    attention: str | None = Field(None, description="attention backend name; null = diffusers default (SDPA)")
+    max_sequence_length: int | None = None
+    components: Literal["all", "transformer"] = "all"
+    components_run: list[str] = Field(description="pipeline modules that ran, e.g. [text_encoder, transformer, vae]")
+    components_skipped: list[str] = Field(default_factory=list)
+    transformer_calls_per_step: int | None = Field(None, description="2 with classifier-free guidance as separate calls")
+    cfg: bool = Field(False, description="classifier-free guidance active (doubles denoiser work)")
+    warmup: int = Field(ge=0)
+    runs: int = Field(ge=0)
+    seed: int = 0
+    prompt: str = ""
+
+    @field_validator("random_weights")
+    @classmethod
+    def _check_random(cls, v: str | None) -> str | None:
+        if v is not None and not RANDOM_WEIGHTS_RE.match(v):
+            raise ValueError("must be tiny, full or scaled:<fraction in (0, 1]>")
+        return v
+
+
+# -------------------------------------------------------------------------------------------- results
+class RunTiming(_Strict):
+    """Raw stage times of one timed run [seconds]."""
+
+    run_index: int = Field(ge=0)
+    text_encoder_seconds: float | None = Field(None, ge=0, description="all text-encoder forwards of the run")
+    step_seconds: list[float] = Field(default_factory=list, description="per denoising step, incl. scheduler step")
+    transformer_seconds: float | None = Field(None, ge=0, description="sum of denoiser forwards")
+    transformer_calls: int = Field(0, ge=0)
+    denoise_seconds: float | None = Field(None, ge=0)
+    vae_decode_seconds: float | None = Field(None, ge=0)
+    total_seconds: float = Field(ge=0, description="whole pipeline call, wall clock")
+    energy_joules: float | None = Field(None, ge=0, description="board energy of the run (NVML counter or integrated)")
+
+
+class Spread(_Strict):
+    """min / median / p90 / max of a sample [same unit as the field it describes]."""
+
+    n: int = Field(ge=1)
+    min: float
+    median: float
+    p90: float
+    max: float
+    mean: float
+
+    @classmethod
+    def from_values(cls, values: list[float]) -> "Spread | None":
+        """Spread of ``values`` (None when empty). p90 by linear interpolation between order statistics."""
+        vals = sorted(float(v) for v in values if v is not None and math.isfinite(v))
+        if not vals:
+            return None
+        return cls(n=len(vals), min=vals[0], median=_quantile(vals, 0.5), p90=_quantile(vals, 0.9), max=vals[-1],
+                   mean=sum(vals) / len(vals))
+
+
+def _quantile(sorted_vals: list[float], q: float) -> float:
+    """Quantile with linear interpolation (numpy's default 'linear' method): position q*(n-1)."""
+    pos = q * (len(sorted_vals) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(sorted_vals) - 1)
+    return sorted_vals[lo] + (sorted_vals[hi] - sorted_vals[lo]) * (pos - lo)
+
+
+class TimingSummary(_Strict):
+    """Spread over the timed runs; ``step_seconds`` pools every step of every run."""
+
+    text_encoder_seconds: Spread | None = None
+    step_seconds: Spread | None = None
+    step_seconds_excluding_first: Spread | None = Field(None, description="steps 1.. (step 0 may include setup)")
+    transformer_seconds: Spread | None = None
+    denoise_seconds: Spread | None = None
+    vae_decode_seconds: Spread | None = None
+    total_seconds: Spread | None = None
+    seconds_per_image: float | None = Field(None, ge=0, description="median total_seconds / batch_size")
+
+
+class MemoryInfo(_Strict):
+    """Peak memory over the timed runs [GiB = 2**30 bytes]."""
+
+    torch_max_allocated_gib: float | None = None
+    torch_max_reserved_gib: float | None = None
+    nvml_used_gib: float | None = Field(None, description="peak device memory used by all processes (NVML samples)")
+    weights_gib: float | None = Field(None, description="parameter bytes of the built pipeline")
+    cpu_peak_rss_gib: float | None = Field(None, description="process peak RSS (includes model build)")
+
+
+class PowerInfo(_Strict):
+    """Board power [watts] and energy [joules]; all null with ``reason`` when unavailable."""
+
+    method: str | None = Field(None, description="e.g. nvml:power_instant, nvml:power_usage, rapl")
+    reason: str | None = Field(None, description="why power is missing (no driver, not supported, ...)")
+    sampler_hz: float | None = None
+    samples: int = 0
+    idle_watts: float | None = None
+    denoise_mean_watts: float | None = None
+    denoise_median_watts: float | None = None
+    run_mean_watts: float | None = None
+    run_median_watts: float | None = None
+    max_watts: float | None = None
+    energy_per_image_joules: float | None = None
+    energy_method: str | None = Field(None, description="nvml_total_energy | integrated_samples | rapl")
+    cpu_energy_per_image_joules: float | None = Field(None, description="RAPL package energy, when readable")
+
+
+class Failure(_Strict):
+    run_index: int = Field(ge=0)
+    phase: Literal["build", "warmup", "run"]
+    type: str
+    message: str
+
+
+class ComponentInfo(_Strict):
+    """A component of the pipeline that was built (fallback when no ArchitectureSpec is available)."""
+
+    name: str
+    class_name: str
+    param_count: int = Field(ge=0)
+    dtype: str | None = None
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class MeasuredProfile(_Strict):
+    """One measurement campaign: one pipeline, one setting, one device."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    status: Literal["complete", "partial", "failed"]
+    status_reason: str | None = None
+    device: DeviceInfo
+    software: SoftwareInfo
+    settings: MeasureSettings
+    architecture: ArchitectureSpec | None = Field(None, description="architecture of what actually ran")
+    components: list[ComponentInfo] = Field(default_factory=list)
+    build_seconds: float | None = Field(None, ge=0, description="building / loading the pipeline")
+    warmup_seconds: list[float] = Field(default_factory=list)
+    runs: list[RunTiming] = Field(default_factory=list)
+    summary: TimingSummary = Field(default_factory=TimingSummary)
+    memory: MemoryInfo = Field(default_factory=MemoryInfo)
+    power: PowerInfo = Field(default_factory=PowerInfo)
+    failures: list[Failure] = Field(default_factory=list)
+    started_at: datetime
+    finished_at: datetime | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+def summarize_runs(runs: list[RunTiming], batch_size: int) -> TimingSummary:
+    """Spreads of the per-run stage times; seconds_per_image = median(total_seconds) / batch_size."""
+    steps = [s for r in runs for s in r.step_seconds]
+    later = [s for r in runs for s in r.step_seconds[1:]]
+    total = Spread.from_values([r.total_seconds for r in runs])
+    return TimingSummary(
+        text_encoder_seconds=Spread.from_values([r.text_encoder_seconds for r in runs if r.text_encoder_seconds is not None]),
+        step_seconds=Spread.from_values(steps),
+        step_seconds_excluding_first=Spread.from_values(later),
+        transformer_seconds=Spread.from_values([r.transformer_seconds for r in runs if r.transformer_seconds is not None]),
+        denoise_seconds=Spread.from_values([r.denoise_seconds for r in runs if r.denoise_seconds is not None]),
+        vae_decode_seconds=Spread.from_values([r.vae_decode_seconds for r in runs if r.vae_decode_seconds is not None]),
+        total_seconds=total,
+        seconds_per_image=(total.median / batch_size) if total else None,
+    )
+
+
+# --------------------------------------------------------------------------------------------- loader
+def _error_location(exc: ValidationError) -> tuple[str, str]:
+    err = exc.errors()[0]
+    loc = ".".join(str(x) for x in err["loc"])
+    return loc, err["msg"]
+
+
+def profile_from_yaml_text(text: str, file: str = "<string>") -> MeasuredProfile:
+    """Parse and validate one measured-profile YAML document; errors name the file and field."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CatalogError(file, None, None, f"invalid YAML: {exc}") from None
+    return profile_from_data(data, file)
+
+
+def profile_from_data(data: Any, file: str = "<data>") -> MeasuredProfile:
+    """Validate a mapping into a :class:`MeasuredProfile` (CatalogError naming file, entry and field)."""
+    if not isinstance(data, dict):
+        raise CatalogError(file, None, None, "expected a mapping at top level")
+    try:
+        return MeasuredProfile.model_validate(data)
+    except ValidationError as exc:
+        loc, msg = _error_location(exc)
+        settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+        entry = settings.get("pipeline") if settings else None
+        raise CatalogError(file, str(entry) if entry else None, loc or None, msg) from None
+
+
+def load_measured_profiles(root: str | Path = "profiles/measured") -> list[MeasuredProfile]:
+    """Load and validate every ``*.yaml`` under ``root`` (recursively, sorted by path).
+
+    A missing folder gives an empty list; a malformed file raises CatalogError naming file and field.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        return []
+    out = []
+    for path in sorted(root.rglob("*.yaml")):
+        if path.name.startswith("."):
+            continue
+        out.append(profile_from_yaml_text(path.read_text(encoding="utf-8"), file=str(path)))
+    return out

@@ -1,0 +1,157 @@
+"""Performance simulator: one entry point, :func:`estimate`, from (pipeline, GPU, settings) to time, VRAM and power.
+
+Phase 1 (first-order roofline). For each stage (text encoder, denoiser, VAE decode):
+
+- FLOPs = 2 x params x tokens per transformer evaluation (multiply-add = 2 FLOPs; Kaplan et al. 2020,
+  "Scaling Laws for Neural Language Models", eq. 2.1) plus attention 4 x L^2 x d per layer;
+- time = max(FLOPs / (peak x efficiency), bytes / (bandwidth x efficiency)) (Williams et al. 2009, "Roofline");
+- the peak is the catalog's *dense* tensor rate for the precision (GeForce FP32-accumulate rates are the halved ones);
+- weights bytes = params x bytes per parameter of the precision; fits when weights + activations + context <= VRAM;
+- ``offload='auto'`` = the fastest strategy that fits (none, then model, group, sequential);
+- board power = idle + utilisation x (board - idle).
+
+Results are cached (``functools.lru_cache``) on the frozen request and the catalog root.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+
+from advisor.catalog import GPU, Catalog, Pipeline, load_catalog
+from advisor.errors import InputError
+
+PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "nf4", "gguf-q4")
+OFFLOADS = ("auto", "none", "model", "group", "sequential")
+ATTENTIONS = ("sdpa", "flash", "eager")
+STAGES = ("text_encoder", "denoise", "vae_decode", "offload_transfer")
+
+#: Bytes per weight by precision [bytes]. nf4 / gguf-q4: 4 bits + block scales (~4.5 bits, bitsandbytes NF4 with
+#: 64-element blocks and double-quantised absmax; GGUF Q4_K is 4.5 bits per weight, llama.cpp docs).
+BYTES_PER_PARAM = {"fp32": 4.0, "bf16": 2.0, "fp16": 2.0, "fp8": 1.0, "int8": 1.0, "nf4": 0.5625, "gguf-q4": 0.5625}
+
+#: Which catalog tensor rate a precision's matmuls run at. Quantised-weight formats (nf4, gguf) dequantise to bf16
+#: and run bf16 matmuls. PyTorch's default fp32 matmul does not use TF32 (``allow_tf32`` is False by default).
+TENSOR_KEY = {
+    "fp32": "fp32",
+    "bf16": "bf16_fp32acc",
+    "fp16": "fp16_fp32acc",
+    "fp8": "fp8_fp32acc",
+    "int8": "int8_tops",
+    "nf4": "bf16_fp32acc",
+    "gguf-q4": "bf16_fp32acc",
+}
+
+
+@dataclass(frozen=True)
+class PerfRequest:
+    """What to simulate. ``gpu`` is a catalog GPU slug or ``"cpu"`` (this machine's CPU as a device)."""
+
+    pipeline: str
+    gpu: str
+    precision: str = "bf16"  # fp32|bf16|fp16|fp8|int8|nf4|gguf-q4
+    width: int = 1024
+    height: int = 1024
+    steps: int | None = None  # None -> pipeline default
+    guidance: float | None = None  # None -> pipeline default
+    batch_size: int = 1
+    offload: str = "auto"  # auto|none|model|group|sequential
+    attention: str = "sdpa"
+    compile: bool = False
+
+
+@dataclass(frozen=True)
+class PerfEstimate:
+    """Simulated performance of one request (per image unless the name says otherwise)."""
+
+    request: PerfRequest
+    seconds_per_image: float
+    stages_seconds: dict[str, float]  # text_encoder, denoise, vae_decode, offload_transfer [s per image]
+    seconds_per_step: float
+    cold_start_seconds: float
+    peak_vram_gib: float
+    fits: bool
+    offload: str  # strategy actually used (auto resolved)
+    energy_per_image_joules: float  # board energy [J]
+    board_power_watts: float  # mean board power while generating [W]
+    system_power_watts: float  # board + rest of system [W]
+    uncertainty: float  # relative error band (0.3 = +-30%)
+    bound: str  # compute|memory|transfer
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def validate_request(req: PerfRequest) -> None:
+    """Raise :class:`InputError` for an out-of-range request field."""
+    if req.precision not in PRECISIONS:
+        raise InputError("precision", req.precision, "|".join(PRECISIONS))
+    if req.offload not in OFFLOADS:
+        raise InputError("offload", req.offload, "|".join(OFFLOADS))
+    if req.attention not in ATTENTIONS:
+        raise InputError("attention", req.attention, "|".join(ATTENTIONS))
+    for name in ("width", "height"):
+        v = getattr(req, name)
+        if not isinstance(v, int) or v < 64 or v > 8192 or v % 16:
+            raise InputError(name, v, "an integer multiple of 16 between 64 and 8192 [pixels]")
+    if req.steps is not None and (not isinstance(req.steps, int) or req.steps < 1 or req.steps > 1000):
+        raise InputError("steps", req.steps, "an integer between 1 and 1000")
+    if req.guidance is not None and (not math.isfinite(req.guidance) or req.guidance < 0):
+        raise InputError("guidance", req.guidance, "a finite number >= 0")
+    if not isinstance(req.batch_size, int) or req.batch_size < 1 or req.batch_size > 64:
+        raise InputError("batch_size", req.batch_size, "an integer between 1 and 64")
+
+
+def estimate(req: PerfRequest, catalog: Catalog | None = None) -> PerfEstimate:
+    """Simulate ``req`` on the catalog (default: ``profiles/``). Cached per (request, catalog)."""
+    validate_request(req)
+    catalog = catalog or load_catalog()
+    return _estimate_cached(req, _CatalogKey(catalog))
+
+
+class _CatalogKey:
+    """Hashable wrapper so the lru_cache keys on catalog identity (catalogs are immutable)."""
+
+    __slots__ = ("catalog",)
+
+    def __init__(self, catalog: Catalog):
+        self.catalog = catalog
+
+    def __hash__(self) -> int:
+        return id(self.catalog)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _CatalogKey) and other.catalog is self.catalog
+
+
+@functools.lru_cache(maxsize=4096)
+def _estimate_cached(req: PerfRequest, key: _CatalogKey) -> PerfEstimate:
+    from advisor.perf import _engine
+
+    return _engine.simulate(req, key.catalog)
+
+
+def device_for(req_gpu: str, catalog: Catalog) -> GPU:
+    """The catalog GPU, or a synthetic :class:`GPU` for ``"cpu"`` (see :func:`advisor.perf._engine.cpu_device`)."""
+    if req_gpu == "cpu":
+        from advisor.perf import _engine
+
+        return _engine.cpu_device()
+    return catalog.gpu(req_gpu)
+
+
+__all__ = [
+    "PerfRequest",
+    "PerfEstimate",
+    "estimate",
+    "validate_request",
+    "device_for",
+    "PRECISIONS",
+    "OFFLOADS",
+    "STAGES",
+    "BYTES_PER_PARAM",
+    "TENSOR_KEY",
+]
+
+
+def _pipeline(catalog: Catalog, slug: str) -> Pipeline:  # small helper used by the engine
+    return catalog.pipeline(slug)

@@ -1,0 +1,275 @@
+"""The simulator behind :func:`advisor.perf.estimate`: architecture -> FLOPs/bytes -> stage times, VRAM, power.
+
+Steps (each a small function):
+1. architecture: ``profiles/architectures/<pipeline>.yaml`` (:mod:`advisor.arch`);
+2. work: FLOPs and bytes per stage (:mod:`advisor.perf.flops`);
+3. times: per-op-class roofline with calibrated efficiencies (:mod:`advisor.perf.timing`);
+4. VRAM and offload: peak VRAM per strategy (:mod:`advisor.perf.memory`); the host->device transfer time
+   = bytes moved over PCIe / (PCIe bandwidth x efficiency), per image (model offload) or per evaluation
+   (group / sequential offload);
+5. power and energy (:mod:`advisor.perf.power`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+from advisor.arch import ArchitectureSpec, load_architecture
+from advisor.catalog import GPU, Catalog, Pipeline
+from advisor.errors import InputError
+from advisor.perf import flops as F
+from advisor.perf import memory as M
+from advisor.perf import power as P
+from advisor.perf import timing as T
+
+DEFAULT_PROMPT_TOKENS = 64  # a typical one-sentence prompt [tokenizer tokens]
+#: Fraction of theoretical PCIe bandwidth a host->device copy reaches [1]: pinned memory with a CUDA stream
+#: (group offload) ~0.8; accelerate's model offload copies from pageable memory ~0.5; sequential offload moves
+#: each leaf separately with hooks and no overlap ~0.35 (estimates; NVIDIA bandwidthTest pinned vs pageable).
+PCIE_EFFICIENCY = {"model": 0.5, "group": 0.8, "sequential": 0.35}
+DISK_GB_PER_S = 2.0  # safetensors load from NVMe for a cold start [GB/s] (estimate)
+COLD_FIXED_SECONDS = 5.0  # import diffusers + build the pipeline objects [s] (estimate)
+OFFLOAD_ORDER = ("none", "model", "group", "sequential")
+
+
+def cpu_device(cal: T.Calibration | None = None) -> GPU:
+    """This machine's CPU as a :class:`GPU`-shaped device; peaks from calibration.yaml ``cpu`` (measured)."""
+    cal = cal or T.load_calibration()
+    return _cpu_device_cached(cal.cpu.model_dump_json())
+
+
+@lru_cache(maxsize=4)
+def _cpu_device_cached(cpu_json: str) -> GPU:
+    cpu = T.CpuDevice.model_validate_json(cpu_json)
+    src = {"source": f"measured on this machine: {cpu.measured_with}", "as_of": cpu.as_of.isoformat()}
+    return GPU.model_validate({
+        "slug": "cpu", "name": f"CPU ({cpu.name})", "architecture": "cpu",
+        "vram_gib": {"value": 24.0, **src, "note": "system RAM of the dev VM"},
+        "memory_bandwidth_gb_per_s": {"value": cpu.memory_bandwidth_gb_per_s, **src},
+        "tensor_tflops": {"fp32": {"value": cpu.fp32_tflops, **src}, "bf16_fp32acc": {"value": cpu.bf16_tflops, **src},
+                          "fp16_fp32acc": {"value": cpu.fp32_tflops, **src, "note": "no fast fp16 GEMM on this CPU"}},
+        "pcie_gen": {"value": 4, **src, "note": "unused"}, "pcie_lanes": {"value": 16, **src, "note": "unused"},
+        "board_power_watts": {"value": cpu.board_power_watts, **src},
+        "idle_power_watts": {"value": cpu.idle_power_watts, **src},
+    })
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Everything the timing and memory models need about one request [tokens, FLOP, bytes]."""
+
+    spec: ArchitectureSpec
+    steps: int
+    evals_per_step: int
+    batch: int
+    prompt_tokens: int
+    text_tokens: int
+    te: F.StageCost  # all text encoders, all prompts (x2 with a negative prompt)
+    eval_cost: F.StageCost  # one denoiser forward (batch samples)
+    vae: F.StageCost
+
+
+def resolve_evals(pipe: Pipeline, guidance: float | None) -> int:
+    """Denoiser forwards per step: 2 with real CFG at guidance > 1, else 1."""
+    g = pipe.default_guidance if guidance is None else guidance
+    if pipe.guidance_kind == "cfg":
+        return 2 if g > 1.0 else 1
+    return max(1, int(round(pipe.transformer_evals_per_step)))
+
+
+def workload(spec: ArchitectureSpec, width: int, height: int, steps: int, evals: int, batch: int, precision: str,
+             prompt_tokens: int = DEFAULT_PROMPT_TOKENS, text_tokens: int | None = None) -> Workload:
+    """Build the :class:`Workload`; ``text_tokens`` overrides the denoiser's text sequence (measured runs)."""
+    n_t = F.text_tokens(spec, prompt_tokens) if text_tokens is None else text_tokens
+    te = F.text_encoder_flops(spec, prompt_tokens, batch, precision).scaled(evals) if spec.text_encoders else F.StageCost()
+    ev = F.transformer_flops_per_eval(spec, width, height, n_t, batch * evals, precision)
+    vae_prec = "fp32" if precision == "fp32" else "bf16"
+    vae = F.vae_decode_flops(spec, width, height, batch, vae_prec)
+    return Workload(spec, steps, evals, batch, prompt_tokens, n_t, te, ev, vae)
+
+
+def quantised_dequant_bytes(spec: ArchitectureSpec, precision: str) -> float:
+    """Extra memory traffic per denoiser forward for weight-only quantisation (nf4 / gguf): each linear weight is
+    read packed and written + read as bf16 before the GEMM [bytes]."""
+    if precision not in ("nf4", "gguf-q4"):
+        return 0.0
+    lin = sum(g.in_features * g.out_features * g.count for g in spec.transformer.linears)
+    return lin * (F.precision_bytes(precision) + 2 * 2.0)
+
+
+@dataclass(frozen=True)
+class StagePlan:
+    text_encoder: T.StageTime
+    eval_time: T.StageTime
+    vae: T.StageTime
+    step_seconds: float  # one scheduler step incl. overhead (no offload) [s]
+
+
+def time_stages(w: Workload, gpu: GPU, precision: str, cal: T.Calibration) -> StagePlan:
+    rates = T.device_rates(gpu, precision)
+    eff = cal.families[gpu.architecture]
+    te = T.stage_time(w.te, rates, eff, text_encoder=True)
+    ev = T.stage_time(w.eval_cost, rates, eff, extra_elementwise_bytes=quantised_dequant_bytes(w.spec, precision))
+    vae_rates = T.device_rates(gpu, "fp32" if precision == "fp32" else "bf16")
+    vae = T.stage_time(w.vae, vae_rates, eff)
+    return StagePlan(te, ev, vae, ev.seconds + eff.step_overhead_seconds)
+
+
+def _precisions(precision: str) -> dict[str, str]:
+    vae = "fp32" if precision == "fp32" else "bf16"
+    return {"vae": vae}
+
+
+def vram_for(w: Workload, width: int, height: int, precision: str, strategy: str) -> M.VramBreakdown:
+    return M.peak_vram_breakdown(w.spec, width, height, w.prompt_tokens, w.batch * w.evals_per_step, precision,
+                                 strategy, _precisions(precision))
+
+
+def transfer_seconds(w: Workload, gpu: GPU, precision: str, strategy: str, plan: StagePlan) -> float:
+    """Host->device copy time per call (batch) not hidden behind compute [s]."""
+    if strategy == "none" or gpu.architecture == "cpu":
+        return 0.0
+    mods = M.module_weight_gib(w.spec, precision, _precisions(precision))
+    pcie = gpu.pcie_gb_per_s * 1e9 * PCIE_EFFICIENCY[strategy]
+    all_bytes = sum(mods.values()) * M.GIB
+    tr_bytes = mods.get(w.spec.transformer.module, 0.0) * M.GIB
+    evals = w.steps * w.evals_per_step
+    if strategy == "model":
+        return all_bytes / pcie
+    other = (all_bytes - tr_bytes) / pcie
+    per_eval = tr_bytes / pcie
+    if strategy == "group":  # prefetch on a side stream overlaps the copy with compute
+        return other + max(0.0, per_eval - plan.eval_time.seconds) * evals
+    return other + per_eval * evals  # sequential: no overlap
+
+
+def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
+    from advisor.perf import PerfEstimate, device_for
+
+    cal = cal or T.load_calibration()
+    pipe = catalog.pipeline(req.pipeline)
+    gpu = cpu_device(cal) if req.gpu == "cpu" else device_for(req.gpu, catalog)
+    spec = load_architecture(pipe.slug)
+    steps = req.steps or pipe.default_steps
+    evals = resolve_evals(pipe, req.guidance)
+    b = req.batch_size
+    w = workload(spec, req.width, req.height, steps, evals, b, req.precision)
+    plan = time_stages(w, gpu, req.precision, cal)
+    vram = gpu.vram_gib.value
+    notes: list[str] = []
+
+    if gpu.architecture == "cpu":
+        chosen = "none"
+    elif req.offload == "auto":
+        chosen = next((s for s in OFFLOAD_ORDER if vram_for(w, req.width, req.height, req.precision, s).total_gib <= vram),
+                      "sequential")
+    else:
+        chosen = req.offload
+    vb = vram_for(w, req.width, req.height, req.precision, chosen)
+    fits = vb.total_gib <= vram
+    if not fits:
+        notes.append(f"does not fit on {gpu.name}: {vb.total_gib:.1f} GiB > {vram:.1f} GiB with offload={chosen}"
+                     + (_fit_hint(w, req, gpu) if chosen != "sequential" or req.offload != "auto" else ""))
+    if req.offload == "auto" and chosen != "none":
+        notes.append(f"offload={chosen}: without offload it needs "
+                     f"{vram_for(w, req.width, req.height, req.precision, 'none').total_gib:.1f} GiB > {vram:.1f} GiB")
+
+    t_xfer = transfer_seconds(w, gpu, req.precision, chosen, plan)
+    stages_call = {
+        "text_encoder": plan.text_encoder.seconds,
+        "denoise": plan.step_seconds * steps,
+        "vae_decode": plan.vae.seconds,
+        "offload_transfer": t_xfer,
+    }
+    total_call = sum(stages_call.values())
+    stages = {k: v / b for k, v in stages_call.items()}
+    if req.compile:
+        notes.append("compile=True is not modelled separately (calibrated on eager runs); expect 10-30% faster")
+    if req.attention != "sdpa":
+        notes.append(f"attention={req.attention} is modelled like SDPA")
+
+    compute_s = plan.text_encoder.compute_seconds + (plan.eval_time.compute_seconds * steps) + plan.vae.compute_seconds
+    memory_s = plan.text_encoder.memory_seconds + (plan.eval_time.memory_seconds * steps) + plan.vae.memory_seconds
+    overhead_s = (plan.step_seconds - plan.eval_time.seconds) * steps
+    if t_xfer > max(compute_s, memory_s):
+        bound = "transfer"
+    else:
+        bound = "compute" if compute_s >= memory_s else "memory"
+    pw = P.board_power(gpu, cal.power, compute_s, memory_s + overhead_s, t_xfer)
+    system = pw + catalog.defaults.rest_of_system_watts.value
+    weights_bytes = M.total_weight_gib(spec, req.precision, _precisions(req.precision)) * M.GIB
+    cold = COLD_FIXED_SECONDS + weights_bytes / (DISK_GB_PER_S * 1e9)
+    if gpu.architecture != "cpu" and chosen == "none":
+        cold += weights_bytes / (gpu.pcie_gb_per_s * 1e9 * PCIE_EFFICIENCY["model"])
+    return PerfEstimate(
+        request=req,
+        seconds_per_image=total_call / b,
+        stages_seconds=stages,
+        seconds_per_step=plan.step_seconds,
+        cold_start_seconds=cold,
+        peak_vram_gib=vb.total_gib,
+        fits=fits,
+        offload=chosen,
+        energy_per_image_joules=pw * total_call / b,
+        board_power_watts=pw,
+        system_power_watts=system,
+        uncertainty=uncertainty_for(cal, pipe.slug, gpu),
+        bound=bound,
+        notes=tuple(notes),
+    )
+
+
+def _fit_hint(w: Workload, req, gpu: GPU) -> str:
+    vram = gpu.vram_gib.value
+    opts = []
+    for prec in ("fp8", "nf4"):
+        if prec == req.precision:
+            continue
+        try:
+            if vram_for(workload(w.spec, req.width, req.height, w.steps, w.evals_per_step, w.batch, prec), req.width,
+                        req.height, prec, "none").total_gib <= vram:
+                opts.append(prec)
+        except InputError:
+            pass
+    for s in OFFLOAD_ORDER[1:]:
+        if vram_for(w, req.width, req.height, req.precision, s).total_gib <= vram:
+            opts.append(f"{s} offload")
+            break
+    return ("; " + " or ".join(opts) + " would make it fit") if opts else "; no precision/offload in the model makes it fit"
+
+
+def uncertainty_for(cal: T.Calibration, pipeline: str, gpu: GPU) -> float:
+    """Relative error band: measured tier when this pipeline was fitted on this GPU, cross-GPU tier when the
+    family has measured points, cold tier otherwise (numbers from the last validation run, calibration.yaml)."""
+    u = cal.uncertainty
+    tag = f"{pipeline}@{gpu.slug}"
+    if any(p.startswith(tag) for p in cal.fit_points):
+        return u.get("calibrated", 0.15)
+    fam = cal.families.get(gpu.architecture)
+    if fam is not None and fam.points > 0:
+        return u.get("cross_gpu", 0.25)
+    return u.get("cold", 0.35)
+
+
+def predict_measured(spec: ArchitectureSpec, gpu: GPU, precision: str, width: int, height: int, steps: int,
+                     text_tokens: int | None, cal: T.Calibration, batch: int = 1, evals: int = 1,
+                     prompt_tokens: int = DEFAULT_PROMPT_TOKENS) -> dict[str, float]:
+    """Predicted stage times for a measured configuration (transformer step, denoise, TE, VAE, total) [s]."""
+    w = workload(spec, width, height, steps, evals, batch, precision, prompt_tokens, text_tokens)
+    plan = time_stages(w, gpu, precision, cal)
+    return {
+        "transformer_step": plan.step_seconds,
+        "transformer_forward": plan.eval_time.seconds,
+        "denoise": plan.step_seconds * steps,
+        "text_encoder": plan.text_encoder.seconds,
+        "vae_decode": plan.vae.seconds,
+        "end_to_end": plan.text_encoder.seconds + plan.step_seconds * steps + plan.vae.seconds,
+    }
+
+
+def _check(v: float) -> float:
+    if not math.isfinite(v):
+        raise InputError("estimate", v, "a finite number (internal error)")
+    return v

@@ -1,0 +1,245 @@
+"""GPU memory (VRAM) estimates from an :class:`advisor.arch.ArchitectureSpec`, in GiB (2**30 bytes).
+
+Pure Python. Model:
+
+    peak = max over stages s of [ resident weights during s + activation peak of s * (1 + ALLOCATOR_OVERHEAD_FRACTION) ]
+           + CUDA_CONTEXT_GIB
+
+(weights are few large, long-lived tensors rounded to 2 MiB by the caching allocator, so the fragmentation
+allowance applies to activations only).
+
+Resident weights by offload strategy (diffusers names):
+- ``none``: every module on the GPU (``pipe.to("cuda")``).
+- ``model`` (``enable_model_cpu_offload``): only the module that runs (accelerate hooks move the previous one back
+  to the CPU when the next one starts).
+- ``group`` (``enable_group_offload(offload_type="block_level", num_blocks_per_group=1, use_stream=True)``):
+  the running module's non-block parameters + GROUP_OFFLOAD_RESIDENT_BLOCKS of its largest block (the stream
+  prefetches the next group while one runs).
+- ``sequential`` (``enable_sequential_cpu_offload``): one leaf module at a time (largest Linear/Embedding).
+
+Activation peaks (inference, no autograd graph, SDPA/flash attention so attention memory is O(L) not O(L^2)):
+- transformer: batch * bytes * [N_joint * (TRANSFORMER_LIVE_HIDDEN_COPIES * hidden + max_io) ], where max_io is the
+  largest (in + out) features of a linear over that stream (its input and output are alive together);
+- text encoder: same over its tokens + the (layers + 1) hidden states kept by ``output_hidden_states=True``;
+- VAE decode: VAE_DECODE_LIVE_BUFFERS * the largest conv input/output tensor (full-resolution 256/128-channel maps
+  dominate; GroupNorm and the nearest upsample each need a full copy).
+
+Constants marked "to be calibrated" are first guesses to be fitted from measured peaks (``torch.cuda.max_memory_
+allocated`` / NVML) by advisor.calibrate; keep their names stable.
+
+Public functions:
+    OFFLOAD_STRATEGIES, CUDA_CONTEXT_GIB, ALLOCATOR_OVERHEAD_FRACTION, TRANSFORMER_LIVE_HIDDEN_COPIES,
+    VAE_DECODE_LIVE_BUFFERS, GROUP_OFFLOAD_RESIDENT_BLOCKS, GIB
+    component_weight_bytes(component, precision) -> float                 [bytes]
+    component_weight_gib(component, precision) -> float
+    module_weight_gib(spec, precision="bf16", precisions=None) -> dict[str, float]   (module -> GiB)
+    total_weight_gib(spec, precision="bf16", precisions=None) -> float
+    transformer_activation_gib(spec, width_px, height_px, text_tokens, batch=1, activation_bytes_per_element=2.0)
+    text_encoder_activation_gib(component, prompt_tokens, batch=1, activation_bytes_per_element=2.0)
+    vae_decode_workspace_gib(spec, width_px, height_px, batch=1, activation_bytes_per_element=2.0)
+    peak_vram_breakdown(spec, width_px, height_px, prompt_tokens=77, batch=1, precision="bf16", offload="none",
+                        precisions=None) -> VramBreakdown
+    peak_vram_gib(...same arguments...) -> float
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from advisor.arch import ArchitectureSpec, ComponentSpec
+from advisor.errors import InputError
+from advisor.perf.flops import HIGH_PRECISION_BYTES, image_tokens, precision_bytes, text_encoder_tokens, text_tokens
+
+GIB = 2**30
+
+#: CUDA context + cuBLAS/cuDNN handles + kernel images on an H100 with torch 2.x: ~0.5 GiB (nvidia-smi shows
+#: 400-600 MiB for an idle torch process). Not visible to torch.cuda.max_memory_allocated. To be calibrated.
+CUDA_CONTEXT_GIB = 0.5
+
+#: Caching-allocator fragmentation and rounding of activations (reserved/allocated - 1). To be calibrated
+#: (first guess 5%).
+ALLOCATOR_OVERHEAD_FRACTION = 0.05
+
+#: Hidden-size tensors alive at once in a denoiser/text-encoder block besides the largest linear's in/out
+#: (residual stream, its normed/modulated copy, attention output, gate). To be calibrated.
+TRANSFORMER_LIVE_HIDDEN_COPIES = 4
+
+#: Copies of the largest VAE decoder activation alive at once (input, GroupNorm output, SiLU/upsample output,
+#: residual). To be calibrated.
+VAE_DECODE_LIVE_BUFFERS = 4
+
+#: Blocks resident under block-level group offload with use_stream=True (running + prefetched).
+GROUP_OFFLOAD_RESIDENT_BLOCKS = 2
+
+OFFLOAD_STRATEGIES = ("none", "model", "group", "sequential")
+
+
+def component_weight_bytes(component: ComponentSpec, precision: str) -> float:
+    """Resident bytes of a component's parameters + buffers [bytes].
+
+    Linear weights at ``precision``; everything else (biases, norms, embeddings, convs, unused towers) at 16 bit
+    when ``precision`` is below 16 bit, else at ``precision``. Buffers (BatchNorm statistics) at 4 bytes.
+    Tied weights (Qwen3-4B lm_head == embed_tokens) are counted once (param_count is deduplicated).
+    """
+    b = precision_bytes(precision)
+    hi = b if b >= HIGH_PRECISION_BYTES else HIGH_PRECISION_BYTES
+    lin_w = sum(g.in_features * g.out_features * g.count for g in component.linears)
+    lin_w = min(lin_w, component.param_count)
+    other = component.param_count - lin_w
+    return lin_w * b + other * hi + component.buffer_count * 4.0
+
+
+def component_weight_gib(component: ComponentSpec, precision: str) -> float:
+    """Resident weights of one component [GiB]."""
+    return component_weight_bytes(component, precision) / GIB
+
+
+def _precision_for(component: ComponentSpec, precision: str, precisions: dict[str, str] | None) -> str:
+    if precisions:
+        for key in (component.name, component.module, component.role):
+            if key in precisions:
+                return precisions[key]
+    return precision
+
+
+def module_weight_gib(spec: ArchitectureSpec, precision: str = "bf16",
+                      precisions: dict[str, str] | None = None) -> dict[str, float]:
+    """Resident weights per pipeline module (transformer, text_encoder[_2], vae) [GiB].
+
+    ``precisions`` overrides ``precision`` per component name, module or role (e.g. {"text_encoder": "nf4"}).
+    """
+    out: dict[str, float] = {}
+    for c in spec.components:
+        out[c.module] = out.get(c.module, 0.0) + component_weight_gib(c, _precision_for(c, precision, precisions))
+    return out
+
+
+def total_weight_gib(spec: ArchitectureSpec, precision: str = "bf16", precisions: dict[str, str] | None = None) -> float:
+    """All modules' weights together [GiB]."""
+    return sum(module_weight_gib(spec, precision, precisions).values())
+
+
+def _stream_activation_bytes(component: ComponentSpec, streams: dict[str, float], batch: int,
+                             act_bytes: float) -> float:
+    hidden = component.hidden_size or 0
+    peak = 0.0
+    for g in component.linears:
+        if g.stream in ("per_sample", "latent"):
+            continue
+        n = streams.get(g.stream, 0.0)
+        peak = max(peak, n * (g.in_features + g.out_features))
+    n_max = max(streams.values()) if streams else 0.0
+    return batch * act_bytes * (n_max * TRANSFORMER_LIVE_HIDDEN_COPIES * hidden + peak)
+
+
+def transformer_activation_gib(spec: ArchitectureSpec, width_px: int, height_px: int, text_tokens: int,
+                               batch: int = 1, activation_bytes_per_element: float = 2.0) -> float:
+    """Activation peak of one denoiser forward [GiB] (inputs/latents included; flash attention, O(L))."""
+    n_i = image_tokens(spec, width_px, height_px)
+    streams = {"image": float(n_i), "text": float(text_tokens), "joint": float(n_i + text_tokens)}
+    b = _stream_activation_bytes(spec.transformer, streams, batch, activation_bytes_per_element)
+    return b / GIB
+
+
+def text_encoder_activation_gib(component: ComponentSpec, prompt_tokens: int, batch: int = 1,
+                                activation_bytes_per_element: float = 2.0) -> float:
+    """Activation peak of one text-encoder forward [GiB], incl. all hidden states kept (output_hidden_states)."""
+    n = float(text_encoder_tokens(component, prompt_tokens))
+    b = _stream_activation_bytes(component, {"text": n}, batch, activation_bytes_per_element)
+    b += batch * activation_bytes_per_element * n * (component.hidden_size or 0) * ((component.num_blocks or 0) + 1)
+    return b / GIB
+
+
+def vae_decode_workspace_gib(spec: ArchitectureSpec, width_px: int, height_px: int, batch: int = 1,
+                             activation_bytes_per_element: float = 2.0) -> float:
+    """VAE decode activation peak [GiB] = VAE_DECODE_LIVE_BUFFERS * largest conv in/out tensor (no tiling).
+
+    E.g. FLUX VAE at 1024^2: the 256-channel upsampler conv at full resolution, 256 * 1024 * 1024 * 2 B = 0.5 GiB,
+    times 4 = 2 GiB.
+    """
+    dec = spec.vae_decoder
+    if dec is None:
+        return 0.0
+    s = spec.tokens.vae_scale_factor
+    latent_px = (height_px // s) * (width_px // s)
+    largest = 0.0
+    for g in dec.convs:
+        out_px = latent_px * g.out_scale**2
+        in_px = out_px * g.stride**2
+        largest = max(largest, out_px * g.out_channels, in_px * g.in_channels)
+    return VAE_DECODE_LIVE_BUFFERS * largest * batch * activation_bytes_per_element / GIB
+
+
+@dataclass(frozen=True)
+class VramBreakdown:
+    """Peak VRAM and what it is made of [GiB]; ``stage`` names the stage where the peak occurs."""
+
+    total_gib: float
+    weights_gib: float
+    activations_gib: float
+    overhead_gib: float
+    stage: str
+    offload: str
+
+
+def _resident_gib(components: list[ComponentSpec], offload: str, precision: str,
+                  precisions: dict[str, str] | None) -> float:
+    total = 0.0
+    for c in components:
+        p = _precision_for(c, precision, precisions)
+        full = component_weight_gib(c, p)
+        if offload == "model" or offload == "none":
+            total += full
+            continue
+        per_param = full / c.param_count if c.param_count else 0.0
+        if offload == "group":
+            non_block = c.param_count - (c.blocks_param_count or 0)
+            resident = non_block + GROUP_OFFLOAD_RESIDENT_BLOCKS * (c.largest_block_params or 0)
+            total += min(full, resident * per_param)
+        else:  # sequential: one leaf at a time
+            total = max(total, (c.largest_leaf_params or c.param_count) * per_param)
+    return total
+
+
+def peak_vram_breakdown(spec: ArchitectureSpec, width_px: int, height_px: int, prompt_tokens: int = 77,
+                        batch: int = 1, precision: str = "bf16", offload: str = "none",
+                        precisions: dict[str, str] | None = None,
+                        activation_bytes_per_element: float = 2.0) -> VramBreakdown:
+    """Peak VRAM of one text-to-image call [GiB] (stages run one after another; see module docstring).
+
+    CFG doubles the denoiser batch when the pipeline batches cond/uncond: pass batch=2 for that.
+    """
+    if offload not in OFFLOAD_STRATEGIES:
+        raise InputError("offload", offload, f"one of {', '.join(OFFLOAD_STRATEGIES)}")
+    a = activation_bytes_per_element
+    n_t = text_tokens(spec, prompt_tokens)
+    stages: list[tuple[str, list[ComponentSpec], float]] = []
+    for te in spec.text_encoders:
+        stages.append((te.name, [te], text_encoder_activation_gib(te, prompt_tokens, batch, a)))
+    stages.append(("transformer", [spec.transformer],
+                   transformer_activation_gib(spec, width_px, height_px, n_t, batch, a)))
+    vae_parts = [c for c in spec.components if c.module == "vae"]
+    if vae_parts:
+        stages.append(("vae_decode", vae_parts, vae_decode_workspace_gib(spec, width_px, height_px, batch, a)))
+
+    best: VramBreakdown | None = None
+    all_gib = total_weight_gib(spec, precision, precisions)
+    for name, comps, act in stages:
+        if offload == "none":
+            weights = all_gib
+        else:
+            weights = _resident_gib(comps, offload, precision, precisions)
+        overhead = act * ALLOCATOR_OVERHEAD_FRACTION + CUDA_CONTEXT_GIB
+        total = weights + act + overhead
+        if best is None or total > best.total_gib:
+            best = VramBreakdown(total, weights, act, overhead, name, offload)
+    assert best is not None
+    return best
+
+
+def peak_vram_gib(spec: ArchitectureSpec, width_px: int, height_px: int, prompt_tokens: int = 77, batch: int = 1,
+                  precision: str = "bf16", offload: str = "none", precisions: dict[str, str] | None = None,
+                  activation_bytes_per_element: float = 2.0) -> float:
+    """Peak VRAM of one text-to-image call [GiB]; see :func:`peak_vram_breakdown`."""
+    return peak_vram_breakdown(spec, width_px, height_px, prompt_tokens, batch, precision, offload, precisions,
+                               activation_bytes_per_element).total_gib

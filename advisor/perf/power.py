@@ -1,0 +1,65 @@
+"""Board power and energy per image: a utilisation model, not TDP x time.
+
+    P_board = P_idle + (P_board_limit - P_idle) x u^alpha                                          [W]
+    u = (t_compute x u_compute + t_memory x u_memory + t_transfer x u_transfer) / t_total           [1]
+    E_image = P_board x t_image                                                                      [J]
+    P_system = P_board + rest_of_system_watts (catalog defaults)                                     [W]
+
+(same shape as GenZ ``power.py``: static + utilisation-weighted dynamic power; ML.ENERGY warns that TDP is not
+measured power.) ``u_*`` and ``alpha`` are fitted by :func:`fit_power` on NVML profiles (mean denoise board power of
+measured runs) when present; otherwise priors (compute-bound 0.85, memory-bound 0.6, PCIe waits 0.15, alpha 1).
+The result is always within [idle, board limit].
+"""
+
+from __future__ import annotations
+
+import math
+
+from advisor.catalog import GPU
+
+
+def utilisation(params, compute_seconds: float, memory_seconds: float, transfer_seconds: float) -> float:
+    """Time-weighted utilisation in [0, 1] [1]."""
+    total = compute_seconds + memory_seconds + transfer_seconds
+    if total <= 0:
+        return 0.0
+    u = (compute_seconds * params.compute_utilisation + memory_seconds * params.memory_utilisation
+         + transfer_seconds * params.transfer_utilisation) / total
+    return min(1.0, max(0.0, u))
+
+
+def board_power(gpu: GPU, params, compute_seconds: float, memory_seconds: float, transfer_seconds: float) -> float:
+    """Mean board power while generating [W], clamped to [idle, board limit]."""
+    idle, limit = gpu.idle_power_watts.value, gpu.board_power_watts.value
+    u = utilisation(params, compute_seconds, memory_seconds, transfer_seconds)
+    p = idle + (limit - idle) * u ** params.alpha
+    return min(limit, max(idle, p))
+
+
+def energy_joules(power_watts: float, seconds: float) -> float:
+    """Energy = power x time [J]."""
+    return power_watts * seconds
+
+
+def fit_power(samples: list[tuple[float, float, float, float]], prior) -> dict:
+    """Fit ``compute_utilisation`` and ``alpha`` from measured (idle_W, limit_W, measured_W, compute_fraction).
+
+    Least squares on the relative error of P over a small grid (alpha 0.5..2, u_c 0.5..1), memory utilisation
+    kept at ``prior.memory_utilisation``. Returns the fitted fields (prior values when ``samples`` is empty).
+    """
+    best = {"alpha": prior.alpha, "compute_utilisation": prior.compute_utilisation}
+    if not samples:
+        return best
+    best_err = math.inf
+    for ai in range(16):
+        alpha = 0.5 + 0.1 * ai
+        for ui in range(51):
+            uc = 0.5 + 0.01 * ui
+            err = 0.0
+            for idle, limit, measured, fc in samples:
+                u = fc * uc + (1 - fc) * prior.memory_utilisation
+                p = idle + (limit - idle) * u**alpha
+                err += ((p - measured) / measured) ** 2
+            if err < best_err:
+                best_err, best = err, {"alpha": round(alpha, 2), "compute_utilisation": round(uc, 3)}
+    return best

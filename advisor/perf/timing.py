@@ -1,0 +1,258 @@
+"""Stage times from FLOPs and bytes: a per-op-class roofline with calibrated efficiencies.
+
+For one stage cost (:class:`advisor.perf.flops.StageCost`) on one device at one precision:
+
+    t_linear      = max(linear_flops / (R_mm x e_linear), weight_bytes / (BW x e_weights))
+    t_attention   = attention_flops / (R_attn x e_attention)
+    t_conv        = conv_flops / (R_conv x e_conv)
+    t_elementwise = activation_bytes x unfused / (BW x e_elementwise)
+    t_stage       = t_linear + t_attention + t_conv + t_elementwise                              [s]
+
+(roofline: Williams, Waterman, Patterson 2009, CACM 52(4); op classes run one after another, so they add). The
+text encoder is one op class of its own: t = max(flops / (R_mm x e_text_encoder), weight_bytes / (BW x e_weights))
++ t_elementwise. The denoiser adds a fixed per-step overhead (scheduler step, kernel launches, host syncs) [s].
+
+Peaks R are the catalog's *dense* tensor rates (GeForce FP32-accumulate rates are the halved ones, which is what
+PyTorch's default BF16/FP16 GEMMs and FlashAttention use). The efficiencies ``e`` per architecture family
+(ampere, ada, hopper, blackwell, cpu) and op class live in ``profiles/calibration.yaml`` and are fitted by
+``advisor.calibrate`` (least squares on log error against measured profiles).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from advisor.catalog import GPU
+from advisor.errors import CatalogError, InputError
+from advisor.perf.flops import StageCost
+
+OP_CLASSES = ("linear", "attention", "conv", "elementwise", "text_encoder")
+FAMILIES = ("ampere", "ada", "hopper", "blackwell", "cpu")
+Family = Literal["ampere", "ada", "hopper", "blackwell", "cpu"]
+
+CALIBRATION_PATH = Path(__file__).resolve().parent.parent.parent / "profiles" / "calibration.yaml"
+
+#: Which catalog tensor rate each request precision's linears run at. Weight-only quantised formats (nf4, gguf-q4)
+#: dequantise to bf16 and run bf16 GEMMs; PyTorch's default fp32 matmul does not use TF32 (allow_tf32 is False).
+#: fp8 on a GPU without an fp8 rate (Ampere) upcasts to bf16.
+MATMUL_KEYS = {
+    "fp32": ("fp32",),
+    "bf16": ("bf16_fp32acc", "fp16_fp32acc"),
+    "fp16": ("fp16_fp32acc", "bf16_fp32acc"),
+    "fp8": ("fp8_fp32acc", "bf16_fp32acc"),
+    "int8": ("int8_tops", "bf16_fp32acc"),
+    "nf4": ("bf16_fp32acc",),
+    "gguf-q4": ("bf16_fp32acc",),
+}
+#: Attention, convs and the text encoder run in the activation precision (bf16 unless fp32/fp16 was asked for).
+ACTIVATION_PRECISION = {"fp32": "fp32", "fp16": "fp16"}
+
+
+class _M(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FamilyEfficiency(_M):
+    """Fractions of the dense peak (compute classes) or of datasheet bandwidth (memory classes) [1]."""
+
+    linear: float = Field(gt=0, le=1.2)
+    attention: float = Field(gt=0, le=1.2)
+    conv: float = Field(gt=0, le=1.2)
+    elementwise: float = Field(gt=0, le=1.2)
+    text_encoder: float = Field(gt=0, le=1.2)
+    weights: float = Field(0.8, gt=0, le=1.0, description="weight streaming, fraction of DRAM bandwidth")
+    step_overhead_seconds: float = Field(ge=0)
+    points: int = Field(0, ge=0, description="measured points of this family the fit used")
+    note: str = ""
+
+
+class CpuDevice(_M):
+    """This machine's CPU as a device: measured matmul peaks and power assumptions."""
+
+    name: str
+    cores: int
+    fp32_tflops: float = Field(gt=0)
+    bf16_tflops: float = Field(gt=0)
+    memory_bandwidth_gb_per_s: float = Field(gt=0)
+    board_power_watts: float = Field(gt=0)
+    idle_power_watts: float = Field(ge=0)
+    measured_with: str
+    as_of: dt.date
+
+
+class PowerParams(_M):
+    """Board power model: P = idle + (board - idle) x u^alpha (see advisor.perf.power)."""
+
+    alpha: float = Field(gt=0, le=3)
+    compute_utilisation: float = Field(gt=0, le=1, description="u while compute-bound kernels run")
+    memory_utilisation: float = Field(gt=0, le=1, description="u while memory-bound kernels run")
+    transfer_utilisation: float = Field(ge=0, le=1, description="u while waiting on PCIe copies")
+    fitted_on: str = ""
+
+
+class Calibration(_M):
+    """Contents of ``profiles/calibration.yaml``."""
+
+    schema_version: Literal[1] = 1
+    fitted_at: dt.date
+    versions: dict[str, str] = Field(description="diffusers / torch the fitted measurements ran on")
+    method: str
+    families: dict[Family, FamilyEfficiency]
+    cpu: CpuDevice
+    power: PowerParams
+    uncertainty: dict[str, float] = Field(default_factory=dict, description="relative error band per tier")
+    fit_points: list[str] = Field(default_factory=list)
+    excluded_points: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+
+
+#: Priors used when no calibration file exists (and as ridge targets in the fit). Sources: public matmul ceilings
+#: (public-data.md s3: H100 783-789 of 989 = 0.79; A100 264.5/312 = 0.85; 4090 160-173/165 ~ 1.0; L40S 269/362 = 0.74),
+#: FlashAttention-2 reaching 50-73% of A100 peak and ~35-40% of H100 peak (Dao 2023, "FlashAttention-2", fig. 5/7;
+#: FA3 paper Shah et al. 2024, fig. 1), and the CPU sweep in research/diffusers-offline.md s5 (75-90% of matmul peak).
+PRIOR_FAMILIES: dict[str, dict[str, float]] = {
+    "ampere": dict(linear=0.75, attention=0.55, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01),
+    "ada": dict(linear=0.8, attention=0.55, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01),
+    "hopper": dict(linear=0.65, attention=0.38, conv=0.35, elementwise=0.5, text_encoder=0.5, step_overhead_seconds=0.01),
+    "blackwell": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01),
+    "cpu": dict(linear=0.8, attention=0.5, conv=0.5, elementwise=0.5, text_encoder=0.7, step_overhead_seconds=0.002),
+}
+PRIOR_CPU = dict(name="dev VM (AMD EPYC, 2 cores, AVX-512 BF16, MKL)", cores=2, fp32_tflops=0.191, bf16_tflops=0.423,
+                 memory_bandwidth_gb_per_s=20.0, board_power_watts=30.0, idle_power_watts=10.0,
+                 measured_with="torch.mm 2048^2, 2 threads (research/diffusers-offline.md s5)", as_of="2026-11-26")
+PRIOR_POWER = dict(alpha=1.0, compute_utilisation=0.85, memory_utilisation=0.6, transfer_utilisation=0.15,
+                   fitted_on="prior (no NVML profiles yet)")
+
+
+def default_calibration() -> Calibration:
+    """Priors only (no fit)."""
+    return Calibration(
+        fitted_at=dt.date(2026, 11, 26), versions={}, method="priors (no fit)",
+        families={k: FamilyEfficiency(**v) for k, v in PRIOR_FAMILIES.items()},
+        cpu=CpuDevice(**PRIOR_CPU), power=PowerParams(**PRIOR_POWER),
+        uncertainty={"calibrated": 0.15, "cross_gpu": 0.25, "cold": 0.35},
+    )
+
+
+def calibration_from_yaml_text(text: str, file: str = "<string>") -> Calibration:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CatalogError(file, None, None, f"invalid YAML: {exc}") from None
+    try:
+        return Calibration.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise CatalogError(file, "calibration", ".".join(str(x) for x in err["loc"]) or None, err["msg"]) from None
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(path: str, mtime: float) -> Calibration:
+    return calibration_from_yaml_text(Path(path).read_text(encoding="utf-8"), path)
+
+
+def load_calibration(path: Path | str | None = None) -> Calibration:
+    """``profiles/calibration.yaml`` (or ``path``); the priors when the file does not exist."""
+    p = Path(path) if path is not None else CALIBRATION_PATH
+    if not p.is_file():
+        return default_calibration()
+    return _load_cached(str(p), p.stat().st_mtime)
+
+
+def calibration_to_yaml_text(cal: Calibration) -> str:
+    header = ("# Fitted by `advisor calibrate` (advisor/calibrate.py). Do not edit by hand: efficiencies are fractions of the\n"
+              "# catalog's dense peak per architecture family and op class; see advisor/perf/timing.py.\n")
+    return header + yaml.safe_dump(cal.model_dump(mode="json"), sort_keys=False, width=120)
+
+
+# ------------------------------------------------------------------------------------------------- device rates
+@dataclass(frozen=True)
+class DeviceRates:
+    """Peak rates of one device for one request precision."""
+
+    slug: str
+    family: str
+    matmul_flops_per_s: float  # linears [FLOP/s]
+    attention_flops_per_s: float  # SDPA in the activation precision [FLOP/s]
+    conv_flops_per_s: float  # [FLOP/s]
+    memory_bytes_per_s: float  # datasheet DRAM bandwidth [B/s]
+    pcie_bytes_per_s: float  # theoretical one-direction host->device [B/s]
+
+
+def _rate(gpu: GPU, keys: tuple[str, ...]) -> float:
+    for k in keys:
+        if k in gpu.tensor_tflops:
+            return gpu.tensor_tflops[k].value * 1e12
+    raise InputError("gpu", gpu.slug, f"a GPU with one of tensor_tflops {', '.join(keys)}")
+
+
+def device_rates(gpu: GPU, precision: str) -> DeviceRates:
+    """Peaks for ``precision`` on ``gpu`` (a catalog GPU or the synthetic CPU device)."""
+    if precision not in MATMUL_KEYS:
+        raise InputError("precision", precision, "|".join(MATMUL_KEYS))
+    act = ACTIVATION_PRECISION.get(precision, "bf16")
+    mm = _rate(gpu, MATMUL_KEYS[precision] + ("bf16_fp32acc", "fp32"))
+    att = _rate(gpu, MATMUL_KEYS[act] + ("fp32",))
+    pcie = gpu.pcie_gb_per_s * 1e9 if gpu.architecture != "cpu" else float("inf")
+    return DeviceRates(gpu.slug, gpu.architecture, mm, att, att, gpu.memory_bandwidth_gb_per_s.value * 1e9, pcie)
+
+
+# ------------------------------------------------------------------------------------------------------ timing
+@dataclass(frozen=True)
+class StageTime:
+    """Time of one stage split by op class [s] and whether compute or memory dominated."""
+
+    seconds: float
+    by_class: dict[str, float]
+    compute_seconds: float  # time in compute-bound classes [s]
+    memory_seconds: float  # time in memory-bound classes [s]
+
+    @property
+    def bound(self) -> str:
+        return "compute" if self.compute_seconds >= self.memory_seconds else "memory"
+
+
+def stage_time(cost: StageCost, rates: DeviceRates, eff: FamilyEfficiency, text_encoder: bool = False,
+               extra_elementwise_bytes: float = 0.0) -> StageTime:
+    """Time of one stage cost on a device [s] (formulas in the module docstring)."""
+    bw_w = rates.memory_bytes_per_s * eff.weights
+    bw_e = rates.memory_bytes_per_s * eff.elementwise
+    elem = (cost.activation_bytes + extra_elementwise_bytes) / bw_e
+    by: dict[str, float] = {}
+    comp = mem = 0.0
+    if text_encoder:
+        tc = cost.total_flops / (rates.matmul_flops_per_s * eff.text_encoder)
+        tw = cost.weight_bytes / bw_w
+        by["text_encoder"] = max(tc, tw)
+        comp, mem = (tc, 0.0) if tc >= tw else (0.0, tw)
+    else:
+        tc = cost.linear_flops / (rates.matmul_flops_per_s * eff.linear)
+        tw = cost.weight_bytes / bw_w
+        by["linear"] = max(tc, tw)
+        if tc >= tw:
+            comp += tc
+        else:
+            mem += tw
+        by["attention"] = cost.attention_flops / (rates.attention_flops_per_s * eff.attention)
+        by["conv"] = cost.conv_flops / (rates.conv_flops_per_s * eff.conv)
+        comp += by["attention"] + by["conv"]
+    by["elementwise"] = elem
+    mem += elem
+    return StageTime(sum(by.values()), by, comp, mem)
+
+
+def roofline_floor_seconds(cost: StageCost, rates: DeviceRates) -> float:
+    """Physical lower bound at 100% of peak: max(all FLOPs / matmul peak, weight bytes / bandwidth) [s].
+
+    Uses the fastest compute rate the precision allows for every FLOP and assumes activations stay on chip,
+    so no real run can beat it.
+    """
+    fastest = max(rates.matmul_flops_per_s, rates.attention_flops_per_s)
+    return max(cost.total_flops / fastest, cost.weight_bytes / rates.memory_bytes_per_s)

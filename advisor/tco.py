@@ -1,0 +1,318 @@
+"""Cost formulas (total cost of ownership): small pure functions, units in names and in brackets.
+
+Hardware amortization, electricity, licences, retries, cloud rental billing, API per-megapixel
+pricing, break-even volume and payback. No catalog, no I/O: :mod:`advisor.decide` feeds the numbers.
+
+Method follows NVIDIA's inference TCO recipe (server price / depreciation period + licences +
+energy, then cost per unit of output; developer.nvidia.com/blog/benchmarking-llm-inference-costs-
+for-smarter-scaling-and-deployment) with salvage value (inferecon.com/assumptions).
+"""
+
+from __future__ import annotations
+
+import math
+
+JOULES_PER_KWH = 3.6e6  # 1 kWh = 1000 W x 3600 s
+SECONDS_PER_HOUR = 3600.0
+HOURS_PER_MONTH = 365.25 * 24 / 12  # 730.5 h: mean month of the Julian year
+# API providers bill "1 MP" for a 1024 x 1024 output (BFL: "$0.03 at 1 MP text-to-image", docs.bfl.ai
+# pricing); we use the same convention everywhere: 1 MP = 2**20 pixels.
+PIXELS_PER_MEGAPIXEL = 1024 * 1024
+_MP_EPS = 1e-9  # ceil() tolerance so that 2.0000000001 MP from float arithmetic bills as 2 MP
+
+
+def _check_nonneg(name: str, value: float) -> None:
+    if not (value >= 0 and math.isfinite(value)):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+
+
+# --- hardware ---------------------------------------------------------------------------------
+
+
+def hardware_amortization_usd_per_month(purchase_usd: float, resale_usd: float, months: float) -> float:
+    """Straight-line depreciation of bought hardware down to its resale value.
+
+    Parameters
+    ----------
+    purchase_usd : float
+        Purchase price. [USD]
+    resale_usd : float
+        Expected resale (salvage) value at the end of the period. [USD]
+    months : float
+        Amortization period. [month]
+
+    Returns
+    -------
+    float
+        ``(purchase_usd - resale_usd) / months``. [USD/month]
+    """
+    _check_nonneg("purchase_usd", purchase_usd)
+    _check_nonneg("resale_usd", resale_usd)
+    if not (months > 0 and math.isfinite(months)):
+        raise ValueError(f"months must be > 0, got {months!r}")
+    if resale_usd > purchase_usd:
+        raise ValueError(f"resale_usd ({resale_usd}) must not exceed purchase_usd ({purchase_usd})")
+    return (purchase_usd - resale_usd) / months
+
+
+def owned_gpu_sunk_cost_usd_per_month(purchase_usd: float | None = None) -> float:
+    """Hardware cost of a GPU the user already owns: a sunk cost, so 0.
+
+    The purchase price (if known) is deliberately not counted: it is spent whatever is decided now.
+    Opportunity cost (selling the card) is not modelled. [USD/month]
+    """
+    return 0.0
+
+
+# --- energy -----------------------------------------------------------------------------------
+
+
+def system_power_watts(board_power_watts: float, rest_of_system_watts: float) -> float:
+    """Wall power of the whole machine while generating: GPU board + CPU, fans, PSU losses. [W]"""
+    _check_nonneg("board_power_watts", board_power_watts)
+    _check_nonneg("rest_of_system_watts", rest_of_system_watts)
+    return board_power_watts + rest_of_system_watts
+
+
+def system_energy_per_image_joules(
+    board_energy_per_image_joules: float, rest_of_system_watts: float, seconds_per_image: float
+) -> float:
+    """Energy of the whole machine per image: board energy + rest-of-system power x time. [J]"""
+    _check_nonneg("board_energy_per_image_joules", board_energy_per_image_joules)
+    _check_nonneg("rest_of_system_watts", rest_of_system_watts)
+    _check_nonneg("seconds_per_image", seconds_per_image)
+    return board_energy_per_image_joules + rest_of_system_watts * seconds_per_image
+
+
+def busy_hours_per_month(seconds_per_image: float, images_per_month: float, attempts_per_image: float = 1.0) -> float:
+    """Hours spent generating: images x attempts x seconds / 3600. [h/month]"""
+    _check_nonneg("seconds_per_image", seconds_per_image)
+    _check_nonneg("images_per_month", images_per_month)
+    return seconds_per_image * images_per_month * attempts_per_image / SECONDS_PER_HOUR
+
+
+def idle_hours_per_month(powered_on_hours_per_month: float, busy_hours: float) -> float:
+    """Hours powered on but not generating: ``max(0, powered_on - busy)``. [h/month]"""
+    _check_nonneg("powered_on_hours_per_month", powered_on_hours_per_month)
+    _check_nonneg("busy_hours", busy_hours)
+    return max(0.0, powered_on_hours_per_month - busy_hours)
+
+
+def electricity_usd_per_month(
+    energy_per_image_joules: float,
+    images_per_month: float,
+    usd_per_kwh: float,
+    retry_fraction: float = 0.0,
+    idle_watts: float = 0.0,
+    idle_hours: float = 0.0,
+) -> float:
+    """Electricity bill of generating plus idling.
+
+    .. math:: (E \\cdot n \\cdot (1 + r) + P_{idle} \\cdot h_{idle} \\cdot 3600) / 3.6\\times10^6 \\cdot price
+
+    Parameters
+    ----------
+    energy_per_image_joules : float
+        Energy per generated image (use the system energy, board + rest of system). [J]
+    images_per_month : float
+        Delivered images. [1/month]
+    usd_per_kwh : float
+        Electricity price. [USD/kWh]
+    retry_fraction : float
+        Extra generations per delivered image (see :func:`retry_fraction`). [-]
+    idle_watts : float
+        Power while on but idle (GPU idle + rest of system idle). [W]
+    idle_hours : float
+        Hours on but idle (see :func:`idle_hours_per_month`). [h/month]
+
+    Returns
+    -------
+    float
+        [USD/month]
+    """
+    for name, v in (("energy_per_image_joules", energy_per_image_joules), ("images_per_month", images_per_month),
+                    ("usd_per_kwh", usd_per_kwh), ("retry_fraction", retry_fraction),
+                    ("idle_watts", idle_watts), ("idle_hours", idle_hours)):
+        _check_nonneg(name, v)
+    busy_joules = energy_per_image_joules * images_per_month * (1.0 + retry_fraction)
+    idle_joules = idle_watts * idle_hours * SECONDS_PER_HOUR  # W x h x 3600 s/h = J
+    return (busy_joules + idle_joules) / JOULES_PER_KWH * usd_per_kwh
+
+
+# --- licence and retries ----------------------------------------------------------------------
+
+
+def license_usd_per_month(fee_usd_per_month: float | None, commercial: bool) -> float:
+    """Model licence fee: charged only for commercial use; ``None`` fee means none is due. [USD/month]"""
+    if not commercial or fee_usd_per_month is None:
+        return 0.0
+    _check_nonneg("fee_usd_per_month", fee_usd_per_month)
+    return fee_usd_per_month
+
+
+def expected_attempts_per_image(failure_rate: float) -> float:
+    """Expected generations per kept image when each fails independently with probability p.
+
+    Geometric distribution: ``1 / (1 - p)``. [-]
+    """
+    if not (0.0 <= failure_rate < 1.0):
+        raise ValueError(f"failure_rate must be in [0, 1), got {failure_rate!r}")
+    return 1.0 / (1.0 - failure_rate)
+
+
+def retry_fraction(failure_rate: float) -> float:
+    """Extra generations per kept image: ``1 / (1 - p) - 1 = p / (1 - p)``. [-]"""
+    return expected_attempts_per_image(failure_rate) - 1.0
+
+
+# --- cloud rental -----------------------------------------------------------------------------
+
+
+def rental_gpu_hours_per_month(
+    images_per_month: float, seconds_per_image: float, utilization: float, attempts_per_image: float = 1.0
+) -> float:
+    """Rented GPU-hours: ``images x attempts x seconds_per_image / 3600 / utilization``. [h/month]
+
+    ``utilization`` is the fraction of billed time spent generating (start-up, model load, idle). [-]
+    """
+    if not (0.0 < utilization <= 1.0):
+        raise ValueError(f"utilization must be in (0, 1], got {utilization!r}")
+    return busy_hours_per_month(seconds_per_image, images_per_month, attempts_per_image) / utilization
+
+
+def cold_start_hours_per_month(cold_start_seconds: float, sessions_per_month: float) -> float:
+    """Billed start-up time of scale-to-zero (serverless) workers: one cold start per session. [h/month]"""
+    _check_nonneg("cold_start_seconds", cold_start_seconds)
+    _check_nonneg("sessions_per_month", sessions_per_month)
+    return cold_start_seconds * sessions_per_month / SECONDS_PER_HOUR
+
+
+def billed_seconds(run_seconds: float, minimum_billing_seconds: float = 0.0, billing_increment_seconds: float = 1.0) -> float:
+    """Seconds a provider bills for one session: round up to the increment, at least the minimum. [s]
+
+    A session of 0 s is not started and bills 0.
+    """
+    _check_nonneg("run_seconds", run_seconds)
+    _check_nonneg("minimum_billing_seconds", minimum_billing_seconds)
+    if not billing_increment_seconds > 0:
+        raise ValueError(f"billing_increment_seconds must be > 0, got {billing_increment_seconds!r}")
+    if run_seconds == 0:
+        return 0.0
+    increments = math.ceil(run_seconds / billing_increment_seconds - _MP_EPS)
+    return max(minimum_billing_seconds, increments * billing_increment_seconds)
+
+
+def rental_usd_per_month(
+    gpu_hours_per_month: float,
+    usd_per_hour: float,
+    minimum_billing_seconds: float = 0.0,
+    billing_increment_seconds: float = 1.0,
+    sessions_per_month: int = 1,
+) -> float:
+    """Rental bill: GPU-hours split evenly over sessions, each billed with minimum and increment. [USD/month]"""
+    _check_nonneg("gpu_hours_per_month", gpu_hours_per_month)
+    _check_nonneg("usd_per_hour", usd_per_hour)
+    if sessions_per_month < 1:
+        raise ValueError(f"sessions_per_month must be >= 1, got {sessions_per_month!r}")
+    per_session_seconds = gpu_hours_per_month * SECONDS_PER_HOUR / sessions_per_month
+    billed = billed_seconds(per_session_seconds, minimum_billing_seconds, billing_increment_seconds)
+    return sessions_per_month * billed / SECONDS_PER_HOUR * usd_per_hour
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+def billed_megapixels(megapixels: float, rounding: str = "none") -> float:
+    """Megapixels as the provider counts them: exact (``none``) or rounded up (``ceil-mp``). [MP]"""
+    _check_nonneg("megapixels", megapixels)
+    if rounding == "none":
+        return megapixels
+    if rounding == "ceil-mp":
+        return float(math.ceil(megapixels - _MP_EPS)) if megapixels > 0 else 0.0
+    raise ValueError(f"rounding must be one of none, ceil-mp; got {rounding!r}")
+
+
+def api_usd_per_image(
+    pricing: str,
+    megapixels: float,
+    *,
+    first_mp_usd: float | None = None,
+    additional_mp_usd: float | None = None,
+    per_mp_usd: float | None = None,
+    per_image_usd: float | None = None,
+    input_mp_usd: float | None = None,
+    input_megapixels: float = 0.0,
+    rounding: str = "none",
+) -> float:
+    """List price of one API image, piecewise in megapixels.
+
+    - ``first-mp-plus-additional``: ``first + additional x max(0, MP - 1)`` (BFL/fal FLUX.2 [pro]: 3 c + 1.5 c per extra MP)
+    - ``per-megapixel``: ``per_mp x MP`` (fal FLUX.2 [dev] 1.2 c/MP)
+    - ``per-image``: flat ``per_image``
+    plus ``input_mp x input MP`` for reference images. MP are rounded per ``rounding`` (output and
+    input separately) before pricing. [USD/image]
+    """
+    mp = billed_megapixels(megapixels, rounding)
+    if pricing == "first-mp-plus-additional":
+        if first_mp_usd is None or additional_mp_usd is None:
+            raise ValueError("first-mp-plus-additional pricing needs first_mp_usd and additional_mp_usd")
+        out = first_mp_usd + additional_mp_usd * max(0.0, mp - 1.0)
+    elif pricing == "per-megapixel":
+        if per_mp_usd is None:
+            raise ValueError("per-megapixel pricing needs per_mp_usd")
+        out = per_mp_usd * mp
+    elif pricing == "per-image":
+        if per_image_usd is None:
+            raise ValueError("per-image pricing needs per_image_usd")
+        out = per_image_usd
+    else:
+        raise ValueError(f"pricing must be one of first-mp-plus-additional, per-megapixel, per-image; got {pricing!r}")
+    if input_mp_usd and input_megapixels > 0:
+        out += input_mp_usd * billed_megapixels(input_megapixels, rounding)
+    return out
+
+
+def api_usd_per_month(usd_per_image: float, images_per_month: float, attempts_per_image: float = 1.0) -> float:
+    """API bill: every attempt is billed, kept or not. [USD/month]"""
+    _check_nonneg("usd_per_image", usd_per_image)
+    _check_nonneg("images_per_month", images_per_month)
+    return usd_per_image * images_per_month * attempts_per_image
+
+
+# --- comparison -------------------------------------------------------------------------------
+
+
+def linear_cost_usd_per_month(fixed_usd_per_month: float, usd_per_image: float, images_per_month: float) -> float:
+    """A cost line: ``fixed + per_image x images``. [USD/month]"""
+    return fixed_usd_per_month + usd_per_image * images_per_month
+
+
+def break_even_images_per_month(
+    fixed_a_usd_per_month: float, usd_per_image_a: float, fixed_b_usd_per_month: float, usd_per_image_b: float
+) -> float | None:
+    """Volume where two cost lines ``fixed + per_image x n`` cross.
+
+    ``n* = (fixed_b - fixed_a) / (per_image_a - per_image_b)``. [images/month]
+    Returns ``None`` when the lines are parallel (equal per-image cost) or cross only at a
+    volume <= 0 (one is cheaper at every positive volume).
+    """
+    slope_diff = usd_per_image_a - usd_per_image_b
+    if abs(slope_diff) <= 1e-15 * max(abs(usd_per_image_a), abs(usd_per_image_b), 1e-300):
+        return None
+    volume = (fixed_b_usd_per_month - fixed_a_usd_per_month) / slope_diff
+    if volume <= 0 or not math.isfinite(volume):
+        return None  # equal fixed costs cross only at 0: one line is cheaper at every positive volume
+    return volume
+
+
+def payback_months(purchase_usd: float, running_usd_per_month: float, alternative_usd_per_month: float) -> float | None:
+    """Months until buying hardware pays for itself against an alternative.
+
+    ``purchase / (alternative - running)``, where ``running`` excludes the purchase (electricity,
+    licence). ``None`` when buying never saves money per month. [month]
+    """
+    _check_nonneg("purchase_usd", purchase_usd)
+    saving = alternative_usd_per_month - running_usd_per_month
+    if saving <= 0:
+        return None
+    return purchase_usd / saving

@@ -1,0 +1,21 @@
+"""Streamlit entry point (thin): page setup and navigation only.
+
+Run with ``make app`` (``streamlit run app.py``; settings in ``.streamlit/config.toml``: bound to
+127.0.0.1, headless, no usage statistics). Each page lives in ``pages/`` and only calls the engine
+(``advisor.decide``, ``advisor.perf``, ``advisor.validate``, ``advisor.claims``, ``advisor.catalog``)
+and formats its numbers with ``advisor.charts`` / ``advisor.export``.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="Image-generation cost advisor", page_icon=":material/calculate:", layout="wide")
+
+PAGES = [
+    st.Page("pages/recommend.py", title="Recommend", icon=":material/recommend:", default=True),
+    st.Page("pages/simulator.py", title="Simulator", icon=":material/speed:"),
+    st.Page("pages/validation.py", title="Validation", icon=":material/fact_check:"),
+    st.Page("pages/catalog.py", title="Catalog", icon=":material/menu_book:"),
+    st.Page("pages/profiles.py", title="Profiles", icon=":material/upload_file:"),
+]
+
+st.navigation(PAGES).run()

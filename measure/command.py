@@ -1,0 +1,195 @@
+"""The ``advisor measure`` command function (Typer signature; torch/diffusers imported only when it runs).
+
+Registered on the main app by ``advisor/commands/measure_cmd.py``; ``python -m measure`` runs it standalone
+(no other command modules imported -- useful on a bare GPU box).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from advisor.errors import AdvisorError, InputError, UnknownSlugError
+
+PRECISIONS = ("fp32", "bf16", "fp16")
+OFFLOADS = ("none", "model", "group", "sequential")
+
+
+def _choice(field: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise InputError(field, value, ", ".join(allowed))
+    return value
+
+
+def validate_options(*, pipeline: str, weights: Optional[str], random_weights: Optional[str], device: str,
+                     precision: str, width: int, height: int, steps: Optional[int], batch_size: int, offload: str,
+                     warmup: int, runs: int, max_sequence_length: Optional[int], components: str, fmt: str) -> None:
+    """Checks that need no torch; each failure is one InputError line."""
+    from measure.configs import PIPELINES, parse_random_weights
+
+    if pipeline not in PIPELINES:
+        raise UnknownSlugError("--pipeline", pipeline, PIPELINES)
+    if weights and random_weights:
+        raise InputError("--weights/--random-weights", f"{weights} / {random_weights}", "only one of them")
+    if random_weights:
+        parse_random_weights(random_weights)
+    if weights and not (Path(weights) / "model_index.json").is_file():
+        raise InputError("--weights", weights, "a local diffusers pipeline folder containing model_index.json")
+    if not re.fullmatch(r"cpu|cuda(:\d+)?", device):
+        raise InputError("--device", device, "cpu, cuda or cuda:<index>")
+    _choice("--precision", precision, PRECISIONS)
+    _choice("--offload", offload, OFFLOADS)
+    _choice("--components", components, ("all", "transformer"))
+    _choice("--format", fmt, ("table", "json"))
+    for name, v in (("--height", height), ("--width", width)):
+        if v <= 0 or v % 16:
+            raise InputError(name, v, "a positive multiple of 16 (VAE 8x down, then 2x2 patches)")
+    if steps is not None and steps < 1:
+        raise InputError("--steps", steps, "an integer >= 1")
+    if batch_size < 1:
+        raise InputError("--batch-size", batch_size, "an integer >= 1")
+    if warmup < 0:
+        raise InputError("--warmup", warmup, "an integer >= 0")
+    if runs < 1:
+        raise InputError("--runs", runs, "an integer >= 1")
+    if max_sequence_length is not None and not 1 <= max_sequence_length <= 512:
+        raise InputError("--max-sequence-length", max_sequence_length, "1..512")
+    if offload != "none" and device == "cpu":
+        raise InputError("--offload", offload, "none on --device cpu (offloading needs a CUDA device)")
+
+
+def check_device(device: str) -> None:
+    """CUDA requested: a visible GPU with that index is required."""
+    if device == "cpu":
+        return
+    import torch
+
+    if not torch.cuda.is_available():
+        raise InputError("--device", device, "cpu (no CUDA GPU is visible: torch.cuda.is_available() is False)")
+    idx = int(device.split(":")[1]) if ":" in device else 0
+    if idx >= torch.cuda.device_count():
+        raise InputError("--device", device, f"cuda:0..cuda:{torch.cuda.device_count() - 1}")
+
+
+def measure(
+    pipeline: str = typer.Option(..., "--pipeline", help="pipeline slug: z-image-turbo, flux-2-dev, flux-2-klein-4b, "
+                                 "flux-2-klein-9b, flux-1-dev, flux-1-schnell"),
+    weights: Optional[str] = typer.Option(None, "--weights", help="local diffusers pipeline folder (no downloads)"),
+    random_weights: Optional[str] = typer.Option(None, "--random-weights", help="tiny | scaled:<fraction> | full "
+                                                 "(default tiny when --weights is not given)"),
+    device: str = typer.Option("cpu", "--device", help="cpu | cuda | cuda:<index>"),
+    precision: str = typer.Option("bf16", "--precision", help="fp32 | bf16 | fp16"),
+    width: int = typer.Option(1024, "--width", help="pixels, multiple of 16"),
+    height: int = typer.Option(1024, "--height", help="pixels, multiple of 16"),
+    steps: Optional[int] = typer.Option(None, "--steps", help="denoising steps (default: the pipeline's)"),
+    guidance: Optional[float] = typer.Option(None, "--guidance", help="guidance scale (default: the pipeline's)"),
+    batch_size: int = typer.Option(1, "--batch-size", help="images per call"),
+    offload: str = typer.Option("none", "--offload", help="none | model | group | sequential"),
+    compile: bool = typer.Option(False, "--compile", help="torch.compile the denoiser forward"),
+    attention: Optional[str] = typer.Option(None, "--attention", help="diffusers attention backend, e.g. flash, native"),
+    warmup: int = typer.Option(1, "--warmup", help="untimed warm-up runs"),
+    runs: int = typer.Option(3, "--runs", help="timed runs"),
+    max_sequence_length: Optional[int] = typer.Option(None, "--max-sequence-length",
+                                                      help="text tokens (default: the pipeline's)"),
+    components: str = typer.Option("all", "--components", help="all | transformer (random prompt embeddings, "
+                                   "no text encoder, no VAE decode)"),
+    out: Path = typer.Option(Path("profiles/measured"), "--out", help="root folder of measured profiles"),
+    fmt: str = typer.Option("table", "--format", help="table | json"),
+    seed: int = typer.Option(0, "--seed"),
+    idle_seconds: float = typer.Option(2.0, "--idle-seconds", help="idle power sampling before the runs [s]"),
+    time_budget: Optional[float] = typer.Option(None, "--time-budget",
+                                                help="stop starting runs after this many seconds [s]"),
+) -> None:
+    """Run a real diffusers pipeline, time its stages, sample power, write a profile YAML."""
+    try:
+        validate_options(pipeline=pipeline, weights=weights, random_weights=random_weights, device=device,
+                         precision=precision, width=width, height=height, steps=steps, batch_size=batch_size,
+                         offload=offload, warmup=warmup, runs=runs, max_sequence_length=max_sequence_length,
+                         components=components, fmt=fmt)
+        if time_budget is not None and time_budget <= 0:
+            raise InputError("--time-budget", time_budget, "seconds > 0")
+        check_device(device)
+        from measure.configs import PIPELINES
+        from measure.runner import MeasureOptions, run_measurement
+
+        pdef = PIPELINES[pipeline]
+        opts = MeasureOptions(
+            pipeline=pipeline, weights=weights, random_weights=None if weights else (random_weights or "tiny"),
+            device=device, precision=precision, width=width, height=height,
+            steps=steps if steps is not None else pdef.default_steps,
+            guidance=guidance if guidance is not None else pdef.default_guidance, batch_size=batch_size,
+            offload=offload, compile=compile, attention=attention, warmup=warmup, runs=runs,
+            max_sequence_length=max_sequence_length, components=components, out=out, seed=seed,
+            idle_seconds=idle_seconds, time_budget_seconds=time_budget)
+        result = run_measurement(opts)
+    except AdvisorError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    if fmt == "json":
+        typer.echo(json.dumps({"path": str(result.path), "profile": result.profile.model_dump(mode="json")}, indent=1))
+    else:
+        print_table(result.profile, result.path)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+def print_table(profile, path) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    s, sm = profile.settings, profile.summary
+    t = Table(title=f"{s.pipeline} {s.width}x{s.height} {s.steps} steps {s.precision} on {profile.device.name} "
+                    f"[{profile.status}]")
+    for col in ("stage", "median", "min", "max", "p90"):
+        t.add_column(col, justify="right" if col != "stage" else "left")
+
+    def row(name, spread, unit="s"):
+        if spread is None:
+            return
+        t.add_row(name, *(f"{getattr(spread, k):.4f} {unit}" for k in ("median", "min", "max", "p90")))
+
+    row("text encoder", sm.text_encoder_seconds)
+    row("step", sm.step_seconds)
+    row("denoise", sm.denoise_seconds)
+    row("vae decode", sm.vae_decode_seconds)
+    row("total", sm.total_seconds)
+    console = Console(width=120)
+    console.print(t)
+    p, m = profile.power, profile.memory
+    if p.denoise_median_watts is not None:
+        console.print(f"power: idle {p.idle_watts} W, denoise median {p.denoise_median_watts} W, "
+                      f"energy/image {p.energy_per_image_joules} J ({p.energy_method})")
+    else:
+        console.print(f"power: n/a ({p.reason})")
+    if m.torch_max_allocated_gib is not None:
+        console.print(f"memory: torch peak {m.torch_max_allocated_gib} GiB allocated, {m.torch_max_reserved_gib} GiB "
+                      f"reserved, NVML {m.nvml_used_gib} GiB")
+    console.print(f"cpu peak RSS {m.cpu_peak_rss_gib} GiB; failures: {len(profile.failures)}")
+    console.print(f"wrote {path}")
+
+
+def standalone_app() -> typer.Typer:
+    """A one-command Typer app for ``python -m measure`` (imports no other advisor command)."""
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command()(measure)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    app = standalone_app()
+    try:
+        app(args=argv, standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(2)
+        raise

@@ -1,0 +1,297 @@
+"""Streamlit pages driven headlessly with AppTest (issue 5): every page renders; the numbers shown equal the
+engine's for the same inputs; bad inputs give one clear st.error and no traceback."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+import sys
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # `pages` (the app's page package) lives at the repository root
+
+from advisor import export  # noqa: E402
+from advisor.catalog import load_catalog  # noqa: E402
+from advisor.decide import Scenario, recommend  # noqa: E402
+from advisor.perf import PerfRequest, estimate  # noqa: E402
+from pages import common  # noqa: E402
+
+APP = str(ROOT / "app.py")
+TIMEOUT = 120  # [s] the first engine call loads the catalog and architectures; a loaded 2-core VM is slow
+
+
+def _app() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _page(path: str) -> AppTest:
+    at = _app()
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def _decode(v):
+    """Plotly >= 6 stores numpy arrays as {'dtype', 'bdata'} (base64); lists stay lists."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=v["dtype"]).tolist()
+    return v
+
+
+def _chart(at: AppTest, key_suffix: str) -> dict:
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        if key_suffix in (el.proto.id or "") or spec.get("layout", {}).get("title", {}).get("text", "").startswith(key_suffix):
+            return spec
+    raise AssertionError(f"no chart {key_suffix!r}")
+
+
+def _check_options_table(at: AppTest, result) -> None:
+    df = next(d for d in at.dataframe if list(d.value.columns)[:2] == ["option", "pipeline"]).value
+    assert list(df["option"]) == [o.id for o in result.options]
+    # the table holds the engine's floats unchanged (formatting is only the column's display format)
+    assert list(df["monthly_cost_usd"]) == [o.monthly_cost_usd for o in result.options]
+    assert list(df["cost_per_image_usd"]) == [o.cost_per_image_usd for o in result.options]
+    assert list(df["gpu_hours_per_month"]) == [o.gpu_hours_per_month for o in result.options]
+    spi = [None if o.seconds_per_image is None else o.seconds_per_image for o in result.options]
+    assert [None if (x is None or x != x) else x for x in df["seconds_per_image"]] == spi
+    assert list(df["fits"]) == [o.fits for o in result.options]
+
+
+def _check_recommendation(at: AppTest, result) -> None:
+    best = result.option(result.recommendation.option_id)
+    assert best.id in at.success[0].value and best.label in at.success[0].value
+    m = _metrics(at)
+    assert m["Monthly cost"] == common.usd(best.monthly_cost_usd)
+    assert m["Cost per image"] == common.usd(best.cost_per_image_usd)
+    assert m["Seconds per image"] == common.secs(best.seconds_per_image)
+    assert ("Too close to call" in " ".join(w.value for w in at.warning)) == result.recommendation.too_close_to_call
+    shown = " ".join(md.value for md in at.markdown)
+    for reason in result.recommendation.reasons:
+        assert reason in shown
+
+
+# ------------------------------------------------------------------------------------------------ Recommend
+def test_recommend_default_is_the_example_scenario():
+    at = _app()
+    assert not at.error, [e.value for e in at.error]
+    result = recommend(export.load_scenario_file(export.EXAMPLE_SCENARIO))
+    _check_recommendation(at, result)
+    _check_options_table(at, result)
+
+
+def test_recommend_form_inputs_match_engine():
+    at = _app()
+    at.number_input(key="volume").set_value(20_000)
+    at.text_input(key="resolution").set_value("1024x768")
+    at.selectbox(key="gpu_owned").select("none")
+    at.number_input(key="electricity").set_value(0.30)
+    at.number_input(key="amortization").set_value(24)
+    at.radio(key="use").set_value("commercial")
+    at.multiselect(key="needs").set_value(["quality"])
+    at.number_input(key="batch_images").set_value(5_000)
+    at.number_input(key="deadline_hours").set_value(12.0)
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    scenario = Scenario.from_dict({"volume_images_per_month": 20_000, "width": 1024, "height": 768, "gpu_owned": None,
+                                   "electricity_usd_per_kwh": 0.30, "amortization_months": 24, "commercial": True,
+                                   "needs": ["quality"], "batch_images": 5_000, "deadline_hours": 12.0})
+    result = recommend(scenario)
+    _check_recommendation(at, result)
+    _check_options_table(at, result)
+
+    # charts carry engine numbers: the break-even markers sit at the engine's crossing volumes, at the
+    # monthly cost the engine gives option a at that volume
+    views = export.compute_views(scenario, load_catalog())
+    spec = _chart(at, "Monthly cost vs volume")
+    marks = next((t for t in spec["data"] if t.get("name") == "break-even"), None)
+    expected = [b for b in result.break_even if (b.images_per_month or 0) > 0 and b.a in views.leading
+                and b.b in views.leading]
+    if expected:
+        assert marks is not None
+        assert sorted(_decode(marks["x"])) == sorted(b.images_per_month for b in expected)
+    # the batch-time chart has one bar per option that has a batch time, in hours from the engine
+    batch = _chart(at, "Time to finish the batch")
+    hours = export.batch_hours(views, load_catalog())
+    for label, h in zip(_decode(batch["data"][0]["y"]), _decode(batch["data"][0]["x"])):
+        opt = next(o for o in result.options if (o.label or o.id) == label)
+        assert h == hours[opt.id]
+    # sensitivity table: the engine's recommendation at each electricity price
+    sens = next(d.value for d in at.dataframe if list(d.value.columns) == ["input", "value", "recommended"])
+    elec = sens[sens["input"] == "electricity_usd_per_kwh"]
+    for price, rec_id in zip(elec["value"], elec["recommended"]):
+        s2 = Scenario.from_dict({**scenario.model_dump(mode="json", exclude_none=True), "electricity_usd_per_kwh": price})
+        assert recommend(s2).recommendation.option_id == rec_id
+
+
+@pytest.mark.parametrize("field,value,message", [
+    ("resolution", "abc", "resolution: got 'abc'"),
+    ("resolution", "1000x1000", "width: got 1000"),           # not a multiple of 16: the engine's InputError
+    ("volume", 0, "volume_images_per_month: got 0"),          # engine: must be > 0
+    ("batch_images", 100, "deadline_hours: got None"),        # a batch needs a deadline
+])
+def test_recommend_bad_input_shows_error(field, value, message):
+    at = _app()
+    widget = at.text_input(key=field) if field == "resolution" else at.number_input(key=field)
+    widget.set_value(value)
+    at.button[0].click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and message in errors[0], errors
+    # the rest of the page still works: the form is there, and fixing the input brings the result back
+    widget.set_value("1024x1024" if field == "resolution" else (500 if field == "volume" else None))
+    at.button[0].click().run()
+    assert not at.error and at.success
+
+
+def _upload_scenario(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="scenario_upload").set_value((name, data, "application/x-yaml"))
+    return at.run()
+
+
+def test_recommend_uploaded_scenario_roundtrip():
+    scenario = Scenario.from_dict({"volume_images_per_month": 3000, "megapixels": 2.0, "commercial": True})
+    at = _upload_scenario(_app(), "mine.yaml", export.scenario_to_yaml(scenario).encode())
+    assert not at.exception and not at.error
+    assert "Using the uploaded scenario mine.yaml" in at.info[0].value
+    _check_recommendation(at, recommend(scenario))
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"volume_images_per_month: 100\ngpu_owned: rtx-9999\n", "gpu: got 'rtx-9999'"),      # unknown slug
+    (b"volume_images_per_month: [1, 2\n", "malformed YAML"),                              # broken YAML
+    (b"volume_images_per_month: 100\nwattage: 3\n", "wattage"),                          # unknown field
+    (b"\xff\xfe\x00bad", "UTF-8"),                                                       # not text
+    (b"# pad\n" * 50_000, "at most 262,144 bytes"),                                     # 300 kB > 256 KiB limit
+])
+def test_recommend_bad_upload_shows_error(data, message):
+    at = _upload_scenario(_app(), "bad.yaml", data)
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and message in errors[0], errors
+
+
+# ------------------------------------------------------------------------------------------------ Simulator
+def test_simulator_shows_engine_numbers():
+    at = _page("pages/simulator.py")
+    at.selectbox(key="sim_pipeline").select("flux-2-klein-4b")
+    at.selectbox(key="sim_gpu").select("rtx-4090")
+    at.selectbox(key="sim_precision").select("fp8")
+    at.number_input(key="sim_width").set_value(768)
+    at.number_input(key="sim_height").set_value(1024)
+    at.number_input(key="sim_steps").set_value(6)
+    at.selectbox(key="sim_offload").select("none")
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    est = estimate(PerfRequest(pipeline="flux-2-klein-4b", gpu="rtx-4090", precision="fp8", width=768, height=1024,
+                               steps=6, offload="none"))
+    assert at.session_state["sim_estimate"] == est
+    m = _metrics(at)
+    assert m["Seconds per image"] == f"{est.seconds_per_image:.3g}"
+    assert m["Peak VRAM [GiB]"] == f"{est.peak_vram_gib:.1f}"
+    assert m["Energy per image [J]"] == f"{est.energy_per_image_joules:.4g}"
+    assert m["Board power [W]"] == f"{est.board_power_watts:.0f}"
+    stages = _chart(at, "Seconds per image by stage")
+    shown = {t["name"]: _decode(t["x"])[0] for t in stages["data"] if t["type"] == "bar"}
+    assert shown == est.stages_seconds
+    band = next(t for t in stages["data"] if t["type"] == "scatter")
+    assert band["error_x"]["value"] == est.uncertainty * 100  # plotly draws the ± band from the engine's fraction
+
+
+def test_simulator_bad_width_shows_engine_error():
+    at = _page("pages/simulator.py")
+    at.number_input(key="sim_width").set_value(1000)  # not a multiple of 16
+    at.button[0].click().run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "width: got 1000" in errors[0]
+    assert at.text_area(key="claim_text") is not None  # the rest of the page (claim box) still renders
+
+
+# ------------------------------------------------------------------------------------------------ Catalog
+def test_catalog_lists_every_sourced_number():
+    at = _page("pages/catalog.py")
+    rows = export.catalog_rows(load_catalog())
+    assert _metrics(at)["Numbers"] == str(len(rows))
+    assert _metrics(at)["Stale"] == str(sum(r["stale"] for r in rows))
+    df = at.dataframe[0].value
+    assert len(df) == len(rows)
+    assert list(df["source"]) == [r["source"] for r in rows]
+    at.toggle(key="cat_only_stale").set_value(True).run()
+    df = at.dataframe[0].value
+    assert len(df) == sum(r["stale"] for r in rows) and set(df["stale"]) <= {"⚠ stale"}
+
+
+def test_catalog_rows_find_nested_numbers():
+    cat = load_catalog()
+    rows = export.catalog_rows(cat)
+    slug, gpu = next(iter(cat.gpus.items()))
+    row = next(r for r in rows if r["entry"] == slug and r["field"] == "vram_gib")
+    assert row["value"] == gpu.vram_gib.value and row["source"] == gpu.vram_gib.source
+    key = next(iter(gpu.tensor_tflops))
+    assert any(r["entry"] == slug and r["field"] == f"tensor_tflops.{key}" for r in rows)
+
+
+# ------------------------------------------------------------------------------------------------ Profiles
+def _profile_dict() -> dict:
+    return {
+        "status": "complete",
+        "device": {"kind": "cpu", "name": "Test CPU"},
+        "software": {"python": "3.11.7"},
+        "settings": {"pipeline": "flux-2-klein-4b", "pipeline_class": "Flux2KleinPipeline", "random_weights": "tiny",
+                     "precision": "fp32", "width": 256, "height": 256, "steps": 2, "guidance": 1.0, "batch_size": 1,
+                     "components_run": ["transformer"], "warmup": 1, "runs": 1},
+        "runs": [{"run_index": 0, "step_seconds": [0.5, 0.4], "total_seconds": 1.25}],
+        "summary": {"seconds_per_image": 1.25},
+        "started_at": "2026-11-26T06:00:00",
+    }
+
+
+def _upload_profile(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader(key="profile_upload").set_value((name, data, "application/x-yaml"))
+    return at.run()
+
+
+def test_profiles_upload_valid_profile_is_shown_and_kept():
+    at = _upload_profile(_page("pages/profiles.py"), "p.yaml", yaml.safe_dump(_profile_dict()).encode())
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "p.yaml: valid profile" in at.success[0].value
+    assert _metrics(at)["Seconds per image (median)"] == "1.25"
+    assert "p.yaml" in at.session_state[common.UPLOADED_PROFILES_KEY]
+    # nothing is written: the calibration box either says it cannot use the upload or shows a fit in memory
+    assert at.info or at.session_state["calibration"] is not None
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"status: [oops\n", "invalid YAML"),
+    (b"- 1\n- 2\n", "expected a mapping"),
+    (yaml.safe_dump({**_profile_dict(), "status": "great"}).encode(), "status"),
+    (b"", "non-empty"),
+    (b"x" * (2 * 1024 * 1024 + 1), "at most 2,097,152 bytes"),
+])
+def test_profiles_bad_upload_shows_error(data, message):
+    at = _upload_profile(_page("pages/profiles.py"), "bad.yaml", data)
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and message in errors[0], errors
+    assert not at.session_state[common.UPLOADED_PROFILES_KEY]
+
+
+# ------------------------------------------------------------------------------------------------ Validation
+def test_validation_page_renders():
+    at = _page("pages/validation.py")
+    assert at.title[0].value == "Validation"
+    assert not at.exception

@@ -1,0 +1,385 @@
+"""advisor.decide on a small hand-made catalog and a fake estimator (numbers chosen for hand arithmetic)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from advisor import decide as D
+from advisor.catalog import build_catalog
+from advisor.errors import InputError, UnknownSlugError
+from advisor.perf import PerfEstimate, PerfRequest
+
+S = {"source": "test fixture", "as_of": "2026-11-01"}
+
+
+def n(v, **kw):
+    return {"value": v, **S, **kw}
+
+
+def gpu(slug, vram, price=None, street=None, idle=20.0, fp8=False):
+    tt = {"bf16_fp32acc": n(100.0), "fp32": n(50.0)}
+    if fp8:
+        tt["fp8_fp32acc"] = n(200.0)
+    return {"slug": slug, "name": slug.upper(), "architecture": "ada", "vram_gib": n(vram),
+            "memory_bandwidth_gb_per_s": n(1000.0), "tensor_tflops": tt, "pcie_gen": n(4), "pcie_lanes": n(16),
+            "board_power_watts": n(400.0), "idle_power_watts": n(idle),
+            "launch_price_usd": n(price) if price else None,
+            "street_price_usd": {"low": street[0], "high": street[1], **S} if street else None}
+
+
+def pipeline(slug, params_b, commercial="allowed", fee=None, caps=(), elo=None):
+    comp = {"class_name": "T", "parameters": n(params_b * 1e9)}
+    return {"slug": slug, "name": slug.title(), "family": "test", "diffusers_pipeline_class": "P",
+            "components": {"transformer": comp} if params_b else {},
+            "default_steps": 8, "transformer_evals_per_step": 1, "default_guidance": 0, "guidance_kind": "none",
+            "guidance_distilled": True, "max_sequence_length": 512, "text_padded": False,
+            "license": {"name": "L", "commercial_use": commercial, "fee_usd_per_month": n(fee) if fee else None,
+                        "fee_note": "test", **S},
+            "capabilities": [{"capability": c, "evidence": "test", **S} for c in caps],
+            "quality_elo": n(elo) if elo else None}
+
+
+RAW = {
+    "gpus": [gpu("rtx-4090", 24.0, price=1600, street=(1800, 2200), fp8=True), gpu("h100", 80.0, price=30000)],
+    "pipelines": [
+        pipeline("small", 6, caps=("chinese-text",)),  # fits everywhere
+        pipeline("big", 32, commercial="paid-license", fee=100.0, caps=("multi-reference",), elo=1100),
+        pipeline("nc", 6, commercial="forbidden"),
+        pipeline("pro", 0, elo=1200),  # API-only
+    ],
+    "apis": [
+        {"slug": "small-api", "provider": "P1", "pipeline": "small", "pricing": "per-megapixel",
+         "per_mp_usd": n(0.005), "rounding": "ceil-mp"},
+        {"slug": "pro-api", "provider": "P2", "pipeline": "pro", "pricing": "first-mp-plus-additional",
+         "first_mp_usd": n(0.03), "additional_mp_usd": n(0.015), "input_mp_usd": n(0.015)},
+    ],
+    "rentals": [{"slug": "h100-cloud", "gpu": "h100", "provider": "Cloud",
+                 "on_demand_usd_per_hour": {"low": 2.0, "high": 3.0, **S},
+                 "billing_increment_seconds": 1, "minimum_billing_seconds": 60}],
+    "defaults": {"rest_of_system_watts": n(100.0), "rest_of_system_idle_watts": n(40.0),
+                 "electricity_usd_per_kwh": n(0.30), "amortization_months": n(36), "resale_fraction": n(0.25),
+                 "failure_rate": n(0.2), "rental_utilization": n(0.5), "powered_on_hours_per_day": n(0.0),
+                 "too_close_fraction": n(0.15)},
+}
+
+
+def make_catalog(raw=RAW):
+    return build_catalog(json.loads(json.dumps(raw)), "test-catalog")
+
+
+CAT = make_catalog()
+CALLS: list[PerfRequest] = []
+
+# Fake simulator: seconds/image = params_B x 0.5 s / (tflops/100) ; fp8 twice the rate; fits when bytes/param x
+# params <= VRAM - 2 GiB; bf16 'big' on 24 GiB does not fit, fp8 does not either (32 GiB), nf4 (18 GiB) fits with
+# model offload. board power 400 W; uncertainty 0.1.
+BYTES = {"bf16": 2.0, "fp8": 1.0, "nf4": 0.5625}
+
+
+def fake_estimate(req: PerfRequest, catalog) -> PerfEstimate:
+    CALLS.append(req)
+    pipe = catalog.pipeline(req.pipeline)
+    g = catalog.gpu(req.gpu)
+    params = pipe.components["transformer"].parameters.value
+    rate = g.tensor_tflops["fp8_fp32acc" if req.precision == "fp8" else "bf16_fp32acc"].value
+    s = params / 1e9 * 0.5 / (rate / 100.0)
+    peak = params * BYTES[req.precision] / 2**30 * (1 if req.precision != "nf4" else 0.9)
+    fits = peak <= g.vram_gib.value - 2
+    return PerfEstimate(request=req, seconds_per_image=s, stages_seconds={"denoise": s}, seconds_per_step=s / 8,
+                        cold_start_seconds=10.0, peak_vram_gib=peak, fits=fits,
+                        offload="model" if req.precision == "nf4" else "none",
+                        energy_per_image_joules=400.0 * s, board_power_watts=400.0, system_power_watts=500.0,
+                        uncertainty=0.1, bound="compute", notes=() if fits else ("needs more VRAM",))
+
+
+def run(**kw):
+    sc = D.Scenario(**{"volume_images_per_month": 500, **kw})
+    return D.recommend(sc, catalog=CAT, estimator=fake_estimate)
+
+
+# --- scenario validation ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kw, field, match",
+    [
+        ({"volume_images_per_month": 0}, "volume_images_per_month", r"got 0; allowed: a finite number > 0"),
+        ({"volume_images_per_month": -5}, "volume_images_per_month", "got -5"),
+        ({"volume_images_per_month": float("nan")}, "volume_images_per_month", "got nan"),
+        ({"volume_images_per_month": float("inf")}, "volume_images_per_month", "got inf"),
+        ({"volume_images_per_month": 2e9}, "volume_images_per_month", r"<= 1e\+09"),
+        ({"volume_images_per_month": 5, "megapixels": 17}, "megapixels", r"in \(0, 16\]"),
+        ({"volume_images_per_month": 5, "megapixels": 0}, "megapixels", "got 0"),
+        ({"volume_images_per_month": 5, "width": 1000, "height": 1024}, "width", "multiple of 16"),
+        ({"volume_images_per_month": 5, "width": 1024}, "height", "got None"),
+        ({"volume_images_per_month": 5, "needs": ["speed"]}, "needs.0", "chinese-text, multi-reference, quality"),
+        ({"volume_images_per_month": 5, "deadline_hours": 2}, "batch_images", "together with deadline_hours"),
+        ({"volume_images_per_month": 5, "colour": "red"}, "colour", "known scenario fields"),
+        ({}, "volume_images_per_month", "required"),
+    ],
+)
+def test_scenario_errors(kw, field, match):
+    with pytest.raises(InputError, match=match) as exc:
+        D.Scenario(**kw)
+    assert exc.value.field == field
+
+
+def test_scenario_from_dict_rejects_list():
+    with pytest.raises(InputError, match="scenario: got 'list'"):
+        D.Scenario.from_dict([1, 2])
+
+
+def test_scenario_size():
+    # 2 MP -> side 1024 x sqrt(2) = 1448.2 -> /16 = 90.5 -> round 90 (banker's) x 16 = 1440 ... or 91 x 16 = 1456
+    assert D.Scenario(volume_images_per_month=1, megapixels=2.0).size_pixels in ((1440, 1440), (1456, 1456))
+    assert D.Scenario(volume_images_per_month=1).size_pixels == (1024, 1024)
+    # width x height given: 1536 x 1024 / 2**20 = 1.5 MP
+    assert D.Scenario(volume_images_per_month=1, width=1536, height=1024).output_megapixels == 1.5
+
+
+def test_unknown_gpu_suggests():
+    with pytest.raises(UnknownSlugError, match="did you mean rtx-4090"):
+        run(gpu_owned="rtx-4909")
+
+
+# --- costs against hand arithmetic ------------------------------------------------------------
+
+
+def test_owned_small_bf16_hand():
+    r = run(gpu_owned="rtx-4090")
+    o = r.option("self-host:owned:rtx-4090:small:bf16")
+    # s = 6 x 0.5 / 1.0 = 3.0 s; board energy 400 W x 3 = 1200 J; rest 500-400 = 100 W x 3 = 300 J -> 1500 J
+    # attempts 1/(1-0.2) = 1.25; 1500 x 500 x 1.25 = 937_500 J = 0.2604 kWh x 0.30 = 0.078125 USD; powered on 0 h
+    assert o.seconds_per_image == 3.0
+    assert o.cost_breakdown_usd["electricity"] == pytest.approx(937_500 / 3.6e6 * 0.30, rel=1e-12)
+    assert o.cost_breakdown_usd["hardware"] == 0.0
+    assert o.monthly_cost_usd == pytest.approx(0.078125, rel=1e-12)
+    assert o.cost_per_image_usd == pytest.approx(0.078125 / 500, rel=1e-12)
+    # busy hours 500 x 1.25 x 3 / 3600 = 0.5208 h
+    assert o.gpu_hours_per_month == pytest.approx(500 * 1.25 * 3 / 3600, rel=1e-12)
+    assert "500 images/month" in o.reasons[0] and "sunk cost" in o.reasons[0] and "3.00 s" in o.reasons[0]
+
+
+def test_buy_uses_street_midpoint_hand():
+    r = run()
+    o = r.option("self-host:buy:rtx-4090:small:bf16")
+    # street midpoint (1800 + 2200)/2 = 2000; resale 25% = 500; (2000 - 500) / 36 = 41.6667 USD/month
+    assert o.cost_breakdown_usd["hardware"] == pytest.approx(1500 / 36, rel=1e-12)
+    assert "midpoint of the $1,800-$2,200 street price" in o.reasons[0]
+    h = r.option("self-host:buy:h100:small:bf16")
+    # launch price 30000 -> (30000 - 7500) / 36 = 625
+    assert h.cost_breakdown_usd["hardware"] == pytest.approx(625.0, rel=1e-12)
+    assert "launch price" in h.reasons[0]
+
+
+def test_rental_hand():
+    r = run()
+    o = r.option("cloud-gpu:h100-cloud:small:bf16")
+    # 3 s/image on h100 (same bf16 rate); hours = 500 x 1.25 x 3 / 3600 / 0.5 = 1.0417 h; midpoint 2.50 USD/h
+    hours = 500 * 1.25 * 3 / 3600 / 0.5
+    assert o.gpu_hours_per_month == pytest.approx(hours, rel=1e-12)
+    # 1.0417 h = 3750 s, whole seconds already (per-second billing adds nothing): 3750 / 3600 x 2.5 = 2.6042 USD
+    assert o.cost_breakdown_usd["rental"] == pytest.approx(3750 / 3600 * 2.5, rel=1e-12)
+    assert "midpoint" in o.reasons[0] and "$2.00-$3.00/h" in o.reasons[0]
+
+
+def test_api_hand():
+    r = run()
+    o = r.option("api:small-api")
+    # 0.005 USD/MP x 1 MP x 500 x 1.25 attempts = 3.125
+    assert o.monthly_cost_usd == pytest.approx(3.125, rel=1e-12)
+    p = run(megapixels=1.5, input_megapixels=1.0).option("api:pro-api")
+    # 0.03 + 0.015 x 0.5 + 0.015 x 1 input MP = 0.0525 x 500 x 1.25 = 32.8125
+    assert p.monthly_cost_usd == pytest.approx(32.8125, rel=1e-12)
+    s15 = run(megapixels=1.5).option("api:small-api")
+    # ceil-mp: 1.5 -> 2 MP x 0.005 = 0.01 x 625 = 6.25
+    assert s15.monthly_cost_usd == pytest.approx(6.25, rel=1e-12)
+
+
+def test_licence_fee_added_for_commercial():
+    r = run(commercial=True)
+    o = r.option("self-host:buy:h100:big:bf16")
+    assert o.cost_breakdown_usd["license"] == 100.0
+    assert any("paid licence: $100/month" in x for x in o.reasons)
+    assert run().option("self-host:buy:h100:big:bf16").cost_breakdown_usd["license"] == 0.0
+
+
+# --- ranking, exclusions ----------------------------------------------------------------------
+
+
+def test_ranking_sorted_and_recommendation_is_top():
+    r = run(gpu_owned="rtx-4090")
+    costs = [o.monthly_cost_usd for o in r.options]
+    assert costs == sorted(costs)
+    assert r.recommendation.option_id == r.options[0].id
+    assert r.options[0].hardware == "owned"
+
+
+def test_excluded_fit_licence_capability():
+    r = run(gpu_owned="rtx-4090", commercial=True, needs=["chinese-text"])
+    ex = {e.id: e for e in r.excluded}
+    # 'nc' forbids commercial use
+    assert any("forbids commercial use" in x for x in ex["self-host:*:nc"].reasons)
+    # 'big' lacks chinese-text
+    assert any("no sourced evidence of chinese-text" in x for x in ex["self-host:*:big"].reasons)
+    assert "api:pro-api" in ex
+    ids = {o.id for o in r.options}
+    assert not any(":nc:" in i or ":big:" in i for i in ids)
+    assert not (ids & set(ex))
+
+
+def test_big_needs_nf4_offload_on_24gb():
+    r = run(gpu_owned="rtx-4090")
+    o = r.option("self-host:owned:rtx-4090:big:nf4")
+    assert o.offload == "model"
+    assert any("model offload" in x for x in o.reasons)
+    ids = {x.id for x in r.options}
+    assert "self-host:owned:rtx-4090:big:bf16" not in ids  # 64 GB of bf16 weights do not fit in 24 GiB
+
+
+def test_does_not_fit_anywhere_is_excluded():
+    raw = json.loads(json.dumps(RAW))
+    raw["pipelines"].append(pipeline("huge", 200))
+    cat = make_catalog(raw)
+    r = D.recommend(D.Scenario(volume_images_per_month=10, gpu_owned="rtx-4090"), catalog=cat,
+                    estimator=fake_estimate)
+    ex = {e.id: e for e in r.excluded}
+    assert "Does not fit on the RTX-4090 (24 GiB)" in ex["self-host:owned:rtx-4090:huge"].reasons[0]
+    assert "self-host:buy:h100:huge" in ex
+
+
+def test_deadline_excludes_owned_and_scales_purchase():
+    # small on 4090 bf16: 3 s; 10_000 x 1.25 x 3 = 37_500 s = 10.4 h > 2 h
+    r = run(gpu_owned="rtx-4090", deadline_hours=2, batch_images=10_000)
+    ex = {e.id: e for e in r.excluded}
+    assert "more than your 2 h deadline" in ex["self-host:owned:rtx-4090:small:bf16"].reasons[0]
+    buy = r.option("self-host:buy:rtx-4090:small:bf16")
+    # work 10.417 h, room 2 h - 10 s cold start = 1.99722 h -> ceil(5.2156) = 6 cards
+    assert buy.gpus_needed == 6
+    assert buy.cost_breakdown_usd["hardware"] == pytest.approx(6 * 1500 / 36, rel=1e-12)
+    assert any("needs 6 cards in parallel" in x for x in buy.reasons)
+    assert any("no throughput or rate limit" in x for x in r.option("api:small-api").reasons)
+
+
+def test_owned_capacity_exceeded():
+    # 1e6 images x 1.25 x 3 s = 1042 h > 730.5 h in a month
+    r = run(gpu_owned="rtx-4090", volume_images_per_month=1e6)
+    ex = {e.id: e for e in r.excluded}
+    assert "more than one card running 24/7" in ex["self-host:owned:rtx-4090:small:bf16"].reasons[0]
+    assert r.option("self-host:buy:rtx-4090:small:bf16").gpus_needed == 2
+
+
+def test_quality_need_ranks_scored_first():
+    r = run(needs=["quality"])
+    assert r.options[0].pipeline == "pro"  # Elo 1200 first, though not the cheapest
+    elos = [o.quality_elo for o in r.options if o.quality_elo is not None]
+    assert elos == sorted(elos, reverse=True)
+    assert any("no sourced quality score" in x for x in r.option("api:small-api").reasons)
+
+
+def test_too_close_to_call():
+    # two rental-free, owned-free scenario: buy 4090 small fp8 vs bf16 are the same choice; compare API vs
+    # owned at a volume where they are near. Owned small bf16 0.078125 vs ... use a custom catalog instead:
+    raw = json.loads(json.dumps(RAW))
+    raw["apis"] = [{"slug": "near", "provider": "P", "pipeline": "small", "pricing": "per-image",
+                    "per_image_usd": n(0.000157)}]
+    raw["rentals"] = []
+    raw["gpus"] = raw["gpus"][:1]
+    raw["pipelines"] = [p for p in raw["pipelines"] if p["slug"] != "nc"]  # 'nc' would tie with 'small'
+    cat = make_catalog(raw)
+    sc = D.Scenario(volume_images_per_month=500, gpu_owned="rtx-4090")
+    r = D.recommend(sc, catalog=cat, estimator=fake_estimate)
+    # owned small fp8: 1.5 s, 750 J: 1.25 x 500 x 750 J -> 0.0390625 USD; owned bf16 0.078125 (same choice);
+    # API 0.000157 x 625 = 0.098125. Runner-up = API (different choice): gap 0.0590625.
+    # band = 0.1 x 0.0390625 + 0 = 0.0039 -> not close.
+    assert r.recommendation.option_id == "self-host:owned:rtx-4090:small:fp8"
+    assert r.recommendation.runner_up_id == "api:near"
+    assert r.recommendation.too_close_to_call is False
+    raw["apis"][0]["per_image_usd"] = n(0.0000650)  # 0.040625/month: gap 0.0015625 < band 0.0039
+    r2 = D.recommend(sc, catalog=make_catalog(raw), estimator=fake_estimate)
+    assert r2.recommendation.too_close_to_call is True
+    assert any("Too close to call" in x for x in r2.recommendation.reasons)
+
+
+def test_break_even_consistent():
+    r = run(gpu_owned="rtx-4090")
+    assert r.break_even
+    by_id = {o.id: o for o in r.options}
+    for be in r.break_even:
+        a, b = by_id[be.a], by_id[be.b]
+        if be.images_per_month is None:
+            continue
+        ca = a.fixed_usd_per_month + a.variable_usd_per_image * be.images_per_month
+        cb = b.fixed_usd_per_month + b.variable_usd_per_image * be.images_per_month
+        assert ca == pytest.approx(cb, rel=1e-9)
+
+
+def test_decomposition_matches_monthly_cost():
+    # with powered_on 0 h and no minimum-billing effect the linear decomposition is exact
+    r = run(gpu_owned="rtx-4090")
+    for o in r.options:
+        if o.deployment == "cloud-gpu":
+            continue  # per-second rounding makes the rental bill slightly above the line
+        assert o.fixed_usd_per_month + o.variable_usd_per_image * 500 == pytest.approx(o.monthly_cost_usd, rel=1e-9)
+
+
+def test_payback_for_purchases():
+    r = run()
+    o = r.option("self-host:buy:rtx-4090:small:bf16")
+    alt = next(x for x in r.options if x.hardware != "purchase")
+    if alt.monthly_cost_usd > o.monthly_cost_usd - o.cost_breakdown_usd["hardware"]:
+        # purchase 2000 / (alt - running)
+        running = o.cost_breakdown_usd["electricity"]
+        assert o.payback_months == pytest.approx(2000 / (alt.monthly_cost_usd - running), rel=1e-9)
+
+
+def test_json_keys():
+    d = run(gpu_owned="rtx-4090").to_json_dict()
+    json.dumps(d)  # serialisable
+    assert {"options", "excluded", "recommendation", "break_even"} <= set(d)
+    opt = d["options"][0]
+    for k in ("id", "pipeline", "deployment", "gpu", "precision", "fits", "seconds_per_image", "monthly_cost_usd",
+              "cost_per_image_usd", "cost_breakdown_usd", "gpu_hours_per_month", "reasons"):
+        assert k in opt
+    assert set(opt["cost_breakdown_usd"]) == {"hardware", "electricity", "license", "api", "rental"}
+    assert {"option_id", "reasons", "too_close_to_call"} <= set(d["recommendation"])
+    assert set(d["break_even"][0]) == {"a", "b", "images_per_month"}
+    assert {o["deployment"] for o in d["options"]} == {"self-host", "cloud-gpu", "api"}
+
+
+def test_estimates_requested_per_precision():
+    CALLS.clear()
+    run(gpu_owned="rtx-4090")
+    precisions = {(c.gpu, c.precision) for c in CALLS}
+    assert ("rtx-4090", "fp8") in precisions
+    assert ("h100", "fp8") not in precisions  # fixture h100 lists no fp8 rate
+    assert all(c.width == 1024 and c.height == 1024 for c in CALLS)
+
+
+def test_decomposition_with_idle_hours():
+    # powered on 8 h/day -> 8 x 30.4375 = 243.5 h/month; idle 20 W GPU + 40 W rest = 60 W.
+    raw = json.loads(json.dumps(RAW))
+    raw["defaults"]["powered_on_hours_per_day"] = n(8.0)
+    r = D.recommend(D.Scenario(volume_images_per_month=500, gpu_owned="rtx-4090"), catalog=make_catalog(raw),
+                    estimator=fake_estimate)
+    o = r.option("self-host:owned:rtx-4090:small:bf16")
+    # busy 0.520833 h; idle 243.5 - 0.520833 = 242.979167 h x 60 W x 3600 = 52_483_500 J
+    # busy 937_500 J; total 53_421_000 J / 3.6e6 = 14.839167 kWh x 0.30 = 4.45175 USD
+    assert o.monthly_cost_usd == pytest.approx(4.45175, rel=1e-9)
+    assert o.fixed_usd_per_month + o.variable_usd_per_image * 500 == pytest.approx(o.monthly_cost_usd, rel=1e-9)
+
+
+def test_serverless_rental_hand():
+    raw = json.loads(json.dumps(RAW))
+    raw["rentals"].append({"slug": "h100-sls", "gpu": "h100", "provider": "Sls", "serverless": True,
+                           "on_demand_usd_per_hour": {"low": 2.0, "high": 3.0, **S},
+                           "billing_increment_seconds": 1, "minimum_billing_seconds": 0})
+    r = D.recommend(D.Scenario(volume_images_per_month=500), catalog=make_catalog(raw), estimator=fake_estimate)
+    o = r.option("cloud-gpu:h100-sls:small:bf16")
+    # utilization 1: 500 x 1.25 x 3 s = 1875 s; 31 daily sessions (ceil 30.4375) x 10 s cold start = 310 s
+    # 2185 s / 31 sessions = 70.48 s -> 71 s billed each -> 2201 s x 2.50 USD/h / 3600 = 1.528472 USD
+    assert o.gpu_hours_per_month == pytest.approx(2185 / 3600, rel=1e-12)
+    assert o.cost_breakdown_usd["rental"] == pytest.approx(2201 * 2.5 / 3600, rel=1e-12)
+    assert "31 cold starts x 10 s" in o.reasons[0]
