@@ -60,11 +60,11 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
             "precision": p.precision, "width": p.width, "height": p.height, "steps": p.steps, "timed": p.timed,
             "stack": p.stack, "measured_seconds": p.measured_seconds, "predicted_seconds": pred,
             "abs_pct_error": _ape(pred, p.measured_seconds), "floor_seconds": floor, "fraction_of_peak": frac,
-            "roofline_check": "passed" if passed else "failed", "stored_roofline_check": p.stored_roofline_check,
+            "roofline_check": "passed" if passed else "failed", "quality": p.quality, "stored_roofline_check": p.stored_roofline_check,
             "use_for_fit": p.use_for_fit, "source": p.source, "logo_predicted_seconds": None,
             "logo_abs_pct_error": None, "cpu_loo_predicted_seconds": None,
         })
-    ok = [i for i, r in enumerate(rows) if r["roofline_check"] == "passed"]
+    ok = [i for i, r in enumerate(rows) if r["roofline_check"] == "passed" and r["quality"] == "ok"]
     mape, p90 = _stats([rows[i]["abs_pct_error"] for i in ok])
 
     logo_err: list[float] = []
@@ -177,6 +177,7 @@ def format_table(report: dict[str, Any]) -> str:
         lines.append(f"{r['id'][:58]:58s} {r['gpu'][:18]:18s} {r['timed']:19s} {r['measured_seconds']:9.3f} "
                      f"{r['predicted_seconds']:9.3f} {r['abs_pct_error']:6.1f}% "
                      f"{'' if logo is None else f'{logo:6.1f}%':>7s} {r['roofline_check']}"
+                     + ("" if r["quality"] == "ok" else f" ({r['quality']})")
                      + ("" if r["use_for_fit"] else " (not fitted)"))
     lines.append("")
     lines.append(f"points {report['n_points']} (used {report['n_used']}); MAPE {_fmt(report['mape'])}, "

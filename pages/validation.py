@@ -1,0 +1,70 @@
+"""Validation page: the simulator's predicted vs measured seconds and the error table (advisor.validate)."""
+
+import pandas as pd
+import streamlit as st
+
+from advisor import charts
+from pages import common
+
+st.title("Validation")
+st.caption("How far the simulator's predictions are from measured times: public third-party measurements "
+           "(`profiles/validation/`) and this project's measured profiles (`profiles/measured/`). "
+           "Same numbers as `advisor validate`.")
+
+
+@st.cache_data(show_spinner="Predicting every validation point…", max_entries=4)
+def report_for(refit: bool) -> dict:
+    from advisor import validate
+
+    return validate.validation_report(refit=refit)
+
+
+refit = st.toggle("Include the leave-one-out refits (slower: refits the calibration once per GPU and CPU configuration)",
+                  key="val_refit")
+if common.catalog() is None:
+    st.stop()
+report = common.guarded(report_for, refit)
+if report is None:
+    st.stop()
+
+
+def pct(v):
+    return "n/a" if v is None else f"{v:.1f}%"
+
+
+goals = report.get("goals", {})
+m1, m2, m3, m4, m5, m6 = st.columns(6)
+m1.metric("Points (used)", f"{report['n_points']} ({report['n_used']})")
+m2.metric("MAPE", pct(report["mape"]))
+m3.metric("P90 error", pct(report["p90_abs_pct_error"]),
+          help=f"goal ≤ {goals['p90_abs_pct_error']:g}%" if "p90_abs_pct_error" in goals else None)
+m4.metric("GPU MAPE", pct(report["gpu_mape"]))
+m5.metric("Leave-one-GPU-out MAPE", pct(report["leave_one_gpu_out_mape"]),
+          help=(f"goal ≤ {goals['leave_one_gpu_out_mape']:g}%; " if "leave_one_gpu_out_mape" in goals else "")
+          + ("turn on the refits to compute" if not refit else ""))
+m6.metric("CPU MAPE", pct(report["cpu_mape"]), help=report.get("cpu_mape_method"))
+acc = report.get("fit_classification_accuracy")
+st.markdown(f"Fit / no-fit classification of documented cases: **{'n/a' if acc is None else f'{acc:.0%}'}** "
+            f"({len(report.get('fit_cases', []))} cases) · calibration fitted {report['calibration']['fitted_at']}")
+
+rows = report["points"]
+used = [r for r in rows if r["roofline_check"] == "passed" and r.get("quality", "ok") == "ok"]
+st.plotly_chart(charts.predicted_vs_measured([{**r, "label": r["id"]} for r in used]), key="val_scatter")
+st.caption(f"{len(used)} points that pass the roofline sanity check are plotted; the table lists all {len(rows)}.")
+
+cols = ["id", "kind", "pipeline", "gpu", "precision", "width", "height", "steps", "timed", "measured_seconds",
+        "predicted_seconds", "abs_pct_error", "logo_abs_pct_error", "roofline_check", "quality", "use_for_fit", "source"]
+df = pd.DataFrame(rows)
+st.dataframe(df[[c for c in cols if c in df.columns]], key="val_table", hide_index=True, width="stretch",
+             column_config={
+                 "measured_seconds": st.column_config.NumberColumn("measured [s]", format="%.3g"),
+                 "predicted_seconds": st.column_config.NumberColumn("predicted [s]", format="%.3g"),
+                 "abs_pct_error": st.column_config.NumberColumn("error [%]", format="%.1f"),
+                 "logo_abs_pct_error": st.column_config.NumberColumn("leave-one-GPU-out error [%]", format="%.1f"),
+             })
+if report.get("fit_cases"):
+    with st.expander("Documented fit / no-fit cases"):
+        st.dataframe(pd.DataFrame(report["fit_cases"]), key="val_fit_cases", hide_index=True)
+if common.uploaded_profiles():
+    st.info("Profiles uploaded on the Profiles page are not part of this table: the validation set is read from "
+            "`profiles/` only (save the file there and rerun to include it).")

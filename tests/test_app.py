@@ -152,9 +152,10 @@ def test_recommend_bad_input_shows_error(field, value, message):
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and message in errors[0], errors
     # the rest of the page still works: the form is there, and fixing the input brings the result back
+    widget = at.text_input(key=field) if field == "resolution" else at.number_input(key=field)
     widget.set_value("1024x1024" if field == "resolution" else (500 if field == "volume" else None))
     at.button[0].click().run()
-    assert not at.error and at.success
+    assert not at.error and at.success, [e.value for e in at.error]
 
 
 def _upload_scenario(at: AppTest, name: str, data: bytes) -> AppTest:
@@ -291,7 +292,18 @@ def test_profiles_bad_upload_shows_error(data, message):
 
 
 # ------------------------------------------------------------------------------------------------ Validation
-def test_validation_page_renders():
+def test_validation_page_shows_the_error_table():
+    from advisor import validate
+
     at = _page("pages/validation.py")
-    assert at.title[0].value == "Validation"
-    assert not at.exception
+    assert at.title[0].value == "Validation" and not at.error
+    report = validate.validation_report(refit=False)
+    df = at.dataframe[0].value
+    assert list(df["id"]) == [r["id"] for r in report["points"]]
+    assert list(df["predicted_seconds"]) == [r["predicted_seconds"] for r in report["points"]]
+    assert list(df["measured_seconds"]) == [r["measured_seconds"] for r in report["points"]]
+    assert _metrics(at)["MAPE"] == ("n/a" if report["mape"] is None else f"{report['mape']:.1f}%")
+    spec = _chart(at, "Predicted vs measured")
+    plotted = sorted(x for t in spec["data"] if t.get("mode") == "markers" for x in _decode(t["x"]))
+    used = [r for r in report["points"] if r["roofline_check"] == "passed" and r.get("quality", "ok") == "ok"]
+    assert plotted == sorted(r["measured_seconds"] for r in used)
