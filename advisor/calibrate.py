@@ -207,6 +207,9 @@ def predict_point(p: ValidationPoint, cal: T.Calibration) -> float:
 
 def roofline_check(p: ValidationPoint) -> tuple[bool, float, float]:
     """(passed, floor_seconds, fraction_of_peak) of a point: the floor at 100% of peak for what was timed."""
+    key = (p.id, p.gpu.slug, p.measured_seconds, p.timed)
+    if key in _ROOFLINE:
+        return _ROOFLINE[key]
     w = _workload(p)
     rates = T.device_rates(p.gpu, p.precision)
     ev = T.roofline_floor_seconds(w.eval_cost, rates)
@@ -215,7 +218,16 @@ def roofline_check(p: ValidationPoint) -> tuple[bool, float, float]:
     floor = {"transformer_forward": ev, "transformer_step": ev, "denoise": ev * p.steps, "text_encoder": te,
              "vae_decode": vae, "end_to_end": te + ev * p.steps + vae}[p.timed]
     frac = floor / p.measured_seconds
-    return (frac <= 1.0 and frac >= MIN_PLAUSIBLE_FRACTION), floor, frac
+    out = _ROOFLINE[key] = ((frac <= 1.0 and frac >= MIN_PLAUSIBLE_FRACTION), floor, frac)
+    return out
+
+
+_ROOFLINE: dict[tuple, tuple[bool, float, float]] = {}
+
+
+def eligible(p: ValidationPoint) -> bool:
+    """A point the fit may use: marked ``use_for_fit``, good measurement quality, passes the roofline check."""
+    return p.use_for_fit and p.quality == "ok" and roofline_check(p)[0]
 
 
 # ------------------------------------------------------------------------------------------------------ fit
@@ -272,7 +284,7 @@ def fit(points: list[ValidationPoint], base: T.Calibration | None = None, iterat
     """Fit efficiencies to ``points`` (those with ``use_for_fit``); returns a new Calibration (not written)."""
     base = base or T.load_calibration()
     base = base.model_copy(update={"families": {f: T.FamilyEfficiency(**v) for f, v in T.PRIOR_FAMILIES.items()}})
-    pts = [p for p in points if p.use_for_fit]
+    pts = [p for p in points if eligible(p)]
     layout = _Params()
     theta = np.zeros(len(layout.names))
     lam_lm = 1e-2
@@ -309,7 +321,7 @@ def fit(points: list[ValidationPoint], base: T.Calibration | None = None, iterat
     return base.model_copy(update={
         "families": fams,
         "fit_points": sorted({f"{p.pipeline}@{p.gpu.slug}:{p.id}" for p in pts}),
-        "excluded_points": sorted({p.id for p in points if not p.use_for_fit}),
+        "excluded_points": sorted({p.id for p in points if not eligible(p)}),
     })
 
 

@@ -192,7 +192,8 @@ def stage_breakdown(est: Any) -> go.Figure:
                              marker=dict(symbol="line-ns-open", size=24, color="black"),
                              error_x=dict(type="percent", value=unc * 100, color="black", thickness=2, width=10),
                              hovertemplate="total %{x:.3f} s<extra></extra>"))
-    fig.update_layout(barmode="stack", title="Seconds per image by stage", xaxis_title="time [s]", height=260, **LAYOUT)
+    fig.update_layout(barmode="stack", title="Seconds per image by stage", xaxis_title="time [s]", height=330, **LAYOUT)
+    fig.update_layout(margin=dict(b=120), legend=dict(y=-0.45))
     return fig
 
 

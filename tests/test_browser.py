@@ -83,7 +83,8 @@ def browser():
 def test_recommend_form_charts_and_screenshot(server, browser):
     from playwright.sync_api import expect
 
-    from advisor.decide import recommend, scenario_from_dict
+    from advisor import export
+    from advisor.decide import Scenario, recommend
 
     page = browser.new_page(viewport={"width": 1400, "height": 2400})
     page.goto(server, wait_until="domcontentloaded")
@@ -94,16 +95,19 @@ def test_recommend_form_charts_and_screenshot(server, browser):
     res.fill("1024x1024")
     page.get_by_text("personal", exact=True).click()  # radio; also moves focus out of the text field
     page.get_by_role("button", name="Recommend").click()
-    # the scenario the form now describes, asked of the engine directly
-    expected = recommend(scenario_from_dict({"volume_images_per_month": 50000, "width": 1024, "height": 1024,
-                                             "gpu_owned": None, "commercial": False, "needs": []}))
+    # the scenario the form now describes (the example scenario's defaults plus what was typed), asked of the engine
+    example = export.scenario_dict(export.load_scenario_file(export.EXAMPLE_SCENARIO))
+    example.pop("megapixels", None)
+    expected = recommend(Scenario.from_dict({**example, "volume_images_per_month": 50000, "width": 1024, "height": 1024,
+                                             "commercial": False}))
     best = expected.recommendation.option_id
+    best_label = expected.option(best).label
     alert = page.get_by_test_id("stAlertContentSuccess").first
     expect(alert).to_contain_text(best, timeout=60_000)
     page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(state="visible", timeout=60_000)
     # the chart's break-even / series names are SVG text: the recommended option is one of the curves
     legend = page.locator("[data-testid='stPlotlyChart']").first.locator("g.legend text").all_text_contents()
-    assert best in legend, legend
+    assert best_label in legend, legend
     assert page.get_by_test_id("stException").count() == 0
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "recommend.png"))

@@ -84,7 +84,9 @@ def workload(spec: ArchitectureSpec, width: int, height: int, steps: int, evals:
     """Build the :class:`Workload`; ``text_tokens`` overrides the denoiser's text sequence (measured runs)."""
     n_t = F.text_tokens(spec, prompt_tokens) if text_tokens is None else text_tokens
     te = F.text_encoder_flops(spec, prompt_tokens, batch, precision).scaled(evals) if spec.text_encoders else F.StageCost()
-    ev = F.transformer_flops_per_eval(spec, width, height, n_t, batch * evals, precision)
+    act_bytes = 4.0 if precision == "fp32" else 2.0
+    ev = F.transformer_flops_per_eval(spec, width, height, n_t, batch * evals, precision,
+                                      activation_bytes_per_element=act_bytes)
     vae_prec = "fp32" if precision == "fp32" else "bf16"
     vae = F.vae_decode_flops(spec, width, height, batch, vae_prec)
     return Workload(spec, steps, evals, batch, prompt_tokens, n_t, te, ev, vae)
