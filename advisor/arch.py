@@ -236,6 +236,10 @@ class ArchitectureSpec(_Model):
         return sum(c.param_count for c in self.components)
 
 
+#: libyaml's CSafeLoader when PyYAML was built with it (same safe constructor as ``yaml.safe_load``, ~10x faster
+#: on the large architecture files), else the pure-Python SafeLoader.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 ARCHITECTURES_DIR = Path(__file__).resolve().parent.parent / "profiles" / "architectures"
 
 
@@ -251,7 +255,7 @@ def available_architectures(directory: Path | None = None) -> list[str]:
 def spec_from_yaml_text(text: str, file: str = "<string>") -> ArchitectureSpec:
     """Parse and validate an architecture YAML document; errors name the file, entry and field."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader (C or pure Python)
     except yaml.YAMLError as exc:
         raise CatalogError(file, None, None, f"invalid YAML: {exc}") from None
     if not isinstance(data, dict):

@@ -273,7 +273,7 @@ def _read_yaml(path: Path) -> Any:
     except FileNotFoundError:
         raise CatalogError(str(path), None, None, "file not found") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # safe loader, C speed
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -20,7 +20,7 @@ BREAKDOWN_COLORS = {"hardware": "#4c78a8", "electricity": "#f58518", "license": 
                     "rental": "#e45756"}
 STAGE_COLORS = {"text_encoder": "#72b7b2", "denoise": "#4c78a8", "vae_decode": "#f58518", "offload_transfer": "#e45756"}
 LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=50, b=50), font=dict(size=13),
-              legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0))
+              legend=dict(orientation="h", yanchor="top", y=-0.25, xanchor="left", x=0, bgcolor="rgba(255,255,255,0)"))
 LOG_AXIS = dict(type="log", dtick=1, minor=dict(ticks="inside", showgrid=True, gridcolor="#f3f3f3"))
 
 
@@ -81,10 +81,14 @@ def cost_vs_volume(views: Views) -> go.Figure:
     return fig
 
 
-def cost_breakdown(result: Any, n: int = TOP_N) -> go.Figure:
-    """Stacked bars of the best options' cost parts (hardware, electricity, licence, API, rental) [USD/month],
-    as the engine gives them in ``cost_breakdown_usd``, each labelled with the engine's cost per image."""
-    opts = _top(result, n)
+def cost_breakdown(result: Any, n: int = 8, first: list[str] | None = None) -> go.Figure:
+    """Stacked bars of the options' cost parts (hardware, electricity, licence, API, rental) [USD/month], as the
+    engine gives them in ``cost_breakdown_usd``, each labelled with the engine's cost per image. Shows the
+    ``first`` option ids (e.g. the leading option of each kind) and then the next best, ``n`` in all."""
+    by_id = _options_by_id(result)
+    ids = [i for i in (first or []) if i in by_id]
+    ids += [get(o, "id") for o in get(result, "options", []) or [] if get(o, "id") not in ids][: max(0, n - len(ids))]
+    opts = sorted((by_id[i] for i in ids), key=lambda o: get(o, "monthly_cost_usd"))
     labels = [option_label(o) for o in opts]
     fig = go.Figure()
     for key in BREAKDOWN_KEYS:
@@ -97,9 +101,10 @@ def cost_breakdown(result: Any, n: int = TOP_N) -> go.Figure:
                                  hovertemplate="%{y}<br>" + key + ": %{x:$,.4f}<extra></extra>"))
     fig.add_trace(go.Scatter(y=labels, x=[get(o, "monthly_cost_usd") for o in opts], mode="text", showlegend=False,
                              text=[f"  {_money(get(o, 'cost_per_image_usd'))}/image" for o in opts],
-                             textposition="middle right", hoverinfo="skip"))
+                             textposition="middle right", hoverinfo="skip", cliponaxis=False))
     fig.update_layout(barmode="stack", title="Cost breakdown of the best options [USD/month] (label: cost per image)",
-                      xaxis_title="cost [USD/month]", height=max(340, 30 * len(opts) + 160), **LAYOUT)
+                      xaxis_title="cost [USD/month]", height=max(340, 34 * len(opts) + 170), **LAYOUT)
+    fig.update_layout(margin=dict(r=150, b=150), legend=dict(y=-0.45))
     fig.update_xaxes(rangemode="tozero")
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
@@ -172,8 +177,8 @@ def sensitivity(views: Views) -> go.Figure:
             fig.update_xaxes(**LOG_AXIS, row=1, col=col)
         fig.update_yaxes(type="log", tickprefix="$", row=1, col=col)
     fig.update_yaxes(title_text="monthly cost [USD/month]", row=1, col=1)
-    fig.update_layout(title="Sensitivity: how the ranking moves (★ = recommended at that value)", height=520, **LAYOUT)
-    fig.update_layout(margin=dict(t=90, b=170))
+    fig.update_layout(title="Sensitivity: how the ranking moves (★ = recommended at that value)", height=600, **LAYOUT)
+    fig.update_layout(margin=dict(t=90, b=230), legend=dict(y=-0.22, bgcolor="rgba(255,255,255,0)"))
     return fig
 
 
@@ -244,6 +249,9 @@ def predicted_vs_measured(rows: list[dict[str, Any]], predicted_key: str = "pred
                                  line=dict(color="grey", dash="dash"), hoverinfo="skip"))
     fig.update_layout(title="Predicted vs measured", xaxis_title="measured [s]", yaxis_title="predicted [s]",
                       height=520, **LAYOUT)
-    fig.update_xaxes(type="log")
-    fig.update_yaxes(type="log", scaleanchor="x", scaleratio=1)
+    import math
+
+    rng = [math.log10(min(vals)) - 0.2, math.log10(max(vals)) + 0.2] if vals else None  # same view on both axes
+    fig.update_xaxes(type="log", range=rng)
+    fig.update_yaxes(type="log", range=rng)
     return fig

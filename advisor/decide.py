@@ -32,7 +32,7 @@ Estimator = Callable[[PerfRequest, Catalog], PerfEstimate]
 
 MAX_VOLUME_IMAGES_PER_MONTH = 1e9  # beyond any single buyer (1e9/month = 385 images per second, nonstop)
 MAX_MEGAPIXELS = 16.0
-DAYS_PER_MONTH = 365.25 / 12
+DAYS_PER_MONTH = tco.DAYS_PER_MONTH  # 30.4375 d
 LEADING_FOR_BREAK_EVEN = 3
 #: Assumption: serverless (scale-to-zero) rentals are used in one session a day, each paying one cold start.
 SERVERLESS_SESSIONS_PER_MONTH = DAYS_PER_MONTH  # top options always included in the pairwise break-even table
@@ -52,6 +52,8 @@ ALLOWED: dict[str, str] = {
     "deadline_hours": "a finite number in (0, 8760] [h], given together with batch_images",
     "batch_images": "an integer in [1, 1e8], given together with deadline_hours",
     "input_megapixels": f"a number in [0, {4 * MAX_MEGAPIXELS:g}] [MP of reference images per request]",
+    "powered_on_hours_per_day": "a finite number in [0, 24] [h/day] the generating machine is switched on for this "
+                                "work, or null (bought box: catalog default; owned GPU: on anyway, idle not counted)",
     "overrides": "a mapping of catalog section (gpus, pipelines, apis, rentals, defaults) -> slug -> fields",
 }
 
@@ -73,6 +75,7 @@ class Scenario(BaseModel):
     deadline_hours: float | None = Field(default=None, gt=0, le=8760, allow_inf_nan=False)
     batch_images: int | None = Field(default=None, ge=1, le=100_000_000)
     input_megapixels: float = Field(default=0.0, ge=0, le=4 * MAX_MEGAPIXELS, allow_inf_nan=False)
+    powered_on_hours_per_day: float | None = Field(default=None, ge=0, le=24, allow_inf_nan=False)
     overrides: dict[str, Any] = {}
 
     def __init__(self, **data: Any):
@@ -168,6 +171,8 @@ def _input_error(exc: ValidationError, data: dict[str, Any]) -> InputError:
         return InputError(field_name, data.get(field_name), f"known scenario fields: {', '.join(ALLOWED)}")
     if err.get("type") == "missing":
         return InputError(field_name, None, f"required; {ALLOWED.get(field_name, '')}".rstrip("; "))
+    if field_name == "needs" and len(loc) > 1:  # one bad item of the list: name the field, not needs.<index>
+        return InputError("needs", err.get("input"), f"each one of {', '.join(rules.ALLOWED_NEEDS)}")
     return InputError(".".join(loc) or "scenario", err.get("input"), ALLOWED.get(field_name, err["msg"]))
 
 
@@ -275,7 +280,9 @@ class Context:
     failure_rate: float
     attempts: float  # expected generations per kept image
     rental_utilization: float
-    powered_on_hours_per_month: float
+    powered_on_hours_per_day: float  # dedicated box: scenario value, else catalog default [h/day]
+    powered_on_hours_per_month: float  # [h/month]
+    hours_on_given: bool  # the scenario set powered_on_hours_per_day (an owned GPU then counts idle too)
     rest_of_system_watts: float
     rest_of_system_idle_watts: float
     resale_fraction: float
@@ -291,6 +298,8 @@ def prepare(scenario: Scenario, catalog: Catalog | None, estimator: Estimator) -
     if scenario.gpu_owned is not None and scenario.gpu_owned not in catalog.gpus:
         raise UnknownSlugError("gpu", scenario.gpu_owned, catalog.gpus)
     width, height = scenario.size_pixels
+    hours_per_day = scenario.powered_on_hours_per_day if scenario.powered_on_hours_per_day is not None \
+        else d.powered_on_hours_per_day.value
     return Context(
         scenario=scenario,
         catalog=catalog,
@@ -304,7 +313,9 @@ def prepare(scenario: Scenario, catalog: Catalog | None, estimator: Estimator) -
         failure_rate=d.failure_rate.value,
         attempts=tco.expected_attempts_per_image(d.failure_rate.value),
         rental_utilization=d.rental_utilization.value,
-        powered_on_hours_per_month=d.powered_on_hours_per_day.value * DAYS_PER_MONTH,
+        powered_on_hours_per_day=hours_per_day,
+        powered_on_hours_per_month=tco.powered_on_hours_per_month(hours_per_day),
+        hours_on_given=scenario.powered_on_hours_per_day is not None,
         rest_of_system_watts=d.rest_of_system_watts.value,
         rest_of_system_idle_watts=d.rest_of_system_idle_watts.value,
         resale_fraction=d.resale_fraction.value,
@@ -327,6 +338,11 @@ def _usd(x: float) -> str:
     if abs(x) >= 0.01:
         return f"${x:.3f}"
     return f"${x:.2g}"
+
+
+def _kwh(x: float) -> str:
+    """Energy for sentences: 47.4 kWh / 0.0644 kWh (three significant figures below 100)."""
+    return f"{x:,.0f} kWh" if abs(x) >= 100 else f"{x:.3g} kWh"
 
 
 def _n(x: float) -> str:
@@ -422,22 +438,54 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
                          f"{sc.deadline_hours:g} h deadline."])
 
     rest_w = max(est.system_power_watts - est.board_power_watts, 0.0) or ctx.rest_of_system_watts
-    sys_energy_j = tco.system_energy_per_image_joules(est.energy_per_image_joules, rest_w, est.seconds_per_image)
-    idle_w = (gpu.idle_power_watts.value + ctx.rest_of_system_idle_watts) * units
-    on_h = ctx.powered_on_hours_per_month
-    idle_h = tco.idle_hours_per_month(on_h, busy_h / units)
-    electricity = tco.electricity_usd_per_month(sys_energy_j, ctx.volume, ctx.usd_per_kwh,
-                                                tco.retry_fraction(ctx.failure_rate), idle_w, idle_h)
+    gpu_idle_w, rest_idle_w = gpu.idle_power_watts.value, ctx.rest_of_system_idle_watts
+    retry = tco.retry_fraction(ctx.failure_rate)
+    busy_text = (f"{_n(ctx.volume)} images x {ctx.attempts:.2f} attempts x {est.seconds_per_image:.2f} s = "
+                 f"{busy_h:.2f} h busy")
+    # An owned GPU is assumed to sit in a machine that is on anyway for other work: only the energy above idle
+    # that generating adds is caused by this work. A bought GPU (or an owned one whose powered-on hours the
+    # scenario sets) is a dedicated box: its idle hours are paid for this work too.
+    shared_machine = owned and not ctx.hours_on_given
+    if shared_machine:
+        add_w = tco.added_power_watts(est.board_power_watts, gpu_idle_w, rest_w, rest_idle_w)
+        energy_j = tco.added_energy_per_image_joules(add_w, est.seconds_per_image)
+        idle_w = idle_h = on_h = 0.0
+        electricity = tco.electricity_usd_per_month(energy_j, ctx.volume, ctx.usd_per_kwh, retry)
+        energy_text = (
+            f"{busy_text} x {add_w:.0f} W above idle (GPU board {est.board_power_watts:.0f} W - "
+            f"{gpu_idle_w:.0f} W idle + rest of system {rest_w:.0f} W - {rest_idle_w:.0f} W idle) = "
+            f"{_kwh(energy_j * ctx.volume * ctx.attempts / tco.JOULES_PER_KWH)} at {_usd(ctx.usd_per_kwh)}/kWh = "
+            f"{_usd(electricity)}/month")
+    else:
+        energy_j = tco.system_energy_per_image_joules(est.energy_per_image_joules, rest_w, est.seconds_per_image)
+        idle_w = (gpu_idle_w + rest_idle_w) * units
+        on_h = ctx.powered_on_hours_per_month
+        idle_h = tco.idle_hours_per_month(on_h, busy_h / units)
+        electricity = tco.electricity_usd_per_month(energy_j, ctx.volume, ctx.usd_per_kwh, retry, idle_w, idle_h)
+        hours_src = ("as you set" if ctx.hours_on_given else
+                     "the catalog default for a dedicated box; set --hours-on-per-day to change it")
+        per_card = f" per card ({units} cards)" if units > 1 else ""
+        energy_text = (
+            f"{busy_text} at {est.board_power_watts + rest_w:.0f} W (GPU board {est.board_power_watts:.0f} W + rest of "
+            f"system {rest_w:.0f} W) = {_kwh(energy_j * ctx.volume * ctx.attempts / tco.JOULES_PER_KWH)}, plus "
+            f"{idle_h:.0f} h idle{per_card} ({ctx.powered_on_hours_per_day:g} h/day on, {hours_src}, x "
+            f"{DAYS_PER_MONTH:.2f} d minus busy hours) at {idle_w:.0f} W ({gpu_idle_w:.0f} W GPU idle + "
+            f"{rest_idle_w:.0f} W rest of system idle{' x ' + str(units) if units > 1 else ''}) = "
+            f"{_kwh(idle_w * idle_h / 1000)}, at {_usd(ctx.usd_per_kwh)}/kWh = {_usd(electricity)}/month")
     reasons: list[str] = []
     hardware = 0.0
     if owned:
         hardware = tco.owned_gpu_sunk_cost_usd_per_month()
-        busy_kwh = sys_energy_j * ctx.volume * ctx.attempts / tco.JOULES_PER_KWH
-        reasons.append(
-            f"At {_n(ctx.volume)} images/month the {gpu.name} you own adds only electricity: {_n(ctx.volume)} x "
-            f"{ctx.attempts:.2f} attempts x {est.seconds_per_image:.2f} s x {est.system_power_watts:.0f} W ≈ "
-            f"{busy_kwh:.2f} kWh, plus {idle_h:.0f} h idle at {idle_w:.0f} W, at {_usd(ctx.usd_per_kwh)}/kWh ≈ "
-            f"{_usd(electricity)}/month; the purchase is a sunk cost and is not counted.")
+        if shared_machine:
+            reasons.append(
+                f"At {_n(ctx.volume)} images/month the {gpu.name} you own adds only the electricity of generating: "
+                f"{energy_text}. Not counted: the purchase (a sunk cost) and the idle draw, since the machine is "
+                f"assumed to be on anyway for other work (set --hours-on-per-day if it is kept on only for this).")
+        else:
+            reasons.append(
+                f"At {_n(ctx.volume)} images/month the {gpu.name} you own, switched on "
+                f"{ctx.powered_on_hours_per_day:g} h/day for this work as you set, costs its electricity including "
+                f"idle: {energy_text}. Not counted: the purchase (a sunk cost).")
     else:
         basis = _price_basis(gpu)
         if basis is None:
@@ -449,7 +497,7 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
         reasons.append(
             f"Buying {units} x {gpu.name} at {_usd(price)} ({basis_text}) over {ctx.amortization_months:g} months to "
             f"a {ctx.resale_fraction:.0%} resale value costs {_usd(hardware)}/month, plus {_usd(electricity)}/month "
-            f"electricity at {_usd(ctx.usd_per_kwh)}/kWh.")
+            f"electricity for a dedicated box: {energy_text}.")
         if capacity_units > 1:
             reasons.append(f"{_n(ctx.volume)} images/month need {busy_h:,.0f} GPU-hours: {capacity_units} cards "
                            f"running 24/7.")
@@ -475,10 +523,11 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
     # Linear decomposition for break-even: idle power all month is fixed; each image swaps idle for busy power.
     # Valid in the regime of the scenario volume: while busy < powered-on hours; beyond, idle energy is 0.
     idle_regime = busy_h / units < on_h
+    # A shared (owned, on anyway) machine has no idle term: the line is exact at every volume.
     fixed = hardware + license_usd + (tco.electricity_usd_per_month(0, 0, ctx.usd_per_kwh, 0, idle_w, on_h)
                                       if idle_regime else 0.0)
     swapped_idle_j = idle_w / units * est.seconds_per_image if idle_regime else 0.0
-    per_image = ctx.attempts * max(sys_energy_j - swapped_idle_j, 0.0) / tco.JOULES_PER_KWH * ctx.usd_per_kwh
+    per_image = ctx.attempts * max(energy_j - swapped_idle_j, 0.0) / tco.JOULES_PER_KWH * ctx.usd_per_kwh
     return Option(
         id=oid, pipeline=pipe.slug, deployment="self-host", gpu=gpu.slug, precision=est.request.precision, fits=True,
         seconds_per_image=est.seconds_per_image, monthly_cost_usd=total, cost_per_image_usd=total / ctx.volume,
@@ -798,7 +847,13 @@ def assumptions(ctx: Context) -> dict[str, Any]:
         "rental_utilization": ctx.rental_utilization,
         "serverless_sessions_per_month": SERVERLESS_SESSIONS_PER_MONTH,
         "rental_price": "midpoint of each offer's on-demand low..high range (range shown in reasons)",
+        "powered_on_hours_per_day": ctx.powered_on_hours_per_day,
+        "powered_on_hours_source": src(d.powered_on_hours_per_day, sc.powered_on_hours_per_day),
         "powered_on_hours_per_month": ctx.powered_on_hours_per_month,
+        "owned_gpu_energy": ("dedicated box: busy energy + idle draw over the powered-on hours (set in the scenario)"
+                             if ctx.hours_on_given else
+                             "on anyway for other work: only the energy above idle that generating adds "
+                             "((board - GPU idle) + (rest of system - its idle)) x busy time"),
         "purchase_price": "street price midpoint when the catalog has one, else launch price",
         "owned_gpu": "purchase is a sunk cost and not counted",
     }

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 import yaml
+from pydantic import BaseModel
 
 from advisor.catalog import Catalog, Sourced, SourcedRange, load_catalog
 from advisor.errors import InputError
@@ -109,7 +110,7 @@ def _sourced_rows(section: str, entry: str, path: str, obj: Any, today: dt.date)
         yield {"section": section, "entry": entry, "field": path, "value": None, "low": obj.low, "high": obj.high,
                "source": obj.source, "as_of": obj.as_of, "derived": False, "stale": obj.is_stale(today),
                "note": obj.note or ""}
-    elif hasattr(obj, "model_fields"):
+    elif isinstance(obj, BaseModel):
         for name in type(obj).model_fields:
             yield from _sourced_rows(section, entry, f"{path}.{name}" if path else name, getattr(obj, name), today)
     elif isinstance(obj, dict):
@@ -355,7 +356,7 @@ def build_figures(views: Views, catalog: Catalog | None = None) -> dict[str, "go
     catalog = catalog or load_catalog()
     figs = {
         "cost_vs_volume": charts.cost_vs_volume(views),
-        "cost_breakdown": charts.cost_breakdown(views.result),
+        "cost_breakdown": charts.cost_breakdown(views.result, first=views.leading),
     }
     batch = charts.batch_time(views.result, batch_hours(views, catalog), get(views.scenario, "batch_images"),
                               get(views.scenario, "deadline_hours"))

@@ -42,34 +42,35 @@ class _Strict(BaseModel):
 
 
 # --------------------------------------------------------------------------------------------- device
-#: (regex on the NVML / torch device name, catalog GPU slug). First match wins.
-_GPU_NAME_RULES: tuple[tuple[str, str], ...] = (
-    (r"H100.*(PCIe)", "h100-pcie"),
-    (r"H100.*NVL", "h100-nvl"),
+#: (regex on the NVML / torch device name, catalog GPU slug in profiles/gpus.yaml). First match wins.
+#: Names not in the catalog (H100 NVL, GH200, A100 40GB, B200, ...) deliberately give None.
+_GPU_NAME_RULES: tuple[tuple[str, str | None], ...] = (
+    (r"GH200|H100 NVL|A100.*40GB|A100-PCIE-40GB", None),
+    (r"H100.*PCIe", "h100-pcie"),
     (r"H100.*(HBM3|SXM)", "h100-sxm"),
     (r"H200", "h200"),
-    (r"GH200", "gh200"),
-    (r"B200", "b200"),
-    (r"A100.*80", "a100-80gb"),
-    (r"A100", "a100-40gb"),
+    (r"A100.*80GB", "a100-80gb"),
     (r"L40S", "l40s"),
-    (r"\bL4\b", "l4"),
     (r"RTX 5090", "rtx-5090"),
     (r"RTX 4090", "rtx-4090"),
+    (r"RTX 4080", "rtx-4080"),
+    (r"RTX 4070 Ti SUPER", "rtx-4070-ti-super"),
+    (r"RTX 4070 Ti", "rtx-4070-ti"),
+    (r"RTX 4070", "rtx-4070"),
+    (r"RTX 4060 Ti", "rtx-4060-ti-16gb"),
     (r"RTX 3090", "rtx-3090"),
-    (r"RTX 6000 Ada", "rtx-6000-ada"),
+    (r"RTX 3060", "rtx-3060-12gb"),
 )
 
 
 def gpu_slug_for_name(name: str | None) -> str | None:
     """Catalog GPU slug for a device name as NVML/torch report it ('NVIDIA H100 80GB HBM3' -> 'h100-sxm').
 
-    Returns None when the name is unknown. GH200 is checked before H200 by the word boundary below.
+    None when the name is not a catalog GPU. (RTX 4060 Ti and 3060 map to the 16 GB / 12 GB catalog entries;
+    the 8 GB variants are not told apart by name.)
     """
     if not name:
         return None
-    if re.search(r"GH200", name):
-        return "gh200"
     for pattern, slug in _GPU_NAME_RULES:
         if re.search(pattern, name, flags=re.IGNORECASE):
             return slug

@@ -98,6 +98,42 @@ def idle_hours_per_month(powered_on_hours_per_month: float, busy_hours: float) -
     return max(0.0, powered_on_hours_per_month - busy_hours)
 
 
+DAYS_PER_MONTH = 365.25 / 12  # 30.4375 d: mean month of the Julian year
+
+
+def powered_on_hours_per_month(hours_per_day: float) -> float:
+    """Hours a machine is switched on per month: ``hours_per_day x 30.4375 d``. [h/month]"""
+    if not (0.0 <= hours_per_day <= 24.0):
+        raise ValueError(f"hours_per_day must be in [0, 24], got {hours_per_day!r}")
+    return hours_per_day * DAYS_PER_MONTH
+
+
+def above_idle_watts(active_watts: float, idle_watts: float) -> float:
+    """Power a part draws above its idle draw while working: ``max(0, active - idle)``. [W]"""
+    _check_nonneg("active_watts", active_watts)
+    _check_nonneg("idle_watts", idle_watts)
+    return max(0.0, active_watts - idle_watts)
+
+
+def added_power_watts(board_power_watts: float, gpu_idle_watts: float,
+                      rest_of_system_watts: float, rest_of_system_idle_watts: float) -> float:
+    """Wall power that generating adds to a machine that is switched on anyway. [W]
+
+    ``(P_board - P_gpu_idle) + (P_rest - P_rest_idle)``: GPU board above its idle draw plus the rest of
+    the system (CPU, fans, PSU losses) above its idle draw. Marginal-cost view: the idle draw is paid
+    whether or not images are generated, so it is not caused by the work.
+    """
+    return (above_idle_watts(board_power_watts, gpu_idle_watts)
+            + above_idle_watts(rest_of_system_watts, rest_of_system_idle_watts))
+
+
+def added_energy_per_image_joules(added_watts: float, seconds_per_image: float) -> float:
+    """Energy one image adds to a machine that is on anyway: ``added_power x seconds``. [J]"""
+    _check_nonneg("added_watts", added_watts)
+    _check_nonneg("seconds_per_image", seconds_per_image)
+    return added_watts * seconds_per_image
+
+
 def electricity_usd_per_month(
     energy_per_image_joules: float,
     images_per_month: float,

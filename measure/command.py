@@ -162,15 +162,17 @@ def print_table(profile, path) -> None:
     console.print(t)
     p, m = profile.power, profile.memory
     if p.denoise_median_watts is not None:
-        console.print(f"power: idle {p.idle_watts} W, denoise median {p.denoise_median_watts} W, "
+        typer.echo(f"power: idle {p.idle_watts} W, denoise median {p.denoise_median_watts} W, "
                       f"energy/image {p.energy_per_image_joules} J ({p.energy_method})")
     else:
-        console.print(f"power: n/a ({p.reason})")
+        typer.echo(f"power: n/a ({p.reason})")
     if m.torch_max_allocated_gib is not None:
-        console.print(f"memory: torch peak {m.torch_max_allocated_gib} GiB allocated, {m.torch_max_reserved_gib} GiB "
+        typer.echo(f"memory: torch peak {m.torch_max_allocated_gib} GiB allocated, {m.torch_max_reserved_gib} GiB "
                       f"reserved, NVML {m.nvml_used_gib} GiB")
-    console.print(f"cpu peak RSS {m.cpu_peak_rss_gib} GiB; failures: {len(profile.failures)}")
-    console.print(f"wrote {path}")
+    typer.echo(f"cpu peak RSS {m.cpu_peak_rss_gib} GiB; failures: {len(profile.failures)}")
+    for f in profile.failures:
+        typer.echo(f"  failure: {f.phase} {f.run_index}: {f.type}: {f.message}")
+    typer.echo(f"wrote {path}")
 
 
 def standalone_app() -> typer.Typer:
@@ -183,7 +185,8 @@ def standalone_app() -> typer.Typer:
 def main(argv: list[str] | None = None) -> None:
     app = standalone_app()
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
+        sys.exit(rv if isinstance(rv, int) else 0)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except Exception as exc:

@@ -145,7 +145,7 @@ def build_pipeline(slug: str, *, weights: str | None = None, random_weights: str
         path = Path(weights)
         if not (path / "model_index.json").is_file():
             raise InputError("--weights", weights, "a local diffusers pipeline folder containing model_index.json")
-        kw: dict[str, Any] = dict(torch_dtype=dtype, local_files_only=True)
+        kw: dict[str, Any] = dict(dtype=dtype, local_files_only=True)
         if components == "transformer":
             for te, tok in pdef.text_encoders:
                 kw[te] = None

@@ -3,7 +3,8 @@
 - Each run's failure (CUDA OOM, any exception) is recorded in ``failures`` and the remaining runs continue.
 - Ctrl-C (KeyboardInterrupt) -- and SIGTERM, e.g. from ``timeout`` -- stop the campaign and write what was
   measured with ``status: partial``.
-- ``time_budget_seconds`` stops starting new runs once the next run would exceed the budget.
+- ``time_budget_seconds`` stops starting new runs once the next run would exceed the budget (after at least
+  one timed run; the hard guard is an outer ``timeout``).
 """
 
 from __future__ import annotations
@@ -289,7 +290,7 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
                 last_duration = 0.0
                 try:
                     for phase, i in plan:
-                        if opts.time_budget_seconds is not None and \
+                        if opts.time_budget_seconds is not None and runs and \
                                 time.perf_counter() - t_loop + last_duration > opts.time_budget_seconds:
                             status_reason = f"time budget of {opts.time_budget_seconds:g} s reached"
                             break

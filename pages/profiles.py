@@ -86,7 +86,10 @@ def _calibrate_with_uploads():
     params = inspect.signature(fn).parameters
     for kw in ("extra_profiles", "profiles", "measured"):
         if kw in params:
-            return fn(**{kw: list(profiles.values())}), None
+            extra = {"write": False} if "write" in params else {}  # never write calibration.yaml from the app
+            if "write" not in params and fn.__name__ == "calibrate":
+                return None, "advisor.calibrate.calibrate() would write calibration.yaml"
+            return fn(**{kw: list(profiles.values())}, **extra), None
     return None, "advisor.calibrate does not accept extra profiles"
 
 

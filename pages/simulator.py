@@ -75,20 +75,26 @@ if est is not None:
 
 st.divider()
 st.subheader("Check a claim")
-st.caption("Paste a published speed claim (e.g. \"FLUX.2 dev makes a 1024x1024 image in 8 s on an RTX 4090\"): "
-           "the simulator says whether it is plausible.")
-claim_text = st.text_area("Claim", key="claim_text", placeholder="Z-Image Turbo: 1024x1024 in 2.5 s on an RTX 4090")
-if st.button("Check claim", key="claim_check"):
-    try:
-        from advisor import claims
-    except ImportError:
-        claims = None
-    if claims is None or not hasattr(claims, "check_claim"):
-        st.info("The claim checker (advisor.claims) is not available in this build.")
-    elif not claim_text.strip():
-        st.error("claim: got ''; allowed: a sentence naming a pipeline, a GPU and a time in seconds")
-    else:
-        verdict = common.guarded(claims.check_claim, claim_text, catalog=cat)
-        if verdict is not None:
-            st.session_state["claim_verdict"] = verdict
-            st.write(verdict)
+st.caption("Someone says this pipeline makes an image in S seconds on this GPU (settings from the form above)? "
+           "`advisor.claims` compares S with the roofline floor: 100% of the card's peak for every operation.")
+cc1, cc2 = st.columns([1, 3])
+claimed = cc1.number_input("Claimed seconds per image", min_value=0.0, value=None, step=0.1, format="%.3f",
+                           key="claim_seconds", placeholder="e.g. 2.5")
+if cc1.button("Check claim", key="claim_check"):
+    from advisor import claims
+
+    def _check():
+        if claimed is None or claimed <= 0:
+            from advisor.errors import InputError
+
+            raise InputError("claimed seconds", claimed, "a positive number of seconds per image")
+        return claims.check_claim(pipeline, gpu, float(claimed), steps=req.steps, precision=precision,
+                                  width=req.width, height=req.height, catalog=cat)
+
+    verdict = common.guarded(_check)
+    if verdict is not None:
+        st.session_state["claim_verdict"] = verdict
+        show = {"plausible": cc2.success, "implausible": cc2.warning, "impossible": cc2.error}.get(verdict.verdict, cc2.info)
+        show(f"**{verdict.verdict}**: {verdict.reason}")
+        cc2.markdown(f"Roofline floor **{verdict.floor_seconds:.3g} s** · the claim needs **{verdict.fraction_of_peak:.0%}** "
+                     f"of peak · weights fit without offload: **{'yes' if verdict.weights_fit else 'no'}**")

@@ -219,7 +219,27 @@ def test_simulator_bad_width_shows_engine_error():
     assert not at.exception
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "width: got 1000" in errors[0]
-    assert at.text_area(key="claim_text") is not None  # the rest of the page (claim box) still renders
+    assert at.number_input(key="claim_seconds") is not None  # the rest of the page (claim box) still renders
+
+
+def test_simulator_claim_box_matches_engine():
+    from advisor import claims
+
+    at = _page("pages/simulator.py")
+    at.selectbox(key="sim_pipeline").select("flux-2-klein-4b")
+    at.selectbox(key="sim_gpu").select("rtx-4090")
+    at.button[0].click().run()
+    at.number_input(key="claim_seconds").set_value(0.05)
+    at.button(key="claim_check").click().run()
+    assert not at.exception
+    expected = claims.check_claim("flux-2-klein-4b", "rtx-4090", 0.05, steps=None, precision="bf16")
+    assert at.session_state["claim_verdict"] == expected
+    shown = " ".join(x.value for x in [*at.success, *at.warning, *at.error])
+    assert f"**{expected.verdict}**: {expected.reason}" in shown
+    # no number: a clear error, not a traceback
+    at.number_input(key="claim_seconds").set_value(None)
+    at.button(key="claim_check").click().run()
+    assert not at.exception and any("claimed seconds: got None" in e.value for e in at.error)
 
 
 # ------------------------------------------------------------------------------------------------ Catalog

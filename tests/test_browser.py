@@ -144,7 +144,9 @@ def test_every_page_renders(server, browser, name, heading):
     link.wait_for(timeout=60_000)
     link.click()
     expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=30_000)
-    if name == "Simulator":
+    marker = {"Simulator": "Seconds per step", "Validation": "Points (used)"}.get(name)
+    if marker:  # pages with charts: wait for this page's own metric (not the previous page's stale chart), then the chart
+        page.get_by_test_id("stMetricLabel").get_by_text(marker).wait_for(timeout=120_000)
         page.locator("[data-testid='stPlotlyChart'] .main-svg").first.wait_for(state="visible", timeout=60_000)
     assert page.get_by_test_id("stException").count() == 0
     page.screenshot(path=str(ARTIFACTS / f"page_{name.lower()}.png"))

@@ -114,7 +114,14 @@ def run(**kw):
         ({"volume_images_per_month": 5, "megapixels": 0}, "megapixels", "got 0"),
         ({"volume_images_per_month": 5, "width": 1000, "height": 1024}, "width", "multiple of 16"),
         ({"volume_images_per_month": 5, "width": 1024}, "height", "got None"),
-        ({"volume_images_per_month": 5, "needs": ["speed"]}, "needs.0", "chinese-text, multi-reference, quality"),
+        ({"volume_images_per_month": 5, "needs": ["speed"]}, "needs",
+         r"needs: got 'speed'; allowed: each one of chinese-text, multi-reference, quality"),
+        ({"volume_images_per_month": 5, "needs": ["quality", "speed"]}, "needs", "got 'speed'"),
+        ({"volume_images_per_month": 5, "powered_on_hours_per_day": 25}, "powered_on_hours_per_day",
+         r"got 25; allowed: a finite number in \[0, 24\] \[h/day\]"),
+        ({"volume_images_per_month": 5, "powered_on_hours_per_day": -1}, "powered_on_hours_per_day", "got -1"),
+        ({"volume_images_per_month": 5, "powered_on_hours_per_day": float("nan")}, "powered_on_hours_per_day",
+         "got nan"),
         ({"volume_images_per_month": 5, "deadline_hours": 2}, "batch_images", "together with deadline_hours"),
         ({"volume_images_per_month": 5, "colour": "red"}, "colour", "known scenario fields"),
         ({}, "volume_images_per_month", "required"),
@@ -150,13 +157,17 @@ def test_unknown_gpu_suggests():
 def test_owned_small_bf16_hand():
     r = run(gpu_owned="rtx-4090")
     o = r.option("self-host:owned:rtx-4090:small:bf16")
-    # s = 6 x 0.5 / 1.0 = 3.0 s; board energy 400 W x 3 = 1200 J; rest 500-400 = 100 W x 3 = 300 J -> 1500 J
-    # attempts 1/(1-0.2) = 1.25; 1500 x 500 x 1.25 = 937_500 J = 0.2604 kWh x 0.30 = 0.078125 USD; powered on 0 h
+    # Owned GPU, on anyway: only the energy above idle counts.
+    # s = 6 x 0.5 / 1.0 = 3.0 s; board 400 W - 20 W idle = 380 W; rest 500-400 = 100 W - 40 W idle = 60 W
+    # 440 W x 3 s = 1320 J; attempts 1/(1-0.2) = 1.25; 1320 x 500 x 1.25 = 825_000 J = 0.229167 kWh
+    # x 0.30 USD/kWh = 0.06875 USD
     assert o.seconds_per_image == 3.0
-    assert o.cost_breakdown_usd["electricity"] == pytest.approx(937_500 / 3.6e6 * 0.30, rel=1e-12)
+    assert o.cost_breakdown_usd["electricity"] == pytest.approx(825_000 / 3.6e6 * 0.30, rel=1e-12)
     assert o.cost_breakdown_usd["hardware"] == 0.0
-    assert o.monthly_cost_usd == pytest.approx(0.078125, rel=1e-12)
-    assert o.cost_per_image_usd == pytest.approx(0.078125 / 500, rel=1e-12)
+    assert o.monthly_cost_usd == pytest.approx(0.06875, rel=1e-12)
+    assert o.cost_per_image_usd == pytest.approx(0.06875 / 500, rel=1e-12)
+    assert "440 W above idle (GPU board 400 W - 20 W idle + rest of system 100 W - 40 W idle)" in o.reasons[0]
+    assert "Not counted: the purchase (a sunk cost) and the idle draw" in o.reasons[0]
     # busy hours 500 x 1.25 x 3 / 3600 = 0.5208 h
     assert o.gpu_hours_per_month == pytest.approx(500 * 1.25 * 3 / 3600, rel=1e-12)
     assert "500 images/month" in o.reasons[0] and "sunk cost" in o.reasons[0] and "3.00 s" in o.reasons[0]
@@ -289,7 +300,9 @@ def test_too_close_to_call():
     raw["gpus"] = raw["gpus"][:1]
     raw["pipelines"] = [p for p in raw["pipelines"] if p["slug"] != "nc"]  # 'nc' would tie with 'small'
     cat = make_catalog(raw)
-    sc = D.Scenario(volume_images_per_month=500, gpu_owned="rtx-4090")
+    # powered_on_hours_per_day=0 set explicitly: the owned card is costed as a dedicated box switched on only
+    # while generating, i.e. full system energy (board + rest of system), no idle term, as in the numbers below.
+    sc = D.Scenario(volume_images_per_month=500, gpu_owned="rtx-4090", powered_on_hours_per_day=0)
     r = D.recommend(sc, catalog=cat, estimator=fake_estimate)
     # owned small fp8: 1.5 s, 750 J: 1.25 x 500 x 750 J -> 0.0390625 USD; owned bf16 0.078125 (same choice);
     # API 0.000157 x 625 = 0.098125. Runner-up = API (different choice): gap 0.0590625.
@@ -359,16 +372,34 @@ def test_estimates_requested_per_precision():
 
 
 def test_decomposition_with_idle_hours():
-    # powered on 8 h/day -> 8 x 30.4375 = 243.5 h/month; idle 20 W GPU + 40 W rest = 60 W.
+    # Catalog default 8 h/day on -> 8 x 30.4375 = 243.5 h/month; idle 20 W GPU + 40 W rest = 60 W.
     raw = json.loads(json.dumps(RAW))
     raw["defaults"]["powered_on_hours_per_day"] = n(8.0)
-    r = D.recommend(D.Scenario(volume_images_per_month=500, gpu_owned="rtx-4090"), catalog=make_catalog(raw),
-                    estimator=fake_estimate)
+    cat = make_catalog(raw)
+    # Dedicated box (bought, or owned with powered_on_hours_per_day set): busy system energy + idle energy.
+    # busy 500 x 1.25 x 3 s = 0.520833 h; idle 243.5 - 0.520833 = 242.979167 h x 60 W x 3600 = 52_483_500 J
+    # busy 500 x 1.25 x (1200 J board + 300 J rest) = 937_500 J; total 53_421_000 J / 3.6e6 = 14.839167 kWh
+    # x 0.30 = 4.45175 USD
+    r = D.recommend(D.Scenario(volume_images_per_month=500, gpu_owned="rtx-4090", powered_on_hours_per_day=8),
+                    catalog=cat, estimator=fake_estimate)
     o = r.option("self-host:owned:rtx-4090:small:bf16")
-    # busy 0.520833 h; idle 243.5 - 0.520833 = 242.979167 h x 60 W x 3600 = 52_483_500 J
-    # busy 937_500 J; total 53_421_000 J / 3.6e6 = 14.839167 kWh x 0.30 = 4.45175 USD
     assert o.monthly_cost_usd == pytest.approx(4.45175, rel=1e-9)
     assert o.fixed_usd_per_month + o.variable_usd_per_image * 500 == pytest.approx(o.monthly_cost_usd, rel=1e-9)
+    assert "switched on 8 h/day for this work as you set" in o.reasons[0]
+    assert "243 h idle" in o.reasons[0] and "60 W (20 W GPU idle + 40 W rest of system idle)" in o.reasons[0]
+    assert r.assumptions["powered_on_hours_source"] == "scenario"
+    # A bought card on the same 8 h/day: same electricity, plus (2000 - 500) / 36 hardware.
+    b = r.option("self-host:buy:rtx-4090:small:bf16")
+    assert b.cost_breakdown_usd["electricity"] == pytest.approx(4.45175, rel=1e-9)
+    assert b.monthly_cost_usd == pytest.approx(1500 / 36 + 4.45175, rel=1e-9)
+    # Without powered_on_hours_per_day the owned GPU ignores the catalog's 8 h: only the 825_000 J above idle
+    # (see test_owned_small_bf16_hand) = 0.06875 USD, while the bought card still pays its idle hours.
+    r2 = D.recommend(D.Scenario(volume_images_per_month=500, gpu_owned="rtx-4090"), catalog=cat,
+                     estimator=fake_estimate)
+    assert r2.option("self-host:owned:rtx-4090:small:bf16").monthly_cost_usd == pytest.approx(0.06875, rel=1e-12)
+    b2 = r2.option("self-host:buy:rtx-4090:small:bf16")
+    assert b2.cost_breakdown_usd["electricity"] == pytest.approx(4.45175, rel=1e-9)
+    assert "8 h/day on, the catalog default for a dedicated box" in b2.reasons[0]
 
 
 def test_serverless_rental_hand():

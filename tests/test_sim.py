@@ -82,6 +82,44 @@ def toy_catalog():
 CAT = toy_catalog()
 
 
+def toy_spec(slug: str, p_tr: float, p_te: float, d: int = 1024):
+    """Architecture of a toy pipeline: the transformer is n square d x d linears over image tokens (n = p_tr / d^2),
+    the text encoder n_te square linears over 64 padded text tokens, the VAE decoder one 3x3 conv 16 -> 128."""
+    from advisor.arch import ArchitectureSpec
+
+    n_tr, n_te = max(1, round(p_tr / d**2)), max(1, round(p_te / d**2))
+    lin = lambda stream, n: [{"name": "blocks.*.lin", "stream": stream, "in_features": d, "out_features": d,
+                              "count": n, "bias": False}]
+    return ArchitectureSpec.model_validate({
+        "slug": slug, "pipeline_class": "ToyPipeline",
+        "tokens": {"vae_scale_factor": 8, "patch_size": 2, "latent_channels": 16, "text_policy": "padded",
+                   "max_sequence_length": 64},
+        "components": [
+            {"name": "transformer", "role": "transformer", "module": "transformer", "class_name": "ToyTransformer",
+             "config": {}, "param_count": n_tr * d * d, "hidden_size": d, "num_blocks": n_tr,
+             "largest_block_params": d * d, "blocks_param_count": n_tr * d * d, "largest_leaf_params": d * d,
+             "linears": lin("image", n_tr)},
+            {"name": "text_encoder", "role": "text_encoder", "module": "text_encoder", "class_name": "ToyTE",
+             "config": {}, "param_count": n_te * d * d, "hidden_size": d, "sequence_policy": "padded",
+             "max_sequence_length": 64, "num_blocks": n_te, "largest_block_params": d * d,
+             "blocks_param_count": n_te * d * d, "largest_leaf_params": d * d, "linears": lin("text", n_te)},
+            {"name": "vae_decoder", "role": "vae_decoder", "module": "vae", "class_name": "ToyVAE", "config": {},
+             "param_count": 16 * 128 * 9 + 128, "convs": [{"name": "conv_in", "in_channels": 16, "out_channels": 128,
+                                                           "kernel": [3, 3], "out_scale": 1.0, "count": 1}]},
+        ],
+    })
+
+
+@pytest.fixture(autouse=True)
+def toy_architectures(tmp_path, monkeypatch):
+    """Point advisor.arch at a folder holding the toy pipelines' architectures."""
+    import advisor.arch as arch
+
+    for slug, p_tr, p_te in (("toy-1b", 1e9, 1e8), ("toy-6b", 6e9, 4e9)):
+        (tmp_path / f"{slug}.yaml").write_text(arch.spec_to_yaml_text(toy_spec(slug, p_tr, p_te)))
+    monkeypatch.setattr(arch, "ARCHITECTURES_DIR", tmp_path)
+
+
 def test_estimate_returns_the_interface_fields():
     est = estimate(PerfRequest("toy-1b", "toy-gpu", width=256, height=256), CAT)
     assert isinstance(est, PerfEstimate)

@@ -189,7 +189,9 @@ def test_payback_hand():
 
 # --- properties -------------------------------------------------------------------------------
 
-money = st.floats(min_value=0.0, max_value=1e5, allow_nan=False, allow_infinity=False)
+# No subnormal dollars: a fixed-cost gap of 5e-324 USD divided by a slope of 2 USD/image underflows to a
+# crossing volume of 0.0, which is not a meaningful break-even (hypothesis found fa=0, pa=2, fb=5e-324, pb=0).
+money = st.floats(min_value=0.0, max_value=1e5, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 # 0 or at least 1e-9 USD/image: subnormal slopes would put the crossing beyond any float volume
 per_image = st.one_of(st.just(0.0), st.floats(min_value=1e-9, max_value=10.0))
 volume = st.floats(min_value=0.0, max_value=1e7, allow_nan=False, allow_infinity=False)
@@ -254,3 +256,30 @@ def test_break_even_costs_equal_there(fa, pa, fb, pb):
     # both sides are sums of numbers up to ~1e5 + 10 x n; compare with a tolerance relative to them
     scale = max(1.0, abs(fa), abs(fb), pa * n, pb * n)
     assert abs(ca - cb) <= 1e-9 * scale
+
+
+# --- energy a job adds to a machine that is on anyway, and powered-on hours ---------------------
+
+
+def test_powered_on_hours_per_month_hand():
+    # 24 h/day x 365.25/12 = 24 x 30.4375 = 730.5 h; 8 h/day -> 243.5 h; 0 h/day -> 0 h
+    assert tco.powered_on_hours_per_month(24.0) == pytest.approx(730.5, rel=1e-12)
+    assert tco.powered_on_hours_per_month(8.0) == pytest.approx(243.5, rel=1e-12)
+    assert tco.powered_on_hours_per_month(0.0) == 0.0
+    with pytest.raises(ValueError, match=r"hours_per_day must be in \[0, 24\], got 25"):
+        tco.powered_on_hours_per_month(25.0)
+
+
+def test_added_power_and_energy_hand():
+    # RTX 4090-like: board 349 W while generating, 15 W idle; rest of system 100 W active, 50 W idle
+    # added = (349 - 15) + (100 - 50) = 334 + 50 = 384 W; x 5 s = 1920 J per image
+    w = tco.added_power_watts(349.0, 15.0, 100.0, 50.0)
+    assert w == pytest.approx(384.0, rel=1e-12)
+    assert tco.added_energy_per_image_joules(w, 5.0) == pytest.approx(1920.0, rel=1e-12)
+    # 500 images x 1920 J = 960_000 J = 0.266667 kWh x 0.17 USD/kWh = 0.0453333 USD, no idle term
+    assert tco.electricity_usd_per_month(1920.0, 500, 0.17) == pytest.approx(960_000 / 3.6e6 * 0.17, rel=1e-12)
+    # a part drawing less than its idle figure adds nothing rather than a negative amount
+    assert tco.above_idle_watts(10.0, 15.0) == 0.0
+    assert tco.added_power_watts(10.0, 15.0, 100.0, 50.0) == 50.0
+    with pytest.raises(ValueError, match="idle_watts must be a finite number >= 0"):
+        tco.above_idle_watts(10.0, -1.0)

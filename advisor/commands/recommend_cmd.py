@@ -15,6 +15,7 @@ FLAG_FOR = {
     "volume_images_per_month": "--volume", "gpu": "--gpu", "gpu_owned": "--gpu", "megapixels": "--megapixels",
     "electricity_usd_per_kwh": "--electricity-usd-per-kwh", "amortization_months": "--amortization-months",
     "deadline_hours": "--deadline-hours", "batch_images": "--batch-images", "input_megapixels": "--input-megapixels",
+    "needs": "--need", "powered_on_hours_per_day": "--hours-on-per-day",
 }
 EXAMPLE_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "example.yaml"
 
@@ -50,6 +51,10 @@ def recommend_command(
     batch_images: Optional[int] = typer.Option(None, "--batch-images", help="images in the deadline batch"),
     input_megapixels: Optional[float] = typer.Option(None, "--input-megapixels",
                                                      help="reference input per request [MP]"),
+    hours_on_per_day: Optional[float] = typer.Option(
+        None, "--hours-on-per-day",
+        help="hours/day the generating machine is on for this work [h/day, 0-24]; default: a bought box uses the "
+             "catalog default (24), an owned GPU is assumed on anyway and only the energy above idle is counted"),
     scenario: Optional[Path] = typer.Option(None, "--scenario",
                                             help="scenario YAML (same fields, plus catalog 'overrides:'); flags win"),
     output_format: str = typer.Option("table", "--format", help="table | json | csv"),
@@ -66,6 +71,7 @@ def recommend_command(
             electricity_usd_per_kwh=electricity_usd_per_kwh, amortization_months=amortization_months,
             commercial=commercial, needs=list(need) if need else None, deadline_hours=deadline_hours,
             batch_images=batch_images, input_megapixels=input_megapixels,
+            powered_on_hours_per_day=hours_on_per_day,
         )
         if "volume_images_per_month" not in data:
             raise InputError("--volume", None, "a number of images per month > 0 (or a --scenario file with "
@@ -86,7 +92,8 @@ def recommend_command(
         given = {"--volume": volume, "--gpu": gpu, "--megapixels": megapixels,
                  "--electricity-usd-per-kwh": electricity_usd_per_kwh, "--amortization-months": amortization_months,
                  "--deadline-hours": deadline_hours, "--batch-images": batch_images,
-                 "--input-megapixels": input_megapixels}.get(flag or "")
+                 "--input-megapixels": input_megapixels, "--need": need or None,
+                 "--hours-on-per-day": hours_on_per_day}.get(flag or "")
         if isinstance(exc, InputError) and flag and given is not None:
             raise fail(f"{flag}: got {exc.value!r}; allowed: {exc.allowed}") from None
         raise fail(str(exc)) from None

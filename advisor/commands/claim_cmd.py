@@ -1,0 +1,38 @@
+"""``advisor check-claim``: is a published seconds-per-image claim physically possible on that GPU?"""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+
+import typer
+
+from advisor.cli import app
+
+
+class Fmt(str, Enum):
+    table = "table"
+    json = "json"
+
+
+@app.command("check-claim")
+def check_claim_cmd(
+    pipeline: str = typer.Option(..., "--pipeline"),
+    gpu: str = typer.Option(..., "--gpu"),
+    seconds: float = typer.Option(..., "--seconds", help="claimed seconds per image"),
+    steps: int = typer.Option(None, "--steps"),
+    precision: str = typer.Option("bf16", "--precision"),
+    width: int = typer.Option(1024, "--width"),
+    height: int = typer.Option(1024, "--height"),
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+) -> None:
+    """Roofline floor, fraction of peak the claim needs, weights fit, verdict (impossible|implausible|plausible)."""
+    from advisor.claims import check_claim
+
+    c = check_claim(pipeline, gpu, seconds, steps, precision, width, height)
+    if fmt == Fmt.json:
+        typer.echo(json.dumps(c.to_json_dict(), indent=2))
+        return
+    typer.echo(f"{c.verdict.upper()}: {c.reason}")
+    typer.echo(f"  floor {c.floor_seconds:.3f} s at 100% of peak; claim needs {c.fraction_of_peak * 100:.0f}% of peak; "
+               f"weights {'fit' if c.weights_fit else 'do not fit'} without offload")

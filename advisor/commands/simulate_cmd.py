@@ -1,0 +1,73 @@
+"""``advisor simulate``: simulated seconds per image, stage times, VRAM, power for one pipeline on one GPU."""
+
+from __future__ import annotations
+
+import json
+from enum import Enum
+
+import typer
+
+from advisor.cli import app
+
+
+class Fmt(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def estimate_to_json(est) -> dict:
+    """The JSON contract of ``advisor simulate`` (units in the names)."""
+    r = est.request
+    return {
+        "pipeline": r.pipeline, "gpu": r.gpu, "precision": r.precision, "width": r.width, "height": r.height,
+        "steps": r.steps, "guidance": r.guidance, "batch_size": r.batch_size,
+        "seconds_per_image": est.seconds_per_image,
+        "stages_seconds": dict(est.stages_seconds),
+        "seconds_per_step": est.seconds_per_step,
+        "peak_vram_gib": est.peak_vram_gib,
+        "fits": est.fits,
+        "offload": est.offload,
+        "energy_per_image_joules": est.energy_per_image_joules,
+        "board_power_watts": est.board_power_watts,
+        "system_power_watts": est.system_power_watts,
+        "uncertainty": est.uncertainty,
+        "bound": est.bound,
+        "cold_start_seconds": est.cold_start_seconds,
+        "notes": list(est.notes),
+    }
+
+
+@app.command("simulate")
+def simulate(
+    pipeline: str = typer.Option(..., "--pipeline", help="pipeline slug (advisor catalog pipelines)"),
+    gpu: str = typer.Option(..., "--gpu", help="GPU slug, or 'cpu' for this machine's CPU"),
+    precision: str = typer.Option("bf16", "--precision", help="fp32|bf16|fp16|fp8|int8|nf4|gguf-q4"),
+    width: int = typer.Option(1024, "--width"),
+    height: int = typer.Option(1024, "--height"),
+    steps: int = typer.Option(None, "--steps", help="default: the pipeline's"),
+    guidance: float = typer.Option(None, "--guidance", help="default: the pipeline's"),
+    offload: str = typer.Option("auto", "--offload", help="auto|none|model|group|sequential"),
+    batch_size: int = typer.Option(1, "--batch-size"),
+    fmt: Fmt = typer.Option(Fmt.table, "--format"),
+) -> None:
+    """Simulate one pipeline on one GPU: seconds per image, per stage, peak VRAM, power, uncertainty."""
+    from advisor.perf import PerfRequest, estimate
+
+    est = estimate(PerfRequest(pipeline, gpu, precision=precision, width=width, height=height, steps=steps,
+                               guidance=guidance, batch_size=batch_size, offload=offload))
+    data = estimate_to_json(est)
+    if fmt == Fmt.json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    u = est.uncertainty * 100
+    typer.echo(f"{pipeline} on {gpu} ({precision}, {width}x{height}, offload={est.offload}, bound={est.bound})")
+    typer.echo(f"  seconds per image   {est.seconds_per_image:10.3f} s  (+-{u:.0f}%)")
+    for k, v in est.stages_seconds.items():
+        typer.echo(f"    {k:18s}{v:10.3f} s")
+    typer.echo(f"  seconds per step    {est.seconds_per_step:10.3f} s")
+    typer.echo(f"  peak VRAM           {est.peak_vram_gib:10.2f} GiB  ({'fits' if est.fits else 'DOES NOT FIT'})")
+    typer.echo(f"  board power         {est.board_power_watts:10.0f} W   (system {est.system_power_watts:.0f} W)")
+    typer.echo(f"  energy per image    {est.energy_per_image_joules:10.0f} J")
+    typer.echo(f"  cold start          {est.cold_start_seconds:10.1f} s")
+    for n in est.notes:
+        typer.echo(f"  note: {n}")

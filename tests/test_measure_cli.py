@@ -1,0 +1,222 @@
+"""End-to-end ``advisor measure`` on CPU with tiny random pipelines (64x64, 2 steps), failures, interrupts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("diffusers")
+
+import torch  # noqa: E402
+from typer.testing import CliRunner  # noqa: E402
+
+import measure.runner  # noqa: E402
+from advisor.cli import app  # noqa: E402
+from advisor.measured import load_measured_profiles  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ["--random-weights", "tiny", "--width", "64", "--height", "64", "--steps", "2", "--precision", "fp32",
+        "--max-sequence-length", "32", "--idle-seconds", "0"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny models: one thread avoids oversubscription on the 2-core box (and is faster)."""
+    old = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(old)
+
+
+def _run(args, **kw):
+    return CliRunner().invoke(app, ["measure", *args], **kw)
+
+
+@pytest.mark.parametrize("pipeline", ["z-image-turbo", "flux-2-dev", "flux-2-klein-4b", "flux-2-klein-9b",
+                                      "flux-1-dev", "flux-1-schnell"])
+def test_every_pipeline_end_to_end(tmp_path, pipeline):
+    r = _run(["--pipeline", pipeline, *TINY, "--warmup", "0", "--runs", "1", "--out", str(tmp_path),
+              "--format", "json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.stdout)
+    (prof,) = load_measured_profiles(tmp_path)
+    assert Path(out["path"]).is_file() and prof.settings.pipeline == pipeline
+    assert prof.status == "complete" and prof.failures == []
+    run = prof.runs[0]
+    assert len(run.step_seconds) == 2  # one per denoising step
+    assert run.text_encoder_seconds > 0 and run.vae_decode_seconds > 0 and run.denoise_seconds > 0
+    # the stages happen inside the call: their sum cannot exceed the total (same clock)
+    assert run.text_encoder_seconds + run.denoise_seconds + run.vae_decode_seconds <= run.total_seconds
+    assert run.transformer_calls == 2  # tiny defaults: no separate CFG forward
+    assert prof.architecture is not None and prof.architecture.slug == pipeline
+    assert prof.power.reason.startswith("CPU device: no GPU board power") and prof.power.idle_watts is None
+    assert prof.memory.cpu_peak_rss_gib > 0 and prof.memory.weights_gib > 0
+    assert prof.device.kind == "cpu" and prof.software.diffusers
+
+
+def test_table_output_warmup_and_spread(tmp_path):
+    r = _run(["--pipeline", "z-image-turbo", *TINY, "--warmup", "1", "--runs", "2", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    assert "wrote " in r.stdout and "denoise" in r.stdout
+    (prof,) = load_measured_profiles(tmp_path)
+    assert len(prof.warmup_seconds) == 1 and len(prof.runs) == 2
+    assert prof.summary.total_seconds.n == 2 and prof.summary.step_seconds.n == 4  # 2 runs x 2 steps
+    assert prof.summary.seconds_per_image == prof.summary.total_seconds.median
+
+
+def test_transformer_only_skips_text_encoder_and_vae(tmp_path):
+    r = _run(["--pipeline", "flux-2-dev", *TINY, "--components", "transformer", "--warmup", "0", "--runs", "1",
+              "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    (prof,) = load_measured_profiles(tmp_path)
+    assert prof.settings.components_run == ["transformer"]
+    assert prof.settings.components_skipped == ["text_encoder", "vae (built, not run)"]
+    run = prof.runs[0]
+    assert run.text_encoder_seconds is None and run.vae_decode_seconds is None and len(run.step_seconds) == 2
+    assert [c.role for c in prof.architecture.components] == ["transformer"]
+    assert prof.settings.prompt == ""
+
+
+def test_cfg_is_detected_for_z_image_with_guidance(tmp_path):
+    r = _run(["--pipeline", "z-image-turbo", *TINY, "--guidance", "4", "--warmup", "0", "--runs", "1",
+              "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    (prof,) = load_measured_profiles(tmp_path)
+    assert prof.settings.cfg is True
+    assert r.stdout.splitlines()[-1].endswith("/z-image-turbo-64x64-2steps-fp32-tiny-b1-cfg4-seq32.yaml")
+
+
+def test_injected_oom_is_recorded_and_other_runs_continue(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real = measure.runner.call_pipeline
+
+    def flaky(pipe, kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:  # the second timed run
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
+        return real(pipe, kwargs)
+
+    monkeypatch.setattr(measure.runner, "call_pipeline", flaky)
+    r = _run(["--pipeline", "flux-2-klein-4b", *TINY, "--warmup", "0", "--runs", "3", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output  # some runs succeeded: profile written, partial
+    (prof,) = load_measured_profiles(tmp_path)
+    assert prof.status == "partial" and prof.status_reason == "1 run(s) failed"
+    assert [x.run_index for x in prof.runs] == [0, 2]
+    (f,) = prof.failures
+    assert (f.run_index, f.phase, f.type) == (1, "run", "OutOfMemoryError")
+    assert f.message == "CUDA out of memory. Tried to allocate 20.00 GiB"
+
+
+def test_every_run_failing_gives_failed_profile_and_exit_1(tmp_path, monkeypatch):
+    def broken(pipe, kwargs):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(measure.runner, "call_pipeline", broken)
+    r = _run(["--pipeline", "flux-1-schnell", *TINY, "--warmup", "1", "--runs", "2", "--out", str(tmp_path)])
+    assert r.exit_code == 1
+    (prof,) = load_measured_profiles(tmp_path)
+    assert prof.status == "failed" and prof.runs == []
+    assert [(f.phase, f.run_index, f.message) for f in prof.failures] == \
+        [("warmup", 0, "boom"), ("run", 0, "boom"), ("run", 1, "boom")]
+
+
+def test_keyboard_interrupt_writes_partial_profile(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real = measure.runner.call_pipeline
+
+    def interrupted(pipe, kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # warm-up, run 0, then Ctrl-C during run 1
+            raise KeyboardInterrupt
+        return real(pipe, kwargs)
+
+    monkeypatch.setattr(measure.runner, "call_pipeline", interrupted)
+    r = _run(["--pipeline", "z-image-turbo", *TINY, "--warmup", "1", "--runs", "3", "--out", str(tmp_path)])
+    assert r.exit_code == 130
+    (prof,) = load_measured_profiles(tmp_path)
+    assert prof.status == "partial" and len(prof.runs) == 1 and prof.failures == []
+    assert prof.status_reason.startswith("interrupted")
+
+
+def test_time_budget_stops_starting_runs(tmp_path):
+    r = _run(["--pipeline", "flux-2-klein-9b", *TINY, "--warmup", "0", "--runs", "50", "--time-budget", "0.000001",
+              "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    (prof,) = load_measured_profiles(tmp_path)
+    # the first timed run always starts (nothing measured yet); the budget then stops the rest
+    assert prof.status == "partial" and len(prof.runs) == 1
+    assert prof.status_reason == "time budget of 1e-06 s reached"
+
+
+def test_real_weights_folder_loads_offline(tmp_path):
+    from measure.pipelines import build_pipeline
+
+    built = build_pipeline("z-image-turbo", random_weights="tiny")
+    built.pipe.save_pretrained(tmp_path / "w")
+    r = _run(["--pipeline", "z-image-turbo", "--weights", str(tmp_path / "w"), "--width", "64", "--height", "64",
+              "--steps", "2", "--precision", "fp32", "--idle-seconds", "0", "--warmup", "0", "--runs", "1",
+              "--out", str(tmp_path / "p")])
+    assert r.exit_code == 0, r.output
+    (prof,) = load_measured_profiles(tmp_path / "p")
+    assert prof.settings.weights == str(tmp_path / "w") and prof.settings.random_weights is None
+    assert {c.name: c.param_count for c in prof.components} == \
+        {i["name"]: i["param_count"] for i in built.component_infos}
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--pipeline", "z-image-turbo", "--height", "1000"],
+     "error: --height: got 1000; allowed: a positive multiple of 16"),
+    (["--pipeline", "z-image-turb"], "error: --pipeline: got 'z-image-turb'; allowed: did you mean z-image-turbo?"),
+    (["--pipeline", "flux-1-dev", "--random-weights", "scaled:1.5"],
+     "error: --random-weights: got 'scaled:1.5'; allowed: tiny, full or scaled:<fraction in (0, 1]>"),
+    (["--pipeline", "flux-1-dev", "--random-weights", "scaled:0"], "error: --random-weights: got 'scaled:0'"),
+    (["--pipeline", "flux-1-dev", "--precision", "int8"], "error: --precision: got 'int8'; allowed: fp32, bf16, fp16"),
+    (["--pipeline", "flux-1-dev", "--device", "tpu"], "error: --device: got 'tpu'; allowed: cpu, cuda or cuda:<index>"),
+    (["--pipeline", "flux-1-dev", "--offload", "model"], "error: --offload: got 'model'; allowed: none on --device cpu"),
+    (["--pipeline", "flux-1-dev", "--weights", "/nonexistent"], "error: --weights: got '/nonexistent'"),
+])
+def test_bad_settings_are_one_line_exit_2(tmp_path, args, message):
+    r = _run([*args, "--out", str(tmp_path)])
+    assert r.exit_code == 2
+    assert r.output.startswith(message), r.output
+    assert r.output.count("\n") == 1 and "Traceback" not in r.output
+    assert not list(tmp_path.rglob("*.yaml"))
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the no-GPU message")
+def test_cuda_without_gpu_is_one_line_exit_2(tmp_path):
+    r = _run(["--pipeline", "z-image-turbo", "--device", "cuda", "--out", str(tmp_path)])
+    assert r.exit_code == 2
+    assert r.output == "error: --device: got 'cuda'; allowed: cpu (no CUDA GPU is visible: " \
+                       "torch.cuda.is_available() is False)\n"
+
+
+def test_help_does_not_import_torch_and_python_m_measure_works():
+    code = ("import sys; from typer.testing import CliRunner; from advisor.cli import app; "
+            "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0 and 'measure' in r.output; "
+            "r = CliRunner().invoke(app, ['measure', '--help']); assert r.exit_code == 0, r.output; "
+            "bad = [m for m in ('torch', 'diffusers', 'transformers') if m in sys.modules]; print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+    r = subprocess.run([sys.executable, "-m", "measure", "--pipeline", "nope"], capture_output=True, text=True,
+                       cwd=ROOT, timeout=60)
+    assert r.returncode == 2 and r.stderr.startswith("error: --pipeline: got 'nope'")
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_gpu_tiny_run_records_memory_and_power(tmp_path):
+    r = _run(["--pipeline", "z-image-turbo", "--random-weights", "tiny", "--device", "cuda", "--width", "256",
+              "--height", "256", "--steps", "4", "--precision", "bf16", "--idle-seconds", "0.5", "--warmup", "1",
+              "--runs", "2", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    (prof,) = load_measured_profiles(tmp_path)
+    assert prof.device.kind == "cuda" and prof.memory.torch_max_allocated_gib > 0
+    assert len(prof.runs[0].step_seconds) == 4
+    assert prof.power.method is not None or prof.power.reason
