@@ -218,7 +218,7 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
     cuda = opts.device.startswith("cuda")
     pdef = PIPELINES[opts.pipeline]
     if cuda:
-        torch.cuda.set_device(torch.device(opts.device))
+        torch.cuda.set_device(torch.device(opts.device).index or 0)  # set_device needs an index
     sampler = NvmlSampler(index=torch.device(opts.device).index or 0, hz=opts.sampler_hz, nvml=nvml) if cuda else None
     rapl = RaplReader()
     dev = device_info(opts.device, sampler)

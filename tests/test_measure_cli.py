@@ -220,3 +220,49 @@ def test_gpu_tiny_run_records_memory_and_power(tmp_path):
     assert prof.device.kind == "cuda" and prof.memory.torch_max_allocated_gib > 0
     assert len(prof.runs[0].step_seconds) == 4
     assert prof.power.method is not None or prof.power.reason
+
+
+def test_cuda_code_path_with_fake_gpu_and_fake_nvml(tmp_path, monkeypatch):
+    """The runner's CUDA branch (events, syncs, memory stats, NVML power/energy) on the CPU with fakes.
+
+    The pipeline itself is built and run on the CPU; only the torch.cuda calls the runner makes are faked.
+    """
+    from test_measure_power import fake_nvml
+    from test_measure_timing import FakeEvent
+
+    import measure.pipelines
+    from measure.runner import MeasureOptions, run_measurement
+
+    c = torch.cuda
+    props = type("P", (), {"total_memory": 80 * 2**30})()
+    for name, value in dict(set_device=lambda i: None, get_device_name=lambda i=0: "NVIDIA H100 80GB HBM3",
+                            get_device_properties=lambda i: props, synchronize=lambda *a: None, Event=FakeEvent,
+                            max_memory_allocated=lambda *a: 3 * 2**30, max_memory_reserved=lambda *a: 4 * 2**30,
+                            reset_peak_memory_stats=lambda *a: None, empty_cache=lambda: None).items():
+        monkeypatch.setattr(c, name, value)
+    real_build = measure.pipelines.build_pipeline
+
+    def build_on_cpu(slug, **kw):
+        kw["device"] = "cpu"
+        return real_build(slug, **kw)
+
+    monkeypatch.setattr(measure.pipelines, "build_pipeline", build_on_cpu)
+    nv = fake_nvml()
+    opts = MeasureOptions(pipeline="flux-1-schnell", random_weights="tiny", device="cuda", precision="fp32",
+                          width=64, height=64, steps=2, guidance=0.0, warmup=1, runs=2, max_sequence_length=32,
+                          out=tmp_path, idle_seconds=0.05, sampler_hz=500, progress=False)
+    res = run_measurement(opts, nvml=nv)
+    p = res.profile
+    assert res.exit_code == 0 and p.status == "complete"
+    assert res.path.parent.name == "h100-sxm"
+    assert (p.device.gpu_slug, p.device.driver, p.device.power_limit_watts) == ("h100-sxm", "580.65.06", 700.0)
+    assert (p.memory.torch_max_allocated_gib, p.memory.torch_max_reserved_gib, p.memory.nvml_used_gib) == (3, 4, 5)
+    pw = p.power
+    assert pw.method == "nvml:power_instant" and pw.reason is None
+    assert pw.idle_watts == 250.0 and pw.run_median_watts == 250.0  # the fake reads a constant 250 W
+    # fake energy counter: +500 mJ per reading; one reading before and one after each run -> 0.5 J per image
+    assert pw.energy_method == "nvml_total_energy" and pw.energy_per_image_joules == 0.5
+    assert [r.energy_joules for r in p.runs] == [0.5, 0.5]
+    assert nv.state["shutdown"] == 1
+    (loaded,) = load_measured_profiles(tmp_path)
+    assert loaded == p
