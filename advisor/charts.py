@@ -8,6 +8,7 @@ stage_breakdown, vram_bar, power_bars (Simulator); predicted_vs_measured (Valida
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -82,38 +83,48 @@ def cost_vs_volume(views: Views) -> go.Figure:
 
 
 def cost_breakdown(result: Any, n: int = 8, first: list[str] | None = None) -> go.Figure:
-    """Stacked bars of the options' cost parts (hardware, electricity, licence, API, rental) [USD/month], as the
-    engine gives them in ``cost_breakdown_usd``, each labelled with the engine's cost per image. Shows the
-    ``first`` option ids (e.g. the leading option of each kind) and then the next best, ``n`` in all."""
+    """Stacked bars of the options' cost per image [USD/image] by part (hardware, electricity, licence, API,
+    rental), as the engine gives them in ``cost_breakdown_per_image_usd`` (the monthly parts divided by the
+    volume; they add up to ``cost_per_image_usd``), each labelled with the engine's cost per image and monthly
+    cost. Shows the ``first`` option ids (e.g. the leading option of each kind) and then the next best, ``n``
+    in all, cheapest per image on top."""
     by_id = _options_by_id(result)
     ids = [i for i in (first or []) if i in by_id]
     ids += [get(o, "id") for o in get(result, "options", []) or [] if get(o, "id") not in ids][: max(0, n - len(ids))]
-    opts = sorted((by_id[i] for i in ids), key=lambda o: get(o, "monthly_cost_usd"))
+    opts = sorted((by_id[i] for i in ids), key=lambda o: get(o, "cost_per_image_usd"))
     labels = [option_label(o) for o in opts]
     fig = go.Figure()
     for key in BREAKDOWN_KEYS:
         vals = []
         for o in opts:
-            bd = get(o, "cost_breakdown_usd") or {}
+            bd = get(o, "cost_breakdown_per_image_usd") or {}
             vals.append(get(bd, key, 0.0))
         if any(vals):
             fig.add_trace(go.Bar(y=labels, x=vals, name=key, orientation="h", marker_color=BREAKDOWN_COLORS[key],
-                                 hovertemplate="%{y}<br>" + key + ": %{x:$,.4f}<extra></extra>"))
-    fig.add_trace(go.Scatter(y=labels, x=[get(o, "monthly_cost_usd") for o in opts], mode="text", showlegend=False,
-                             text=[f"  {_money(get(o, 'cost_per_image_usd'))}/image" for o in opts],
+                                 hovertemplate="%{y}<br>" + key + ": %{x:$,.5f}/image<extra></extra>"))
+    fig.add_trace(go.Scatter(y=labels, x=[get(o, "cost_per_image_usd") for o in opts], mode="text", showlegend=False,
+                             text=[f"  {_money(get(o, 'cost_per_image_usd'))}/image · "
+                                   f"{_money(get(o, 'monthly_cost_usd'))}/month" for o in opts],
                              textposition="middle right", hoverinfo="skip", cliponaxis=False))
-    fig.update_layout(barmode="stack", title="Cost breakdown of the best options [USD/month] (label: cost per image)",
-                      xaxis_title="cost [USD/month]", height=max(340, 34 * len(opts) + 170), **LAYOUT)
-    fig.update_layout(margin=dict(r=150, b=150), legend=dict(y=-0.45))
-    fig.update_xaxes(rangemode="tozero")
+    fig.update_layout(barmode="stack", title="Cost per image by part [USD/image] (label: per image · per month)",
+                      xaxis_title="cost per image [USD/image]", height=max(340, 34 * len(opts) + 170), **LAYOUT)
+    fig.update_layout(margin=dict(r=210, b=150), legend=dict(y=-0.45))
+    fig.update_xaxes(rangemode="tozero", tickprefix="$")
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
 
 
 def _money(x: Any) -> str:
+    """'$1,234' / '$12.34' / 3 significant digits in fixed notation ('$0.0000837', never '8.37e-05')."""
     if x is None:
         return "-"
-    return f"${x:,.0f}" if abs(x) >= 100 else (f"${x:,.2f}" if abs(x) >= 1 else f"${x:.3g}")
+    if abs(x) >= 100:
+        return f"${x:,.0f}"
+    if abs(x) >= 1:
+        return f"${x:,.2f}"
+    if x == 0:
+        return "$0"
+    return f"${x:.{min(12, 2 - math.floor(math.log10(abs(x))))}f}"
 
 
 def batch_time(result: Any, hours_by_id: dict[str, float], batch_images: Any = None, deadline_hours: Any = None,

@@ -58,7 +58,7 @@ def check_claim(pipeline: str, gpu: str, seconds: float, steps: int | None = Non
     n_steps = steps or pipe.default_steps
     evals = E.resolve_evals(pipe, None)
     w = E.workload(spec, width, height, n_steps, evals, 1, precision)
-    rates = T.device_rates(dev, precision)
+    rates = T.device_rates(dev, precision, achievable=False)  # physical floor: datasheet peaks
     stages = {
         "text_encoder": T.roofline_floor_seconds(w.te, rates),
         "denoise": T.roofline_floor_seconds(w.eval_cost, rates) * n_steps * 1,
@@ -66,7 +66,7 @@ def check_claim(pipeline: str, gpu: str, seconds: float, steps: int | None = Non
     }
     floor = sum(stages.values())
     frac = floor / seconds
-    vram = E.vram_for(w, width, height, precision, "none").total_gib
+    vram = E.vram_for(w, width, height, precision, "none").required_gib
     fits = dev.architecture == "cpu" or vram <= dev.vram_gib.value
     off_floor = 0.0
     if not fits:

@@ -10,10 +10,27 @@ import importlib
 import sys
 
 import typer
+from typer.core import TyperGroup
 
 from advisor.errors import AdvisorError
 
+class _AdvisorGroup(TyperGroup):
+    """The command group: an AdvisorError escaping a command becomes one line on stderr and exit code 2.
+
+    Done here (not only in ``main``) so that every way of running ``app`` -- the console script, ``python -m
+    advisor``, ``CliRunner().invoke(app, ...)`` -- gives the same one-line error, never a traceback.
+    """
+
+    def invoke(self, ctx):  # type: ignore[override]
+        try:
+            return super().invoke(ctx)
+        except AdvisorError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+
 app = typer.Typer(
+    cls=_AdvisorGroup,
     help="Image-generation cost and hardware advisor: simulate, measure, compare costs, recommend.",
     no_args_is_help=True,
     add_completion=False,
@@ -75,7 +92,13 @@ def main() -> None:
         if isinstance(exc, click.exceptions.ClickException) or (
             callable(getattr(exc, "show", None)) and isinstance(getattr(exc, "exit_code", None), int)
         ):
-            exc.show()
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare `advisor`: the help text, as click shows it
+                exc.show()
+            else:  # one line like an AdvisorError: "error: Invalid value for '--format': ... (see 'advisor x --help')"
+                ctx = getattr(exc, "ctx", None)
+                hint = f" (see '{ctx.command_path} --help')" if getattr(ctx, "command_path", None) else ""
+                message = " ".join(str(exc.format_message()).split())
+                typer.echo(f"error: {message}{hint}", err=True)
             sys.exit(2)
         raise
 

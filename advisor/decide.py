@@ -195,6 +195,8 @@ class Option:
     cost_breakdown_usd: dict[str, float]  # hardware, electricity, license, api, rental [USD/month]
     gpu_hours_per_month: float  # [h/month]; 0 for APIs
     reasons: list[str]
+    #: the same parts per kept image [USD/image] = cost_breakdown_usd / volume; they sum to cost_per_image_usd
+    cost_breakdown_per_image_usd: dict[str, float] = field(default_factory=dict)
     label: str = ""
     hardware: str | None = None  # owned | purchase | rental | None
     offload: str | None = None
@@ -205,7 +207,9 @@ class Option:
     uncertainty_usd_per_month: float = 0.0  # perf-driven cost band (+-) [USD/month]
     quality_elo: float | None = None
     payback_months: float | None = None  # buying only: vs the cheapest option that buys nothing [months]
-    batch_hours: float | None = None  # time to finish the deadline batch on gpus_needed GPUs [h]; None without one
+    #: time to finish the scenario's batch (``batch_images``) on ``gpus_needed`` GPUs, one cold start included [h];
+    #: None without a batch, and for APIs (no sourced throughput)
+    batch_hours: float | None = None
 
 
 @dataclass
@@ -398,6 +402,11 @@ def _pipeline_exclusion(ctx: Context, pipe: Pipeline) -> list[str]:
     return [r for r in out if r]
 
 
+def _per_image(ctx: Context, breakdown: dict[str, float]) -> dict[str, float]:
+    """Each monthly cost part [USD/month] divided by the volume [images/month] -> [USD/image]."""
+    return {k: v / ctx.volume for k, v in breakdown.items()}
+
+
 def _batch_hours(ctx: Context, est: PerfEstimate, units: int = 1) -> float:
     """Hours to finish the deadline batch on ``units`` GPUs, including one cold start. [h]"""
     b = ctx.scenario.batch_images or 0
@@ -463,7 +472,8 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
         idle_h = tco.idle_hours_per_month(on_h, busy_h / units)
         electricity = tco.electricity_usd_per_month(energy_j, ctx.volume, ctx.usd_per_kwh, retry, idle_w, idle_h)
         hours_src = ("as you set" if ctx.hours_on_given else
-                     "the catalog default for a dedicated box; set --hours-on-per-day to change it")
+                     "the catalog default for a dedicated box; set powered_on_hours_per_day (CLI --hours-on-per-day) "
+                     "to change it")
         per_card = f" per card ({units} cards)" if units > 1 else ""
         energy_text = (
             f"{busy_text} at {est.board_power_watts + rest_w:.0f} W (GPU board {est.board_power_watts:.0f} W + rest of "
@@ -480,7 +490,8 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
             reasons.append(
                 f"At {_n(ctx.volume)} images/month the {gpu.name} you own adds only the electricity of generating: "
                 f"{energy_text}. Not counted: the purchase (a sunk cost) and the idle draw, since the machine is "
-                f"assumed to be on anyway for other work (set --hours-on-per-day if it is kept on only for this).")
+                f"assumed to be on anyway for other work (set powered_on_hours_per_day, CLI --hours-on-per-day, if it "
+                f"is kept on only for this).")
         else:
             reasons.append(
                 f"At {_n(ctx.volume)} images/month the {gpu.name} you own, switched on "
@@ -531,8 +542,9 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
     return Option(
         id=oid, pipeline=pipe.slug, deployment="self-host", gpu=gpu.slug, precision=est.request.precision, fits=True,
         seconds_per_image=est.seconds_per_image, monthly_cost_usd=total, cost_per_image_usd=total / ctx.volume,
-        cost_breakdown_usd={"hardware": hardware, "electricity": electricity, "license": license_usd, "api": 0.0,
-                            "rental": 0.0},
+        cost_breakdown_usd=(breakdown := {"hardware": hardware, "electricity": electricity, "license": license_usd,
+                                          "api": 0.0, "rental": 0.0}),
+        cost_breakdown_per_image_usd=_per_image(ctx, breakdown),
         gpu_hours_per_month=busy_h, reasons=reasons,
         label=f"{pipe.name} on {'your' if owned else 'a new'} {gpu.name} ({est.request.precision})",
         hardware="owned" if owned else "purchase", offload=est.offload, gpus_needed=units,
@@ -653,8 +665,9 @@ def rental_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
                     id=oid, pipeline=pipe.slug, deployment="cloud-gpu", gpu=gpu.slug,
                     precision=est.request.precision, fits=True, seconds_per_image=est.seconds_per_image,
                     monthly_cost_usd=total, cost_per_image_usd=total / ctx.volume,
-                    cost_breakdown_usd={"hardware": 0.0, "electricity": 0.0, "license": license_usd, "api": 0.0,
-                                        "rental": rental},
+                    cost_breakdown_usd=(breakdown := {"hardware": 0.0, "electricity": 0.0, "license": license_usd,
+                                                      "api": 0.0, "rental": rental}),
+                    cost_breakdown_per_image_usd=_per_image(ctx, breakdown),
                     gpu_hours_per_month=hours, reasons=reasons,
                     label=f"{pipe.name} on a rented {gpu.name} ({offer.provider}, {est.request.precision})",
                     hardware="rental", offload=est.offload, provider=offer.provider, gpus_needed=units,
@@ -710,7 +723,9 @@ def api_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
         options.append(Option(
             id=oid, pipeline=pipe.slug, deployment="api", gpu=None, precision=None, fits=True,
             seconds_per_image=None, monthly_cost_usd=monthly, cost_per_image_usd=monthly / ctx.volume,
-            cost_breakdown_usd={"hardware": 0.0, "electricity": 0.0, "license": 0.0, "api": monthly, "rental": 0.0},
+            cost_breakdown_usd=(breakdown := {"hardware": 0.0, "electricity": 0.0, "license": 0.0, "api": monthly,
+                                              "rental": 0.0}),
+            cost_breakdown_per_image_usd=_per_image(ctx, breakdown),
             gpu_hours_per_month=0.0, reasons=reasons, label=f"{pipe.name} via {api.provider} API",
             hardware=None, provider=api.provider, fixed_usd_per_month=0.0,
             variable_usd_per_image=usd_image * ctx.attempts, uncertainty_usd_per_month=0.0,

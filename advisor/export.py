@@ -292,27 +292,15 @@ def compute_views(scenario: Any, catalog: Catalog | None = None, *, sweeps: bool
     return views
 
 
-def batch_hours(views: Views, catalog: Catalog) -> dict[str, float]:
-    """Hours to finish the scenario's batch per self-hosted or rented option [h], from the engine.
+def batch_hours(views: Views, catalog: Catalog | None = None) -> dict[str, float]:
+    """Hours to finish the scenario's batch per option [h]: the engine's ``Option.batch_hours``.
 
-    Uses ``Option.batch_hours`` when the engine provides it, else the engine's own rule
-    (:func:`advisor.decide._batch_hours` on the option's :func:`advisor.perf.estimate`, with the number of
-    GPUs the engine decided). APIs have no sourced latency and are left out. Empty without a batch.
+    Options without one (APIs: no sourced throughput; every option when the scenario has no batch) are
+    left out. ``catalog`` is unused and kept for callers of the earlier signature.
     """
-    from advisor import decide
-    from advisor.perf import estimate
-
-    scenario = views.scenario
-    if get(scenario, "batch_images") is None:
-        return {}
-    ctx = None
     out: dict[str, float] = {}
-    for o in get(views.result, "options", []):
+    for o in get(views.result, "options", []) or []:
         h = get(o, "batch_hours")
-        if h is None and get(o, "seconds_per_image") is not None and get(o, "gpu"):
-            ctx = ctx or decide.prepare(scenario, catalog, estimate)
-            est = estimate(decide._request(ctx, o.pipeline, o.gpu, o.precision), ctx.catalog)
-            h = decide._batch_hours(ctx, est, max(1, int(get(o, "gpus_needed") or 1)))
         if h is not None:
             out[get(o, "id")] = h
     return out

@@ -31,7 +31,25 @@ from advisor.errors import CatalogError, InputError
 from advisor.perf import timing as T
 
 FIT_CASES_PATH = C.ROOT / "profiles" / "validation" / "fit_cases.yaml"
-GOALS = {"leave_one_gpu_out_mape": 15.0, "p90_abs_pct_error": 25.0, "cpu_mape": 15.0}
+GOALS = {"leave_one_gpu_out_mape": 15.0, "p90_abs_pct_error": 25.0, "same_gpu_pipeline_mape": 8.0, "cpu_mape": 15.0,
+         "fit_classification_accuracy": 1.0}
+BASELINE_PATH = C.ROOT / "profiles" / "validation" / "baseline.yaml"
+
+
+def _refit_cache_path(points, cal) -> Path:
+    """Disk cache of the leave-one-out refits, keyed on everything they depend on: the points (ids, measured values,
+    fit flags), the base calibration and the source of the fit/simulator modules. Any change gives a new key."""
+    import hashlib
+    import os
+
+    h = hashlib.sha256()
+    for p in points:
+        h.update(f"{p.id}|{p.gpu.slug}|{p.measured_seconds!r}|{p.use_for_fit}|{p.quality}|{p.timed}\n".encode())
+    h.update(cal.model_dump_json().encode())
+    for mod in ("calibrate.py", "perf/timing.py", "perf/_engine.py", "perf/flops.py", "validate.py"):
+        h.update((C.ROOT / "advisor" / mod).read_bytes())
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "advisor"
+    return base / f"validate-refits-{h.hexdigest()[:20]}.json"
 
 
 def _ape(pred: float, meas: float) -> float:
@@ -70,7 +88,21 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
     logo_err: list[float] = []
     cpu_err: list[float] = []
     same_err: list[float] = []
+    cached = None
     if refit:
+        import json
+
+        cache_path = _refit_cache_path(points, cal)
+        try:
+            cached = json.loads(cache_path.read_text()) if cache_path.is_file() else None
+        except (OSError, ValueError):
+            cached = None
+    if refit and cached is not None:
+        for i, r in enumerate(rows):
+            for k in ("logo_predicted_seconds", "logo_abs_pct_error", "cpu_loo_predicted_seconds"):
+                r[k] = cached["rows"][i][k]
+        logo_err, cpu_err, same_err = cached["logo"], cached["cpu"], cached["same"]
+    elif refit:
         gpu_slugs = sorted({points[i].gpu.slug for i in ok if points[i].family != "cpu"})
         for slug in gpu_slugs:
             held = C.with_points_removed(points, lambda q, s=slug: q.gpu.slug == s)
@@ -100,6 +132,15 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
                 continue
             held = C.with_points_removed(points, lambda q, pid=p.id: q.id == pid)
             same_err.append(_ape(C.predict_point(p, C.fit(held, cal)), p.measured_seconds))
+        try:
+            from advisor.io import atomic_write_text
+
+            cache_path.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(cache_path, json.dumps({"rows": [
+                {k: r[k] for k in ("logo_predicted_seconds", "logo_abs_pct_error", "cpu_loo_predicted_seconds")}
+                for r in rows], "logo": logo_err, "cpu": cpu_err, "same": same_err}))
+        except OSError:
+            pass  # a read-only home: no cache, same numbers
     else:
         cpu_err = [rows[i]["abs_pct_error"] for i in ok if points[i].family == "cpu"]
     logo_mape, logo_p90 = _stats(logo_err)
@@ -108,7 +149,12 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
     gpu_ok = [rows[i]["abs_pct_error"] for i in ok if points[i].family != "cpu"]
     gpu_mape, gpu_p90 = _stats(gpu_ok)
     fit_acc, fit_rows = fit_classification(catalog)
+    vram_rows = vram_errors(catalog)
     return {
+        "energy": dict(cal.energy),
+        "vram": vram_rows,
+        "peak_vram_allocated_mape": _stats([r["allocated_abs_pct_error"] for r in vram_rows])[0],
+        "peak_vram_nvml_mape": _stats([r["nvml_abs_pct_error"] for r in vram_rows if r["nvml_abs_pct_error"] is not None])[0],
         "points": rows,
         "n_points": len(rows),
         "n_used": len(ok),
@@ -147,21 +193,71 @@ def fit_classification(catalog: Catalog | None = None, path: Path | None = None)
     from advisor.perf import PerfRequest, estimate
 
     catalog = catalog or load_catalog()
+    from advisor.perf import memory as M
+
     rows = []
     for e in fit_cases(path):
-        req = PerfRequest(e["pipeline"], e["gpu"], precision=e["precision"], width=e.get("width", 1024),
-                          height=e.get("height", 1024), offload=e["offload"])
-        est = estimate(req, catalog)
-        predicted_fits = est.fits
-        if e.get("expect_peak_gib") is not None and e["offload"] != "auto":
-            pass
+        if e.get("components", "all") == "transformer":
+            # the denoiser alone (random prompt embeddings, 512 text tokens): weights + activations + context
+            from advisor.arch import load_architecture
+            from advisor.perf import flops as F
+
+            spec = load_architecture(e["pipeline"])
+            w, h = e.get("width", 1024), e.get("height", 1024)
+            act = M.transformer_activation_gib(spec, w, h, F.text_tokens(spec, 64), 1)
+            wt = M.module_weight_gib(spec, e["precision"])[spec.transformer.module]
+            peak = wt + act * (1 + M.ALLOCATOR_OVERHEAD_FRACTION) + M.CUDA_CONTEXT_GIB
+            required = wt + act * (1 + M.FRAGMENTATION_HEADROOM_FRACTION) + M.CUDA_CONTEXT_GIB
+            predicted_fits, offload = required <= catalog.gpu(e["gpu"]).vram_gib.value, "none"
+        else:
+            req = PerfRequest(e["pipeline"], e["gpu"], precision=e["precision"], width=e.get("width", 1024),
+                              height=e.get("height", 1024), offload=e["offload"])
+            est = estimate(req, catalog)
+            predicted_fits, peak, offload = est.fits, est.peak_vram_gib, est.offload
         rows.append({"id": e["id"], "expect_fits": bool(e["expect_fits"]), "predicted_fits": predicted_fits,
-                     "peak_vram_gib": est.peak_vram_gib, "expect_peak_gib": e.get("expect_peak_gib"),
-                     "offload": est.offload, "correct": predicted_fits == bool(e["expect_fits"]),
+                     "peak_vram_gib": peak, "expect_peak_gib": e.get("expect_peak_gib"),
+                     "offload": offload, "correct": predicted_fits == bool(e["expect_fits"]),
                      "source": e["source"]})
     if not rows:
         return None, rows
     return sum(r["correct"] for r in rows) / len(rows), rows
+
+
+def vram_errors(catalog: Catalog | None = None) -> list[dict[str, Any]]:
+    """Predicted vs measured peak VRAM of every complete GPU profile [GiB, %]: weights + activations (model) vs
+    torch max allocated, and the NVML-like total (+ allocator cache + context) vs NVML used. In-sample: the
+    constants were fitted on these profiles (advisor.calibrate.fit_vram)."""
+    from advisor.measured import load_measured_profiles
+    from advisor.perf import _engine as E
+    from advisor.perf import flops as F
+    from advisor.perf import memory as M
+
+    catalog = catalog or load_catalog()
+    out = []
+    for prof in C._gpu_profiles(load_measured_profiles(C.MEASURED_ROOT), catalog):
+        s, spec, m = prof.settings, prof.architecture, prof.memory
+        if not m.torch_max_allocated_gib:
+            continue
+        if s.components == "transformer":
+            act = M.transformer_activation_gib(spec, s.width, s.height, F.text_tokens(spec, E.DEFAULT_PROMPT_TOKENS), 1)
+            wt = M.module_weight_gib(spec, s.precision)[spec.transformer.module]
+        else:
+            vb = M.peak_vram_breakdown(spec, s.width, s.height, E.DEFAULT_PROMPT_TOKENS, 1, s.precision, "none",
+                                       {"vae": "bf16"})
+            act, wt = vb.activations_gib, vb.weights_gib
+        alloc = wt + act
+        total = alloc + act * M.ALLOCATOR_OVERHEAD_FRACTION + M.CUDA_CONTEXT_GIB
+        out.append({"profile": f"{s.pipeline}-{s.width}x{s.height}-{s.components}", "predicted_allocated_gib": alloc,
+                    "measured_allocated_gib": m.torch_max_allocated_gib,
+                    "allocated_abs_pct_error": _ape(alloc, m.torch_max_allocated_gib),
+                    "predicted_nvml_gib": total, "measured_nvml_gib": m.nvml_used_gib,
+                    "nvml_abs_pct_error": _ape(total, m.nvml_used_gib) if m.nvml_used_gib else None})
+    return out
+
+
+def baseline() -> dict[str, Any]:
+    """The recorded regression baseline (``profiles/validation/baseline.yaml``)."""
+    return yaml.safe_load(BASELINE_PATH.read_text(encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------------------------------- output
@@ -188,11 +284,16 @@ def format_table(report: dict[str, Any]) -> str:
     acc = report["fit_classification_accuracy"]
     lines.append(f"fit classification accuracy {'n/a' if acc is None else f'{acc * 100:.0f}%'} "
                  f"({len(report['fit_cases'])} documented cases)")
+    e = report.get("energy") or {}
+    lines.append(f"energy per image vs NVML (power refitted leave-one-profile-out) MAPE "
+                 f"{_fmt(e.get('energy_loo_mape'))} (max {_fmt(e.get('energy_loo_max_abs_pct_error'))}); board power "
+                 f"MAPE {_fmt(e.get('power_loo_mape'))}; peak VRAM MAPE vs torch allocated "
+                 f"{_fmt(report.get('peak_vram_allocated_mape'))}, vs NVML used {_fmt(report.get('peak_vram_nvml_mape'))}")
     return "\n".join(lines)
 
 
 def json_summary(report: dict[str, Any]) -> dict[str, Any]:
-    keys = ("points", "mape", "p90_abs_pct_error", "leave_one_gpu_out_mape", "leave_one_gpu_out_p90", "cpu_mape",
+    keys = ("energy", "vram", "peak_vram_allocated_mape", "peak_vram_nvml_mape", "points", "mape", "p90_abs_pct_error", "leave_one_gpu_out_mape", "leave_one_gpu_out_p90", "cpu_mape",
             "same_gpu_pipeline_mape", "gpu_mape", "fit_classification_accuracy", "fit_cases", "n_points", "n_used",
             "cpu_mape_method", "calibration", "goals")
     return {k: report[k] for k in keys}
@@ -329,3 +430,203 @@ def write_predictions(path: str | Path, gpu: str = "h100-sxm") -> Path:
 
 def points_without(points, pred):
     return [replace(p) for p in points if not pred(p)]
+
+
+# ---------------------------------------------------------------------------------------- out-of-sample report
+PREDICTIONS_PATH = C.ROOT / "profiles" / "validation" / "predictions-2026-11-26.yaml"
+CEILINGS_DIR = C.ROOT / "profiles" / "ceilings"
+
+
+def _git_commit_of(path: Path) -> str | None:
+    """Last commit that touched ``path`` (None outside a git checkout)."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["git", "log", "-1", "--format=%H %ad", "--date=short", "--", str(path)],
+                             cwd=str(C.ROOT), capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def _pct(pred: float | None, meas: float | None) -> float | None:
+    """Signed error (pred - meas) / meas x 100 [%]; None when either side is missing."""
+    if pred is None or meas is None or meas == 0:
+        return None
+    return (pred - meas) / meas * 100.0
+
+
+def _match_profile(run: dict, profiles: list) -> Any:
+    """The complete measured profile with the run's settings (pipeline, gpu, size, precision, components, no offload)."""
+    for prof in profiles:
+        s = prof.settings
+        if prof.status == "failed" or not prof.runs:
+            continue
+        if (s.pipeline == run["pipeline"] and prof.device.gpu_slug == run["gpu"] and s.width == run["width"]
+                and s.height == run["height"] and s.precision == run["precision"]
+                and s.components == run.get("components", "all") and s.offload == run.get("offload", "none")
+                and s.batch_size == 1):
+            return prof
+    return None
+
+
+def out_of_sample(predictions_path: str | Path | None = None, measured_root: str | Path | None = None,
+                  ceilings_dir: str | Path | None = None) -> dict[str, Any]:
+    """Predicted (committed file) vs measured (profiles) for every run of a predictions file.
+
+    Per run and quantity: predicted, measured and signed error (pred - meas) / meas x 100 [%]. Quantities:
+    seconds per image, seconds per step (median step incl. scheduler), transformer forward, each stage (median
+    over runs), peak VRAM (prediction vs torch max allocated and vs NVML used), mean board power (vs NVML run mean:
+    energy over the run / run time) and energy per image (vs the NVML total-energy counter). When the measured
+    step count differs from the predicted one (FLUX.2 dev transformer-only: 10 measured, 50 planned) the per-step
+    numbers are compared directly and the per-image numbers are scaled by predicted/measured steps (marked).
+    Nothing is refitted: the file's numbers were committed before the campaign.
+    """
+    from advisor.measured import load_measured_profiles
+
+    path = Path(predictions_path) if predictions_path is not None else PREDICTIONS_PATH
+    if not path.is_file():
+        raise InputError("--against-predictions", str(path), "an existing predictions YAML file")
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or "runs" not in data:
+        raise CatalogError(str(path), None, "runs", "required field is missing")
+    profiles = load_measured_profiles(measured_root or C.MEASURED_ROOT)
+    rows: list[dict[str, Any]] = []
+    runs_out = []
+    for run in data["runs"]:
+        prof = _match_profile(run, profiles)
+        entry: dict[str, Any] = {"id": run["id"], "matched": None, "notes": [], "quantities": []}
+        runs_out.append(entry)
+        if prof is None:
+            entry["notes"].append("no complete measured profile with these settings")
+            continue
+        s, summ, mem, pw = prof.settings, prof.summary, prof.memory, prof.power
+        entry["matched"] = f"{prof.device.gpu_slug}/{s.pipeline}-{s.width}x{s.height}-{s.steps}steps-{s.components}"
+        steps_meas = len(prof.runs[0].step_seconds) or s.steps
+        steps_pred = int(run["steps"])
+        scale = steps_pred / steps_meas
+        if steps_meas != steps_pred:
+            entry["notes"].append(f"measured {steps_meas} steps, predicted {steps_pred}: per-image numbers scaled "
+                                  f"x{scale:g} from the measured per-step time")
+        med = lambda sp: None if sp is None else sp.median  # noqa: E731
+        fwd = [r.transformer_seconds / r.transformer_calls for r in prof.runs
+               if r.transformer_seconds is not None and r.transformer_calls]
+        meas_fwd = float(np.median(fwd)) if fwd else None
+        if s.components == "transformer":
+            meas_img = med(summ.denoise_seconds) * scale if summ.denoise_seconds else None
+        else:
+            meas_img = med(summ.total_seconds) * scale if scale == 1 else None
+        energy = pw.energy_per_image_joules * scale if pw.energy_per_image_joules is not None else None
+        run_seconds = med(summ.total_seconds) / s.batch_size if summ.total_seconds else None
+        run_watts = (pw.energy_per_image_joules / run_seconds if pw.energy_per_image_joules and run_seconds
+                     else pw.run_mean_watts)
+        st = run.get("stages_seconds", {})
+        q = [
+            ("seconds_per_image", "s", run.get("seconds_per_image"), meas_img),
+            ("seconds_per_step", "s", run.get("seconds_per_step"), med(summ.step_seconds)),
+            ("transformer_forward", "s", run.get("transformer_forward_seconds"), meas_fwd),
+        ]
+        if s.components == "all":
+            q += [
+                ("stage text_encoder", "s", st.get("text_encoder"), med(summ.text_encoder_seconds)),
+                ("stage denoise", "s", st.get("denoise"), med(summ.denoise_seconds) * scale if summ.denoise_seconds else None),
+                ("stage vae_decode", "s", st.get("vae_decode"), med(summ.vae_decode_seconds)),
+            ]
+        q += [
+            ("peak VRAM vs torch allocated", "GiB", run.get("peak_vram_gib"), mem.torch_max_allocated_gib),
+            ("peak VRAM vs NVML used", "GiB", run.get("peak_vram_gib"), mem.nvml_used_gib),
+            ("board power (run mean)", "W", run.get("board_power_watts"), run_watts),
+            ("energy per image", "J", run.get("energy_per_image_joules"), energy),
+        ]
+        for name, unit, pred, meas in q:
+            item = {"run": run["id"], "quantity": name, "unit": unit, "predicted": pred, "measured": meas,
+                    "error_pct": _pct(pred, meas)}
+            entry["quantities"].append(item)
+            rows.append(item)
+    ceil_rows = []
+    gpu = data.get("gpu", "h100-sxm")
+    cpath = Path(ceilings_dir or CEILINGS_DIR) / f"{gpu}.yaml"
+    ceil = yaml.safe_load(cpath.read_text(encoding="utf-8")) if cpath.is_file() else {}
+    pc = data.get("ceilings", {})
+    for name, key, mkey in (("bf16 matmul 8192^3 (median)", "matmul_bf16_tflops_expected", "bf16_matmul_median_tflops"),
+                            ("device copy, read+write (median)", "copy_gb_per_s_expected", "copy_median_gb_per_s"),
+                            ("PCIe host->device pinned", "pcie_h2d_pinned_gb_per_s_expected", None)):
+        unit = "TFLOP/s" if "tflops" in key else "GB/s"
+        pred, meas = pc.get(key), (ceil.get(mkey) if mkey else None)
+        ceil_rows.append({"quantity": name, "unit": unit, "predicted": pred, "measured": meas,
+                          "error_pct": _pct(pred, meas)})
+    errs = [abs(r["error_pct"]) for r in rows if r["error_pct"] is not None]
+    by_q: dict[str, list[float]] = {}
+    for r in rows:
+        if r["error_pct"] is not None:
+            by_q.setdefault(r["quantity"], []).append(abs(r["error_pct"]))
+    return {
+        "predictions_file": str(path.relative_to(C.ROOT)) if path.is_relative_to(C.ROOT) else str(path),
+        "predictions_commit": _git_commit_of(path),
+        "predictions_written_at": data.get("written_at"),
+        "gpu": gpu,
+        "runs": runs_out,
+        "rows": rows,
+        "ceilings": ceil_rows,
+        "mape_by_quantity": {k: float(np.mean(v)) for k, v in by_q.items()},
+        "mape_all": float(np.mean(errs)) if errs else None,
+    }
+
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return "n/a"
+    return f"{v:.4g}"
+
+
+def _err(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:+.1f}%"
+
+
+def format_out_of_sample(rep: dict[str, Any], markdown: bool = False) -> str:
+    """Table (plain text, or markdown with a header naming the predictions' commit) of :func:`out_of_sample`."""
+    lines: list[str] = []
+    if markdown:
+        lines += [
+            "# Out-of-sample check: H100 SXM campaign vs predictions committed before it",
+            "",
+            "Generated by `advisor validate --against-predictions "
+            f"{rep['predictions_file']} --format markdown` (advisor/validate.py `out_of_sample`). Do not edit by hand.",
+            "",
+            f"- predictions: `{rep['predictions_file']}` (written {rep['predictions_written_at']}; commit "
+            f"`{rep['predictions_commit'] or 'unknown'}`)",
+            "- measured: `profiles/measured/h100-sxm/*.yaml` (random full-size weights; median over timed runs) and "
+            "`profiles/ceilings/h100-sxm.yaml`",
+            "- error = (predicted - measured) / measured; nothing refitted",
+            "",
+        ]
+        for e in rep["runs"]:
+            if e["notes"]:
+                lines.append(f"- `{e['id']}`: " + "; ".join(e["notes"]))
+        lines += ["", "| run | quantity | unit | predicted | measured | error |", "|---|---|---|---:|---:|---:|"]
+        for r in rep["rows"]:
+            lines.append(f"| {r['run']} | {r['quantity']} | {r['unit']} | {_num(r['predicted'])} | "
+                         f"{_num(r['measured'])} | {_err(r['error_pct'])} |")
+        lines += ["", "## Ceilings", "", "| ceiling | unit | predicted | measured | error |", "|---|---|---:|---:|---:|"]
+        for r in rep["ceilings"]:
+            lines.append(f"| {r['quantity']} | {r['unit']} | {_num(r['predicted'])} | {_num(r['measured'])} | "
+                         f"{_err(r['error_pct'])} |")
+        lines += ["", "## Mean absolute error by quantity", "", "| quantity | MAPE |", "|---|---:|"]
+        for k, v in rep["mape_by_quantity"].items():
+            lines.append(f"| {k} | {v:.1f}% |")
+        lines.append("")
+        return "\n".join(lines)
+    lines.append(f"predictions {rep['predictions_file']} (commit {rep['predictions_commit'] or 'unknown'})")
+    lines.append(f"{'run':34s} {'quantity':30s} {'unit':5s} {'predicted':>10s} {'measured':>10s} {'error':>8s}")
+    for r in rep["rows"]:
+        lines.append(f"{r['run'][:34]:34s} {r['quantity'][:30]:30s} {r['unit']:5s} {_num(r['predicted']):>10s} "
+                     f"{_num(r['measured']):>10s} {_err(r['error_pct']):>8s}")
+    for e in rep["runs"]:
+        for n in e["notes"]:
+            lines.append(f"note {e['id']}: {n}")
+    lines.append("ceilings:")
+    for r in rep["ceilings"]:
+        lines.append(f"  {r['quantity']:34s} {r['unit']:8s} {_num(r['predicted']):>10s} {_num(r['measured']):>10s} "
+                     f"{_err(r['error_pct']):>8s}")
+    lines.append("MAPE by quantity: " + ", ".join(f"{k} {v:.1f}%" for k, v in rep["mape_by_quantity"].items()))
+    return "\n".join(lines)

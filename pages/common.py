@@ -1,11 +1,13 @@
 """Helpers shared by the Streamlit pages (this file is not a page: ``app.py`` does not register it).
 
 Only glue: the cached catalog, turning :class:`advisor.errors.AdvisorError` into ``st.error``, and the
-measured profiles the user uploaded on the Profiles page (kept in ``st.session_state``). No arithmetic.
+measured profiles the user uploaded on the Profiles page with the calibration fitted on them (kept in
+``st.session_state``, so they last while the browser tab is open). No arithmetic.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, TypeVar
 
 import streamlit as st
@@ -46,6 +48,22 @@ def uploaded_profiles() -> dict[str, Any]:
     return st.session_state.setdefault(UPLOADED_PROFILES_KEY, {})
 
 
+#: session_state keys of the calibration fitted with the uploaded profiles (Profiles page) and their file names
+CALIBRATION_KEY = "calibration"
+CALIBRATION_PROFILES_KEY = "calibration_profiles"
+
+
+def set_session_calibration(calibration: Any, profile_names: list[str]) -> None:
+    """Keep the in-memory calibration (``advisor.calibrate.calibrate_with``) for this browser session."""
+    st.session_state[CALIBRATION_KEY] = calibration
+    st.session_state[CALIBRATION_PROFILES_KEY] = list(profile_names)
+
+
+def session_calibration() -> tuple[Any, list[str]]:
+    """(calibration, uploaded profile names) fitted on the Profiles page in this session, or (None, [])."""
+    return st.session_state.get(CALIBRATION_KEY), list(st.session_state.get(CALIBRATION_PROFILES_KEY, []))
+
+
 def gpu_label(cat: Catalog, slug: str | None) -> str:
     """'NVIDIA GeForce RTX 4090 (rtx-4090)' for a slug; 'none' for None; the slug itself if unknown."""
     if slug is None or slug == "none":
@@ -62,14 +80,18 @@ def pipeline_label(cat: Catalog, slug: str) -> str:
 
 
 def usd(x: float | None) -> str:
-    """Money for display: '$12,345' above $100, '$12.34' above $1, else 3 significant digits ('$0.00412')."""
+    """Money for display: '$12,345' above $100, '$12.34' above $1, else 3 significant digits in fixed notation
+    ('$0.00412', '$0.0000299'; never '2.99e-05')."""
     if x is None:
         return "-"
     if abs(x) >= 100:
         return f"${x:,.0f}"
     if abs(x) >= 1:
         return f"${x:,.2f}"
-    return f"${x:.3g}"
+    if x == 0:
+        return "$0"
+    decimals = min(12, 2 - math.floor(math.log10(abs(x))))  # 3 significant digits
+    return f"${x:.{decimals}f}"
 
 
 def secs(x: float | None) -> str:

@@ -70,35 +70,59 @@ with st.expander("Whole profile"):
     st.json(prof.model_dump(mode="json"), expanded=False)
 
 st.subheader("Calibration")
+st.caption("The simulator refitted in memory on the committed measurements plus every profile uploaded in this "
+           "session (`advisor.calibrate.calibrate_with`); nothing is written. While this browser tab is open the "
+           "Simulator page uses this calibration.")
+
+cat = common.catalog()
+if cat is None:
+    st.stop()
 
 
-def _calibrate_with_uploads():
-    """Fit with the repository's profiles plus the uploaded ones, when advisor.calibrate accepts extra profiles."""
-    import inspect
+def _calibrate(extra: list):
+    from advisor.calibrate import calibrate_with
 
-    try:
-        from advisor import calibrate
-    except ImportError:
-        return None, "advisor.calibrate is not available in this build"
-    fn = getattr(calibrate, "calibrate", None) or getattr(calibrate, "fit", None)
-    if fn is None:
-        return None, "advisor.calibrate has no calibrate() function"
-    params = inspect.signature(fn).parameters
-    for kw in ("extra_profiles", "profiles", "measured"):
-        if kw in params:
-            extra = {"write": False} if "write" in params else {}  # never write calibration.yaml from the app
-            if "write" not in params and fn.__name__ == "calibrate":
-                return None, "advisor.calibrate.calibrate() would write calibration.yaml"
-            return fn(**{kw: list(profiles.values())}, **extra), None
-    return None, "advisor.calibrate does not accept extra profiles"
+    return calibrate_with(extra, cat)  # cached by advisor.calibrate on the identity of the profile objects
 
 
-out = common.guarded(_calibrate_with_uploads)
-if out is not None:
-    fitted, why = out
-    if fitted is None:
-        st.info(f"Shown only: {why}, so the uploaded profile is not used for calibration.")
-    else:
-        st.session_state["calibration"] = fitted
-        st.success("Calibrated with the uploaded profile(s) for this session.")
-        st.write(fitted)
+with st.spinner("Calibrating with the uploaded profile(s)…"):
+    cal = common.guarded(_calibrate, list(profiles.values()), context="calibration: ")
+if cal is not None:
+    common.set_session_calibration(cal, list(profiles))
+
+from advisor.perf import PerfRequest  # noqa: E402
+
+device = d.gpu_slug or ("cpu" if d.kind == "cpu" else None)
+st.markdown(f"Profile **{name}**: device **{common.gpu_label(cat, device) if device else d.name}**, pipeline "
+            f"**{common.pipeline_label(cat, s.pipeline)}**.")
+if device is None:
+    st.info(f"The device '{d.name}' is not in the catalog, so the simulator cannot predict this profile's settings.")
+    st.stop()
+req = PerfRequest(pipeline=s.pipeline, gpu=device, precision=s.precision, width=s.width, height=s.height,
+                  steps=s.steps, guidance=s.guidance, batch_size=s.batch_size, offload=s.offload, compile=s.compile)
+
+
+def _predict(calibration):
+    from advisor.perf import estimate
+
+    return estimate(req, cat, calibration=calibration)
+
+
+before = common.guarded(_predict, None, context="prediction: ")
+after = common.guarded(_predict, cal, context="prediction: ") if cal is not None else None
+p1, p2, p3 = st.columns(3)
+p1.metric("Predicted before [s/image]", "-" if before is None else f"{before.seconds_per_image:.4g}",
+          help="advisor.perf.estimate with the committed profiles/calibration.yaml")
+p2.metric("Predicted after [s/image]", "-" if after is None else f"{after.seconds_per_image:.4g}",
+          help="advisor.perf.estimate with the calibration refitted on this session's uploads")
+p3.metric("Measured [s/image]", "-" if prof.summary.seconds_per_image is None else f"{prof.summary.seconds_per_image:.4g}",
+          help="the profile's median seconds per image")
+if s.random_weights not in (None, "full") or s.components != "all":
+    what = [f"random weights '{s.random_weights}' (a scaled model)"] if s.random_weights not in (None, "full") else []
+    what += ["only the transformer"] if s.components != "all" else []
+    st.warning(f"This profile ran {' and '.join(what)}, while the prediction is for the catalog's full "
+               f"{s.pipeline} pipeline at these settings: the measured value is not the same workload.",
+               icon=":material/compare_arrows:")
+if before is not None and after is not None and before.seconds_per_image == after.seconds_per_image:
+    st.caption("The prediction did not move: the fit had no usable new point for this configuration (failed, "
+               "offloaded, compiled or scaled runs without their architecture are not fitted).")

@@ -94,7 +94,7 @@ with st.form("scenario_form"):
     resolution = c2.text_input("Resolution (W x H pixels, or megapixels)", value=default_res, key="resolution")
     gpu_owned = c3.selectbox("GPU you own", gpu_choices, key="gpu_owned", format_func=lambda s: common.gpu_label(cat, s),
                              index=gpu_choices.index(example.gpu_owned) if example.gpu_owned in gpu_choices else 0)
-    c4, c5, c6 = st.columns(3)
+    c4, c5, c10, c6 = st.columns(4)
     electricity = c4.number_input("Electricity price [USD/kWh]", min_value=0.0, value=example.electricity_usd_per_kwh,
                                   step=0.01, format="%.3f",
                                   key="electricity", placeholder=f"default {d.electricity_usd_per_kwh.value:g}")
@@ -102,6 +102,13 @@ with st.form("scenario_form"):
                                    value=None if example.amortization_months is None else int(example.amortization_months),
                                    step=1, key="amortization",
                                    placeholder=f"default {d.amortization_months.value:g}")
+    hours_on = c10.number_input(
+        "Powered on [h/day] (optional)", min_value=0.0, max_value=24.0, value=example.powered_on_hours_per_day,
+        step=1.0, format="%g", key="powered_on_hours_per_day", placeholder="default",
+        help=("Hours a day the generating machine is switched on for this work; idle hours cost electricity. "
+              "Empty: a GPU you own is assumed to be on anyway for other work, so only the energy above idle "
+              f"is counted; a GPU to buy runs as a dedicated box for the catalog default of "
+              f"{d.powered_on_hours_per_day.value:g} h/day."))
     use = c6.radio("Use", ["commercial", "personal"], horizontal=True, key="use", index=0 if example.commercial else 1)
     c7, c8, c9 = st.columns(3)
     needs = c7.multiselect("Needs", list(ALLOWED_NEEDS), default=list(example.needs), key="needs")
@@ -129,6 +136,8 @@ else:
             data["electricity_usd_per_kwh"] = float(electricity)
         if amortization is not None:
             data["amortization_months"] = int(amortization)
+        if hours_on is not None:
+            data["powered_on_hours_per_day"] = float(hours_on)
         if batch_images is not None:
             data["batch_images"] = int(batch_images)
         if deadline is not None:
@@ -175,7 +184,7 @@ st.dataframe(
     df, key="options_table", hide_index=True, width="stretch",
     column_config={
         "monthly_cost_usd": st.column_config.NumberColumn("monthly cost [USD]", format="dollar"),
-        "cost_per_image_usd": st.column_config.NumberColumn("cost per image [USD]", format="%.4f"),
+        "cost_per_image_usd": st.column_config.NumberColumn("cost per image [USD]", format="$%.6f"),
         "seconds_per_image": st.column_config.NumberColumn("seconds per image", format="%.3g"),
         "gpu_hours_per_month": st.column_config.NumberColumn("GPU-hours per month", format="%.1f"),
         "fits": st.column_config.CheckboxColumn("fits"),
@@ -189,7 +198,7 @@ if result.excluded:
 
 # ---------------------------------------------------------------------------------------- charts
 figs = export.build_figures(views, cat)
-tab_names = ["Monthly cost vs volume", "Cost breakdown", "Batch time", "Sensitivity"]
+tab_names = ["Monthly cost vs volume", "Cost per image", "Batch time", "Sensitivity"]
 t1, t2, t3, t4 = st.tabs(tab_names)
 with t1:
     st.plotly_chart(figs["cost_vs_volume"], key="chart_cost_vs_volume")

@@ -1,7 +1,8 @@
 """Simulator page: one (pipeline, GPU, precision, resolution, steps, offload) -> advisor.perf.estimate.
 
 Shows the stage breakdown, peak VRAM against the card's capacity, power and energy, the uncertainty
-band, and a box that checks a published speed claim with advisor.claims.
+band, and a box that checks a published speed claim with advisor.claims. When a profile was uploaded on the
+Profiles page in this session, the estimate uses the calibration fitted with it (a toggle turns it off).
 """
 
 import streamlit as st
@@ -17,6 +18,13 @@ st.caption("What one image costs in time, memory and energy on one device, from 
 cat = common.catalog()
 if cat is None:
     st.stop()
+
+calibration, cal_profiles = common.session_calibration()
+use_cal = False
+if calibration is not None:
+    use_cal = st.toggle(f"Use the calibration fitted with your uploaded profile(s): {', '.join(cal_profiles)}",
+                        value=True, key="sim_use_session_calibration",
+                        help="Fitted on the Profiles page in this browser session; off: profiles/calibration.yaml.")
 
 pipelines = sorted(cat.pipelines)
 gpus = sorted(cat.gpus) + ["cpu"]
@@ -42,7 +50,7 @@ req = PerfRequest(pipeline=pipeline, gpu=gpu, precision=precision, width=int(wid
 def _estimate(r: PerfRequest):
     from advisor.perf import estimate
 
-    return estimate(r, cat)
+    return estimate(r, cat, calibration=calibration if use_cal else None)
 
 
 est = common.guarded(_estimate, req)

@@ -100,6 +100,7 @@ def test_recommend_form_inputs_match_engine():
     at.selectbox(key="gpu_owned").select("none")
     at.number_input(key="electricity").set_value(0.30)
     at.number_input(key="amortization").set_value(24)
+    at.number_input(key="powered_on_hours_per_day").set_value(8.0)
     at.radio(key="use").set_value("commercial")
     at.multiselect(key="needs").set_value(["quality"])
     at.number_input(key="batch_images").set_value(5_000)
@@ -108,7 +109,8 @@ def test_recommend_form_inputs_match_engine():
     assert not at.exception and not at.error, [e.value for e in at.error]
     scenario = Scenario.from_dict({"volume_images_per_month": 20_000, "width": 1024, "height": 768, "gpu_owned": None,
                                    "electricity_usd_per_kwh": 0.30, "amortization_months": 24, "commercial": True,
-                                   "needs": ["quality"], "batch_images": 5_000, "deadline_hours": 12.0})
+                                   "needs": ["quality"], "batch_images": 5_000, "deadline_hours": 12.0,
+                                   "powered_on_hours_per_day": 8.0})
     result = recommend(scenario)
     _check_recommendation(at, result)
     _check_options_table(at, result)
@@ -123,18 +125,52 @@ def test_recommend_form_inputs_match_engine():
     if expected:
         assert marks is not None
         assert sorted(_decode(marks["x"])) == sorted(b.images_per_month for b in expected)
-    # the batch-time chart has one bar per option that has a batch time, in hours from the engine
+    # the cost chart: per-image parts are the engine's cost_breakdown_per_image_usd, the label its cost per image
+    parts = _chart(at, "Cost per image by part")
+    bars = [t for t in parts["data"] if t["type"] == "bar"]
+    assert bars and {t["name"] for t in bars} <= set(export.BREAKDOWN_KEYS)
+    by_label = {(o.label or o.id): o for o in result.options}
+    for t in bars:
+        for label, x in zip(_decode(t["y"]), _decode(t["x"])):
+            assert x == by_label[label].cost_breakdown_per_image_usd[t["name"]]
+    text = next(t for t in parts["data"] if t["type"] == "scatter")
+    for label, x in zip(_decode(text["y"]), _decode(text["x"])):
+        assert x == by_label[label].cost_per_image_usd
+    # the batch-time chart has one bar per option that has a batch time: the engine's Option.batch_hours
     batch = _chart(at, "Time to finish the batch")
-    hours = export.batch_hours(views, load_catalog())
-    for label, h in zip(_decode(batch["data"][0]["y"]), _decode(batch["data"][0]["x"])):
-        opt = next(o for o in result.options if (o.label or o.id) == label)
-        assert h == hours[opt.id]
+    shown = dict(zip(_decode(batch["data"][0]["y"]), _decode(batch["data"][0]["x"])))
+    assert shown
+    for label, h in shown.items():
+        assert h == by_label[label].batch_hours
     # sensitivity table: the engine's recommendation at each electricity price
     sens = next(d.value for d in at.dataframe if list(d.value.columns) == ["input", "value", "recommended"])
     elec = sens[sens["input"] == "electricity_usd_per_kwh"]
     for price, rec_id in zip(elec["value"], elec["recommended"]):
         s2 = Scenario.from_dict({**scenario.model_dump(mode="json", exclude_none=True), "electricity_usd_per_kwh": price})
         assert recommend(s2).recommendation.option_id == rec_id
+
+
+def test_recommend_powered_on_hours():
+    """Empty: the owned GPU counts only the energy above idle; a number makes it a dedicated box (idle counted)."""
+    base = {"volume_images_per_month": 500, "megapixels": 1.0, "gpu_owned": "rtx-4090", "commercial": False,
+            "needs": []}
+    at = _app()
+    assert at.number_input(key="powered_on_hours_per_day").value is None  # the example scenario leaves it empty
+    assert "powered_on_hours_per_day" not in json.loads(at.session_state["scenario_json"])
+    owned_id = next(o.id for o in recommend(Scenario.from_dict(base)).options if o.hardware == "owned")
+    at.number_input(key="powered_on_hours_per_day").set_value(6.0)
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert json.loads(at.session_state["scenario_json"])["powered_on_hours_per_day"] == 6.0
+    result = recommend(Scenario.from_dict({**base, "powered_on_hours_per_day": 6.0}))
+    _check_recommendation(at, result)
+    _check_options_table(at, result)
+    owned = result.option(owned_id)
+    assert "switched on 6 h/day for this work as you set" in owned.reasons[0]
+    # the field reaches the engine: with the idle hours paid, the engine recommends something else than with the
+    # field empty, and the page shows the engine's choice for 6 h/day (checked above)
+    assert result.recommendation.option_id != recommend(Scenario.from_dict(base)).recommendation.option_id
+    assert owned.monthly_cost_usd > recommend(Scenario.from_dict(base)).option(owned_id).monthly_cost_usd
 
 
 @pytest.mark.parametrize("field,value,message", [
@@ -292,8 +328,54 @@ def test_profiles_upload_valid_profile_is_shown_and_kept():
     assert "p.yaml: valid profile" in at.success[0].value
     assert _metrics(at)["Seconds per image (median)"] == "1.25"
     assert "p.yaml" in at.session_state[common.UPLOADED_PROFILES_KEY]
-    # nothing is written: the calibration box either says it cannot use the upload or shows a fit in memory
-    assert at.info or at.session_state["calibration"] is not None
+    # calibrated in memory with the upload; the tiny random-weights, transformer-only run is flagged as not the
+    # same workload as the full-pipeline prediction
+    assert at.session_state[common.CALIBRATION_KEY] is not None
+    assert at.session_state[common.CALIBRATION_PROFILES_KEY] == ["p.yaml"]
+    assert any("random weights 'tiny'" in w.value and "not the same workload" in w.value for w in at.warning)
+
+
+def test_profiles_upload_calibrates_for_the_session():
+    """A real measured profile: device and pipeline shown, predictions before/after calibrating with it equal the
+    engine's, the measured value is the profile's; the Simulator page then uses that calibration."""
+    from advisor.calibrate import calibrate_with
+    from advisor.measured import profile_from_yaml_text
+
+    path = ROOT / "profiles/measured/h100-sxm/flux-2-klein-4b-1024x1024-4steps-bf16-full-b1.yaml"
+    text = path.read_text(encoding="utf-8")
+    prof = profile_from_yaml_text(text, file=path.name)
+    s = prof.settings
+    at = _upload_profile(_page("pages/profiles.py"), path.name, text.encode())
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    shown = " ".join(md.value for md in at.markdown)
+    assert "device **NVIDIA H100" in shown and "(h100-sxm)" in shown and "(flux-2-klein-4b)" in shown
+    cat = load_catalog()
+    cal = calibrate_with([prof], cat)  # the same fit as the page's (same data, deterministic least squares)
+    req = PerfRequest(pipeline=s.pipeline, gpu="h100-sxm", precision=s.precision, width=s.width, height=s.height,
+                      steps=s.steps, guidance=s.guidance, batch_size=s.batch_size, offload=s.offload)
+    m = _metrics(at)
+    assert m["Predicted before [s/image]"] == f"{estimate(req, cat).seconds_per_image:.4g}"
+    assert m["Predicted after [s/image]"] == f"{estimate(req, cat, calibration=cal).seconds_per_image:.4g}"
+    assert m["Measured [s/image]"] == f"{prof.summary.seconds_per_image:.4g}"
+    assert at.session_state[common.CALIBRATION_KEY] == cal
+    assert not at.warning  # a full-size, whole-pipeline run: prediction and measurement are the same workload
+
+    # the Simulator page, same session: uses the session's calibration (toggle on by default), and not when off
+    at.switch_page("pages/simulator.py").run()
+    assert not at.exception, at.exception
+    assert at.toggle(key="sim_use_session_calibration").value is True
+    at.selectbox(key="sim_pipeline").select(s.pipeline)
+    at.selectbox(key="sim_gpu").select("h100-sxm")
+    at.selectbox(key="sim_precision").select(s.precision)
+    at.number_input(key="sim_steps").set_value(s.steps)
+    at.selectbox(key="sim_offload").select("none")
+    at.button[0].click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    sim_req = PerfRequest(pipeline=s.pipeline, gpu="h100-sxm", precision=s.precision, width=1024, height=1024,
+                          steps=s.steps, offload="none")
+    assert at.session_state["sim_estimate"] == estimate(sim_req, cat, calibration=cal)
+    at.toggle(key="sim_use_session_calibration").set_value(False).run()
+    assert at.session_state["sim_estimate"] == estimate(sim_req, cat)
 
 
 @pytest.mark.parametrize("data,message", [

@@ -414,3 +414,49 @@ def test_serverless_rental_hand():
     assert o.gpu_hours_per_month == pytest.approx(2185 / 3600, rel=1e-12)
     assert o.cost_breakdown_usd["rental"] == pytest.approx(2201 * 2.5 / 3600, rel=1e-12)
     assert "31 cold starts x 10 s" in o.reasons[0]
+
+
+def test_cost_breakdown_per_image_hand():
+    r = run()
+    o = r.option("self-host:buy:rtx-4090:small:bf16")
+    # Monthly parts at 500 images/month (fixture: 0 h/day powered on, so no idle energy):
+    #   hardware (2000 - 500) / 36 = 41.666667 USD/month -> / 500 = 0.083333 USD/image
+    #   electricity: 3 s x (400 W board + 100 W rest) = 1500 J x 500 x 1.25 attempts = 937_500 J = 0.2604167 kWh
+    #     x 0.30 USD/kWh = 0.078125 USD/month -> / 500 = 0.00015625 USD/image
+    #   license, api, rental 0
+    pi = o.cost_breakdown_per_image_usd
+    assert set(pi) == {"hardware", "electricity", "license", "api", "rental"}
+    assert pi["hardware"] == pytest.approx(1500 / 36 / 500, rel=1e-12)
+    assert pi["electricity"] == pytest.approx(0.00015625, rel=1e-12)
+    assert pi["license"] == pi["api"] == pi["rental"] == 0.0
+    assert o.cost_per_image_usd == pytest.approx(1500 / 36 / 500 + 0.00015625, rel=1e-12)
+    # every option, of every kind: the per-image parts add up to the cost per image (rel 1e-12: only the
+    # rounding of five float divisions and a sum separates the two)
+    r = run(gpu_owned="rtx-4090", commercial=True)
+    assert {o.deployment for o in r.options} == {"self-host", "cloud-gpu", "api"}
+    for o in r.options:
+        assert sum(o.cost_breakdown_per_image_usd.values()) == pytest.approx(o.cost_per_image_usd, rel=1e-12), o.id
+        for k, v in o.cost_breakdown_usd.items():
+            assert o.cost_breakdown_per_image_usd[k] == pytest.approx(v / 500, rel=1e-12), (o.id, k)
+    # the JSON carries it (additive to the contract's names)
+    d = r.to_json_dict()["options"][0]
+    assert set(d["cost_breakdown_per_image_usd"]) == set(d["cost_breakdown_usd"])
+
+
+def test_batch_hours_hand():
+    r = run(batch_images=1000, deadline_hours=10)
+    o = r.option("cloud-gpu:h100-cloud:small:bf16")
+    # 1000 images x 1.25 attempts x 3 s = 3750 s on one instance (1.04 h of work < 10 h) + 10 s cold start
+    # = 3760 s = 1.044444 h
+    assert o.gpus_needed == 1
+    assert o.batch_hours == pytest.approx(3760 / 3600, rel=1e-12)
+    b = r.option("self-host:buy:rtx-4090:small:bf16")
+    assert b.batch_hours == pytest.approx(3760 / 3600, rel=1e-12)  # same 3 s/image on the 4090 (same bf16 rate)
+    assert r.option("api:small-api").batch_hours is None  # no sourced API throughput
+    # deadline 0.5 h: the work needs 3750 / (1800 - 10) = 2.09 -> 3 instances; 3750 / 3 + 10 = 1260 s
+    r = run(batch_images=1000, deadline_hours=0.5)
+    o = r.option("cloud-gpu:h100-cloud:small:bf16")
+    assert o.gpus_needed == 3
+    assert o.batch_hours == pytest.approx(1260 / 3600, rel=1e-12)
+    # no batch: no batch time
+    assert run().option("cloud-gpu:h100-cloud:small:bf16").batch_hours is None

@@ -182,3 +182,4 @@ def test_bad_request_fields_raise_input_error_naming_the_field(field, value, mat
 def test_unknown_gpu_suggests_close_slugs():
     with pytest.raises(InputError, match="did you mean toy-gpu"):
         estimate(PerfRequest("toy-1b", "toy-gpx"), CAT)
+

@@ -54,21 +54,55 @@ def test_fit_cases_all_classified(report):
 
 
 def test_fit_classification_goal(report):
-    # research/simulator.md decision target: >= 97% of documented fit/no-fit cases right
-    assert report["fit_classification_accuracy"] >= 0.97
+    # goal: 100% of documented fit/no-fit cases right (incl. the measured FLUX.2 dev transformer-alone case)
+    assert report["fit_classification_accuracy"] == 1.0
+    row = next(r for r in report["fit_cases"] if r["id"] == "flux2-dev-bf16-h100-transformer-alone")
+    # measured 63.78 GiB NVML used; the NVML-like prediction within 5% (VRAM constants fitted on these profiles)
+    assert row["predicted_fits"] and row["peak_vram_gib"] == pytest.approx(63.78, rel=0.05)
 
 
 def test_cpu_goal(report):
     # goal: CPU MAPE <= 15% (leave-one-config-out)
-    assert report["cpu_mape"] is not None and report["cpu_mape"] <= 15.0
+    assert report["cpu_mape"] is not None and report["cpu_mape"] <= V.GOALS["cpu_mape"]
 
 
 def test_p90_goal(report):
     # goal: P90 absolute percentage error <= 25%
-    assert report["p90_abs_pct_error"] <= 25.0
+    assert report["p90_abs_pct_error"] <= V.GOALS["p90_abs_pct_error"]
 
 
+@pytest.mark.parametrize("metric", ["leave_one_gpu_out_mape", "p90_abs_pct_error", "same_gpu_pipeline_mape", "cpu_mape",
+                                    "energy_loo_mape", "peak_vram_nvml_mape"])
+def test_regression_guard(report, metric):
+    # fails when an error rises above what the 2026-11-26 commit achieved (limits in baseline.yaml, +<=1 pp noise)
+    base = V.baseline()
+    value = report["energy"]["energy_loo_mape"] if metric == "energy_loo_mape" else report[metric]
+    assert base["limits"][metric] - base["achieved"][metric] <= 1.0
+    assert value <= base["limits"][metric], f"{metric} {value:.2f}% > baseline {base['limits'][metric]}%"
+
+
+def test_regression_guard_fit_accuracy(report):
+    assert report["fit_classification_accuracy"] >= V.baseline()["limits"]["fit_classification_accuracy"]
+
+
+@pytest.mark.xfail(strict=True, reason="leave_one_gpu_out_mape is 28.9% vs goal 15% (2026-11-26): the H100 is the only "
+                   "GPU with per-stage timings, so held out its text-encoder (~35 ms, launch-bound, 44-79% error) and "
+                   "VAE-decode (~43%) stages fall back to priors; promote when it passes")
 def test_leave_one_gpu_out_goal(report):
-    # goal: leave-one-GPU-out MAPE <= 15%. Currently NOT met with honest data (28%, 2026-11-26): reported to the
-    # lead; stays failing until the lead agrees to an xfail with the measured number or new data fixes it.
-    assert report["leave_one_gpu_out_mape"] <= 15.0
+    assert report["leave_one_gpu_out_mape"] <= V.GOALS["leave_one_gpu_out_mape"]
+
+
+@pytest.mark.xfail(strict=True, reason="same_gpu_pipeline_mape is 10.6% vs goal 8% (2026-11-26): the text-encoder "
+                   "time is ~constant (32-40 ms) across encoders, which a FLOP-proportional efficiency cannot fit; "
+                   "promote when it passes")
+def test_same_gpu_pipeline_goal(report):
+    assert report["same_gpu_pipeline_mape"] <= V.GOALS["same_gpu_pipeline_mape"]
+
+
+def test_out_of_sample_report_matches_the_committed_predictions():
+    rep = V.out_of_sample()
+    row = next(r for r in rep["rows"] if r["run"] == "z-image-turbo-bf16-1024" and r["quantity"] == "seconds_per_image")
+    # predicted 1.713 s (predictions file), measured median total 1.548562744 s: (1.713 - 1.5486) / 1.5486 = +10.6%
+    assert row["predicted"] == 1.713 and row["measured"] == pytest.approx(1.548562744, rel=1e-6)
+    assert row["error_pct"] == pytest.approx(10.62, abs=0.01)
+    assert rep["predictions_commit"] is None or len(rep["predictions_commit"].split()[0]) == 40

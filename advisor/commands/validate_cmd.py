@@ -14,6 +14,7 @@ from advisor.cli import app
 class Fmt(str, Enum):
     table = "table"
     json = "json"
+    markdown = "markdown"
 
 
 @app.command("validate")
@@ -23,9 +24,25 @@ def validate_cmd(
     write_predictions: Path = typer.Option(None, "--write-predictions",
                                            help="write the planned H100 campaign predictions to this YAML and exit"),
     fast: bool = typer.Option(False, "--fast", help="skip the leave-one-out refits"),
+    against_predictions: Path = typer.Option(
+        None, "--against-predictions",
+        help="compare a committed predictions YAML with the matching measured profiles (out-of-sample report)"),
+    output: Path = typer.Option(None, "--output", help="also write the text to this file (atomic)"),
 ) -> None:
     """Predicted vs measured for every validation point: MAPE, P90, leave-one-GPU-out, CPU, fit classification."""
     from advisor import validate as V
+    from advisor.io import atomic_write_text
+
+    if against_predictions is not None:
+        rep = V.out_of_sample(against_predictions)
+        if fmt == Fmt.json:
+            text = json.dumps(rep, indent=2, default=str)
+        else:
+            text = V.format_out_of_sample(rep, markdown=fmt == Fmt.markdown)
+        if output is not None:
+            atomic_write_text(output, text if text.endswith("\n") else text + "\n")
+        typer.echo(text)
+        return
 
     if write_predictions is not None:
         out = V.write_predictions(write_predictions)
@@ -37,9 +54,12 @@ def validate_cmd(
         msg = f"plot: {written}" + ("" if written.suffix == plot.suffix else " (static export unavailable: HTML instead)")
         typer.echo(msg, err=True)
     if fmt == Fmt.json:
-        typer.echo(json.dumps(V.json_summary(report), indent=2, default=str))
+        text = json.dumps(V.json_summary(report), indent=2, default=str)
     else:
-        typer.echo(V.format_table(report))
+        text = V.format_table(report)
+    if output is not None:
+        atomic_write_text(output, text + "\n")
+    typer.echo(text)
 
 
 @app.command("calibrate")

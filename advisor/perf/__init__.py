@@ -101,19 +101,23 @@ def validate_request(req: PerfRequest) -> None:
         raise InputError("batch_size", req.batch_size, "an integer between 1 and 64")
 
 
-def estimate(req: PerfRequest, catalog: Catalog | None = None) -> PerfEstimate:
-    """Simulate ``req`` on the catalog (default: ``profiles/``). Cached per (request, catalog)."""
+def estimate(req: PerfRequest, catalog: Catalog | None = None, calibration=None) -> PerfEstimate:
+    """Simulate ``req`` on the catalog (default: ``profiles/``) with ``calibration`` (an
+    :class:`advisor.perf.timing.Calibration`, e.g. from :func:`advisor.calibrate.calibrate_with`; default:
+    ``profiles/calibration.yaml``). Cached per (request, catalog identity, calibration identity)."""
     validate_request(req)
     catalog = catalog or load_catalog()
-    return _estimate_cached(req, _CatalogKey(catalog))
+    return _estimate_cached(req, _CatalogKey(catalog), _CatalogKey(calibration))
 
 
 class _CatalogKey:
-    """Hashable wrapper so the lru_cache keys on catalog identity (catalogs are immutable)."""
+    """Hashable wrapper so the lru_cache keys on object identity (catalogs and calibrations are not mutated).
+
+    The wrapper holds a reference, so an id cannot be reused by another object while its cache entry lives."""
 
     __slots__ = ("catalog",)
 
-    def __init__(self, catalog: Catalog):
+    def __init__(self, catalog):
         self.catalog = catalog
 
     def __hash__(self) -> int:
@@ -124,10 +128,10 @@ class _CatalogKey:
 
 
 @functools.lru_cache(maxsize=4096)
-def _estimate_cached(req: PerfRequest, key: _CatalogKey) -> PerfEstimate:
+def _estimate_cached(req: PerfRequest, key: _CatalogKey, cal_key: _CatalogKey) -> PerfEstimate:
     from advisor.perf import _engine
 
-    return _engine.simulate(req, key.catalog)
+    return _engine.simulate(req, key.catalog, cal_key.catalog)
 
 
 def device_for(req_gpu: str, catalog: Catalog) -> GPU:

@@ -110,11 +110,11 @@ class StagePlan:
 
 
 def time_stages(w: Workload, gpu: GPU, precision: str, cal: T.Calibration) -> StagePlan:
-    rates = T.device_rates(gpu, precision)
+    rates = T.device_rates(gpu, precision, cal)
     eff = cal.families[gpu.architecture]
     te = T.stage_time(w.te, rates, eff, text_encoder=True)
     ev = T.stage_time(w.eval_cost, rates, eff, extra_elementwise_bytes=quantised_dequant_bytes(w.spec, precision))
-    vae_rates = T.device_rates(gpu, "fp32" if precision == "fp32" else "bf16")
+    vae_rates = T.device_rates(gpu, "fp32" if precision == "fp32" else "bf16", cal)
     vae = T.stage_time(w.vae, vae_rates, eff)
     return StagePlan(te, ev, vae, ev.seconds + eff.step_overhead_seconds)
 
@@ -165,18 +165,18 @@ def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
     if gpu.architecture == "cpu":
         chosen = "none"
     elif req.offload == "auto":
-        chosen = next((s for s in OFFLOAD_ORDER if vram_for(w, req.width, req.height, req.precision, s).total_gib <= vram),
-                      "sequential")
+        chosen = next((s for s in OFFLOAD_ORDER
+                       if vram_for(w, req.width, req.height, req.precision, s).required_gib <= vram), "sequential")
     else:
         chosen = req.offload
     vb = vram_for(w, req.width, req.height, req.precision, chosen)
-    fits = vb.total_gib <= vram
+    fits = vb.required_gib <= vram
     if not fits:
-        notes.append(f"does not fit on {gpu.name}: {vb.total_gib:.1f} GiB > {vram:.1f} GiB with offload={chosen}"
+        notes.append(f"does not fit on {gpu.name}: needs {vb.required_gib:.1f} GiB > {vram:.1f} GiB with offload={chosen}"
                      + (_fit_hint(w, req, gpu) if chosen != "sequential" or req.offload != "auto" else ""))
     if req.offload == "auto" and chosen != "none":
         notes.append(f"offload={chosen}: without offload it needs "
-                     f"{vram_for(w, req.width, req.height, req.precision, 'none').total_gib:.1f} GiB > {vram:.1f} GiB")
+                     f"{vram_for(w, req.width, req.height, req.precision, 'none').required_gib:.1f} GiB > {vram:.1f} GiB")
 
     t_xfer = transfer_seconds(w, gpu, req.precision, chosen, plan)
     stages_call = {
@@ -231,12 +231,12 @@ def _fit_hint(w: Workload, req, gpu: GPU) -> str:
             continue
         try:
             if vram_for(workload(w.spec, req.width, req.height, w.steps, w.evals_per_step, w.batch, prec), req.width,
-                        req.height, prec, "none").total_gib <= vram:
+                        req.height, prec, "none").required_gib <= vram:
                 opts.append(prec)
         except InputError:
             pass
     for s in OFFLOAD_ORDER[1:]:
-        if vram_for(w, req.width, req.height, req.precision, s).total_gib <= vram:
+        if vram_for(w, req.width, req.height, req.precision, s).required_gib <= vram:
             opts.append(f"{s} offload")
             break
     return ("; " + " or ".join(opts) + " would make it fit") if opts else "; no precision/offload in the model makes it fit"

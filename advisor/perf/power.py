@@ -42,24 +42,29 @@ def energy_joules(power_watts: float, seconds: float) -> float:
 
 
 def fit_power(samples: list[tuple[float, float, float, float]], prior) -> dict:
-    """Fit ``compute_utilisation`` and ``alpha`` from measured (idle_W, limit_W, measured_W, compute_fraction).
+    """Fit ``compute_utilisation`` and ``memory_utilisation`` from measured (idle_W, limit_W, measured_W, compute_fraction).
 
-    Least squares on the relative error of P over a small grid (alpha 0.5..2, u_c 0.5..1), memory utilisation
-    kept at ``prior.memory_utilisation``. Returns the fitted fields (prior values when ``samples`` is empty).
+    ``measured_W`` is the NVML board energy of a run / its duration; ``compute_fraction`` the simulator's share of
+    the run's time in compute-bound op classes (the rest: memory-bound classes, per-step overheads, idle gaps).
+    Least squares on the relative error of P over a grid (u_c 0.5..1.0, u_m 0.2..1.0, step 0.01); ``alpha`` is kept
+    at ``prior.alpha``: with every measured run > 80% compute-bound, alpha and u_c are not separately identifiable.
+    Returns the fitted fields (prior values when ``samples`` is empty).
     """
-    best = {"alpha": prior.alpha, "compute_utilisation": prior.compute_utilisation}
+    best = {"alpha": prior.alpha, "compute_utilisation": prior.compute_utilisation,
+            "memory_utilisation": prior.memory_utilisation}
     if not samples:
         return best
     best_err = math.inf
-    for ai in range(16):
-        alpha = 0.5 + 0.1 * ai
-        for ui in range(51):
-            uc = 0.5 + 0.01 * ui
+    for ui in range(51):
+        uc = 0.5 + 0.01 * ui
+        for mi in range(81):
+            um = 0.2 + 0.01 * mi
             err = 0.0
             for idle, limit, measured, fc in samples:
-                u = fc * uc + (1 - fc) * prior.memory_utilisation
-                p = idle + (limit - idle) * u**alpha
+                u = fc * uc + (1 - fc) * um
+                p = min(limit, max(idle, idle + (limit - idle) * u**prior.alpha))
                 err += ((p - measured) / measured) ** 2
-            if err < best_err:
-                best_err, best = err, {"alpha": round(alpha, 2), "compute_utilisation": round(uc, 3)}
+            if err < best_err - 1e-15:
+                best_err = err
+                best = {"alpha": prior.alpha, "compute_utilisation": round(uc, 3), "memory_utilisation": round(um, 3)}
     return best

@@ -67,10 +67,47 @@ class FamilyEfficiency(_M):
     conv: float = Field(gt=0, le=1.2)
     elementwise: float = Field(gt=0, le=1.2)
     text_encoder: float = Field(gt=0, le=1.2)
-    weights: float = Field(0.8, gt=0, le=1.0, description="weight streaming, fraction of DRAM bandwidth")
+    weights: float = Field(0.8, gt=0, le=1.0, description="weight streaming, fraction of the achievable copy rate")
+    matmul_ceiling_fraction: float = Field(
+        1.0, gt=0, le=1.0, description="achievable dense matmul / datasheet peak for GPUs of this family without a "
+        "measured ceilings file (from the family's measured ceilings; 1.0 = folded into the efficiencies)")
+    copy_ceiling_fraction: float = Field(
+        1.0, gt=0, le=1.0, description="achievable device copy (read+write) / datasheet bandwidth, as above")
     step_overhead_seconds: float = Field(ge=0)
     points: int = Field(0, ge=0, description="measured points of this family the fit used")
     note: str = ""
+
+
+class Ceilings(_M):
+    """A GPU's measured ceilings (``profiles/ceilings/<gpu-slug>.yaml``, written by ``measure/ceilings.py``)."""
+
+    model_config = ConfigDict(extra="ignore")
+    gpu_slug: str
+    bf16_matmul_median_tflops: float = Field(gt=0)
+    fp8_matmul_median_tflops: float | None = Field(None, gt=0)
+    copy_median_gb_per_s: float = Field(gt=0, description="bytes read + bytes written per second")
+    torch: str | None = None
+    measured_at: str | None = None
+
+
+CEILINGS_DIR = CALIBRATION_PATH.parent / "ceilings"
+
+
+@functools.lru_cache(maxsize=64)
+def _ceilings_cached(path: str, mtime: float) -> Ceilings:
+    file = Path(path)
+    try:
+        return Ceilings.model_validate(yaml.safe_load(file.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise CatalogError(path, file.stem, None, f"invalid ceilings file: {str(exc).splitlines()[0]}") from None
+
+
+def load_ceilings(gpu_slug: str, directory: Path | str | None = None) -> Ceilings | None:
+    """Measured ceilings of a catalog GPU, or None when ``profiles/ceilings/<slug>.yaml`` does not exist."""
+    p = Path(directory or CEILINGS_DIR) / f"{gpu_slug}.yaml"
+    if not p.is_file():
+        return None
+    return _ceilings_cached(str(p), p.stat().st_mtime)
 
 
 class CpuDevice(_M):
@@ -110,6 +147,10 @@ class Calibration(_M):
     uncertainty: dict[str, float] = Field(default_factory=dict, description="relative error band per tier")
     fit_points: list[str] = Field(default_factory=list)
     excluded_points: list[str] = Field(default_factory=list)
+    ceilings: dict[str, str] = Field(default_factory=dict, description="GPU slug -> measured ceilings used (file, date)")
+    vram: dict[str, float] = Field(default_factory=dict, description="VRAM constants fitted on measured peaks "
+                                   "(advisor.perf.memory must agree) and their errors [GiB, %]")
+    energy: dict[str, float] = Field(default_factory=dict, description="power/energy fit errors vs NVML [%]")
     notes: list[str] = Field(default_factory=list)
 
 
@@ -117,10 +158,19 @@ class Calibration(_M):
 #: (public-data.md s3: H100 783-789 of 989 = 0.79; A100 264.5/312 = 0.85; 4090 160-173/165 ~ 1.0; L40S 269/362 = 0.74),
 #: FlashAttention-2 reaching 50-73% of A100 peak and ~35-40% of H100 peak (Dao 2023, "FlashAttention-2", fig. 5/7;
 #: FA3 paper Shah et al. 2024, fig. 1), and the CPU sweep in research/diffusers-offline.md s5 (75-90% of matmul peak).
+#: Hopper: efficiencies are fractions of the *achievable* peak since the H100 SXM ceilings were measured
+#: (profiles/ceilings/h100-sxm.yaml, 2026-11-26: bf16 matmul 8192^3 790.0 of 989.4 TFLOP/s = 0.7985; device copy
+#: 3010.6 of 3350 GB/s = 0.8987), so the old datasheet-relative priors are divided by those fractions
+#: (linear 0.65/0.7985 = 0.81, attention 0.38/0.7985 = 0.48, conv 0.35/0.7985 = 0.44, text encoder 0.5/0.7985 = 0.63,
+#: elementwise 0.5/0.8987 = 0.56, weights 0.8/0.8987 = 0.89). Other families keep datasheet-relative priors (ceiling fractions 1.0).
+HOPPER_MATMUL_CEILING_FRACTION = 790.02 / 989.4
+HOPPER_COPY_CEILING_FRACTION = 3010.6 / 3350.0
 PRIOR_FAMILIES: dict[str, dict[str, float]] = {
     "ampere": dict(linear=0.75, attention=0.55, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01),
     "ada": dict(linear=0.8, attention=0.55, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01),
-    "hopper": dict(linear=0.65, attention=0.38, conv=0.35, elementwise=0.5, text_encoder=0.5, step_overhead_seconds=0.01),
+    "hopper": dict(linear=0.81, attention=0.48, conv=0.44, elementwise=0.56, text_encoder=0.63, step_overhead_seconds=0.01,
+                   weights=0.89, matmul_ceiling_fraction=HOPPER_MATMUL_CEILING_FRACTION,
+                   copy_ceiling_fraction=HOPPER_COPY_CEILING_FRACTION),
     "blackwell": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01),
     "cpu": dict(linear=0.8, attention=0.5, conv=0.5, elementwise=0.5, text_encoder=0.7, step_overhead_seconds=0.002),
 }
@@ -193,15 +243,41 @@ def _rate(gpu: GPU, keys: tuple[str, ...]) -> float:
     raise InputError("gpu", gpu.slug, f"a GPU with one of tensor_tflops {', '.join(keys)}")
 
 
-def device_rates(gpu: GPU, precision: str) -> DeviceRates:
-    """Peaks for ``precision`` on ``gpu`` (a catalog GPU or the synthetic CPU device)."""
+def device_rates(gpu: GPU, precision: str, cal: "Calibration | None" = None, achievable: bool = True) -> DeviceRates:
+    """*Achievable* peaks for ``precision`` on ``gpu`` (a catalog GPU or the synthetic CPU device).
+
+    - a GPU with a measured ceilings file (``profiles/ceilings/<slug>.yaml``): matmul = the measured median bf16
+      (fp8: fp8 ``_scaled_mm``) rate; the other tensor rates scaled by measured bf16 / datasheet bf16; memory = the
+      measured device-copy rate (read + write bytes per second);
+    - any other GPU: datasheet x the family's ``matmul_ceiling_fraction`` / ``copy_ceiling_fraction``
+      (calibration.yaml; 1.0 where the family has no measured ceiling, i.e. folded into the efficiencies);
+    - the CPU: its measured peaks as they are.
+
+    ``achievable=False`` gives the datasheet peaks (for the physical roofline floor and claim checks).
+    """
     if precision not in MATMUL_KEYS:
         raise InputError("precision", precision, "|".join(MATMUL_KEYS))
     act = ACTIVATION_PRECISION.get(precision, "bf16")
     mm = _rate(gpu, MATMUL_KEYS[precision] + ("bf16_fp32acc", "fp32"))
     att = _rate(gpu, MATMUL_KEYS[act] + ("fp32",))
+    bw = gpu.memory_bandwidth_gb_per_s.value * 1e9
+    if gpu.architecture != "cpu" and achievable:
+        ceil = load_ceilings(gpu.slug)
+        bf16_sheet = _rate(gpu, ("bf16_fp32acc", "fp16_fp32acc", "fp32"))
+        if ceil is not None:
+            f_mm = ceil.bf16_matmul_median_tflops * 1e12 / bf16_sheet
+            fp8_key = MATMUL_KEYS[precision][0].startswith("fp8") and "fp8_fp32acc" in gpu.tensor_tflops
+            mm = ceil.fp8_matmul_median_tflops * 1e12 if fp8_key and ceil.fp8_matmul_median_tflops else mm * f_mm
+            att *= f_mm
+            bw = ceil.copy_median_gb_per_s * 1e9
+        else:
+            cal = cal or load_calibration()
+            fam = cal.families.get(gpu.architecture)
+            f_mm = fam.matmul_ceiling_fraction if fam else 1.0
+            mm, att = mm * f_mm, att * f_mm
+            bw *= fam.copy_ceiling_fraction if fam else 1.0
     pcie = gpu.pcie_gb_per_s * 1e9 if gpu.architecture != "cpu" else float("inf")
-    return DeviceRates(gpu.slug, gpu.architecture, mm, att, att, gpu.memory_bandwidth_gb_per_s.value * 1e9, pcie)
+    return DeviceRates(gpu.slug, gpu.architecture, mm, att, att, bw, pcie)
 
 
 # ------------------------------------------------------------------------------------------------------ timing

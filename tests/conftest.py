@@ -1,0 +1,35 @@
+"""Shared pytest set-up.
+
+* Tests marked ``gpu`` skip cleanly (one reason line) when torch is missing or ``torch.cuda.is_available()`` is
+  False. torch is imported only when such a test was collected, so a run without GPU tests does not pay for it.
+* The markers themselves are registered in pyproject.toml ([tool.pytest.ini_options] markers).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _cuda_skip_reason() -> str | None:
+    """None when a CUDA GPU is usable, else why the ``gpu`` tests are skipped."""
+    try:
+        import torch
+    except ImportError as exc:  # core-only install (no `measure` extra)
+        return f"needs an NVIDIA GPU: torch is not installed ({exc})"
+    try:
+        if torch.cuda.is_available():
+            return None
+    except Exception as exc:  # a broken driver must skip, not error  # noqa: BLE001
+        return f"needs an NVIDIA GPU: torch.cuda.is_available() raised {type(exc).__name__}: {exc}"
+    return "needs an NVIDIA GPU: torch.cuda.is_available() is False"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    gpu_items = [item for item in items if item.get_closest_marker("gpu") is not None]
+    if not gpu_items:
+        return
+    reason = _cuda_skip_reason()
+    if reason is None:
+        return
+    for item in gpu_items:
+        item.add_marker(pytest.mark.skip(reason=reason))
