@@ -260,7 +260,6 @@ def predicted_vs_measured(rows: list[dict[str, Any]], predicted_key: str = "pred
                                  line=dict(color="grey", dash="dash"), hoverinfo="skip"))
     fig.update_layout(title="Predicted vs measured", xaxis_title="measured [s]", yaxis_title="predicted [s]",
                       height=520, **LAYOUT)
-    import math
 
     rng = [math.log10(min(vals)) - 0.2, math.log10(max(vals)) + 0.2] if vals else None  # same view on both axes
     fig.update_xaxes(type="log", range=rng)

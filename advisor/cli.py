@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from advisor.errors import AdvisorError
 
+
 class _AdvisorGroup(TyperGroup):
     """The command group: an AdvisorError escaping a command becomes one line on stderr and exit code 2.
 
