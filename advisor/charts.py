@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from advisor.export import BREAKDOWN_KEYS, Views, get
+from advisor.report import usd
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 BREAKDOWN_COLORS = {"hardware": "#4c78a8", "electricity": "#f58518", "license": "#b279a2", "api": "#54a24b",
@@ -103,8 +104,8 @@ def cost_breakdown(result: Any, n: int = 8, first: list[str] | None = None) -> g
             fig.add_trace(go.Bar(y=labels, x=vals, name=key, orientation="h", marker_color=BREAKDOWN_COLORS[key],
                                  hovertemplate="%{y}<br>" + key + ": %{x:$,.5f}/image<extra></extra>"))
     fig.add_trace(go.Scatter(y=labels, x=[get(o, "cost_per_image_usd") for o in opts], mode="text", showlegend=False,
-                             text=[f"  {_money(get(o, 'cost_per_image_usd'))}/image · "
-                                   f"{_money(get(o, 'monthly_cost_usd'))}/month" for o in opts],
+                             text=[f"  {usd(get(o, 'cost_per_image_usd'))}/image · "
+                                   f"{usd(get(o, 'monthly_cost_usd'))}/month" for o in opts],
                              textposition="middle right", hoverinfo="skip", cliponaxis=False))
     fig.update_layout(barmode="stack", title="Cost per image by part [USD/image] (label: per image · per month)",
                       xaxis_title="cost per image [USD/image]", height=max(340, 34 * len(opts) + 170), **LAYOUT)
@@ -112,19 +113,6 @@ def cost_breakdown(result: Any, n: int = 8, first: list[str] | None = None) -> g
     fig.update_xaxes(rangemode="tozero", tickprefix="$")
     fig.update_yaxes(autorange="reversed", automargin=True)
     return fig
-
-
-def _money(x: Any) -> str:
-    """'$1,234' / '$12.34' / 3 significant digits in fixed notation ('$0.0000837', never '8.37e-05')."""
-    if x is None:
-        return "-"
-    if abs(x) >= 100:
-        return f"${x:,.0f}"
-    if abs(x) >= 1:
-        return f"${x:,.2f}"
-    if x == 0:
-        return "$0"
-    return f"${x:.{min(12, 2 - math.floor(math.log10(abs(x))))}f}"
 
 
 def batch_time(result: Any, hours_by_id: dict[str, float], batch_images: Any = None, deadline_hours: Any = None,

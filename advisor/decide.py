@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Iterator, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -27,6 +27,7 @@ from advisor import rules, tco
 from advisor.catalog import GPU, Catalog, Pipeline, Sourced, SourcedRange, load_catalog, load_catalog_with_overrides
 from advisor.errors import InputError, UnknownSlugError
 from advisor.perf import PerfEstimate, PerfRequest, estimate
+from advisor.report import usd as _usd  # the one money formatter (CLI, reasons, app)
 
 Estimator = Callable[[PerfRequest, Catalog], PerfEstimate]
 
@@ -331,19 +332,6 @@ def prepare(scenario: Scenario, catalog: Catalog | None, estimator: Estimator) -
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _usd(x: float) -> str:
-    """Dollars for sentences: $1,234 / $12.34 / $0.60 / $0.031 / $0.00018."""
-    if x == 0:
-        return "$0"
-    if abs(x) >= 100:
-        return f"${x:,.0f}"
-    if abs(x) >= 0.1:
-        return f"${x:,.2f}"
-    if abs(x) >= 0.01:
-        return f"${x:.3f}"
-    return f"${x:.2g}"
-
-
 def _kwh(x: float) -> str:
     """Energy for sentences: 47.4 kWh / 0.0644 kWh (three significant figures below 100)."""
     return f"{x:,.0f} kWh" if abs(x) >= 100 else f"{x:.3g} kWh"
@@ -400,6 +388,28 @@ def _quality_reason(ctx: Context, pipe: Pipeline) -> str | None:
 def _pipeline_exclusion(ctx: Context, pipe: Pipeline) -> list[str]:
     out = [rules.license_rule(pipe, ctx.scenario.commercial), rules.capability_rule(pipe, ctx.scenario.needs)]
     return [r for r in out if r]
+
+
+def _hostable_pipelines(ctx: Context, deployment: str, excluded: list[Excluded]) -> Iterator[tuple[Pipeline, float]]:
+    """Pipelines with weights to run (API-only models skipped) that pass the licence and capability rules, each
+    with its licence fee [USD/month]; the others are appended to ``excluded`` as ``<deployment>:*:<pipeline>``."""
+    for pipe in ctx.catalog.pipelines.values():
+        if not pipe.components.get("transformer"):
+            continue  # API-only model: no weights to host
+        hard = _pipeline_exclusion(ctx, pipe)
+        if hard:
+            excluded.append(Excluded(f"{deployment}:*:{pipe.slug}", pipe.slug, deployment, None, None, hard))
+            continue
+        yield pipe, rules.license_fee_usd_per_month(pipe, ctx.scenario.commercial)
+
+
+def _exclude_not_fitting(excluded: list[Excluded], option_id: str, pipe: Pipeline, deployment: str, gpu: GPU,
+                         smallest: PerfEstimate | None) -> None:
+    """Record that no precision of ``pipe`` fits ``gpu``, with the VRAM reason of the smallest try (if any ran)."""
+    if smallest is None:
+        return
+    reason = rules.fit_rule(False, smallest.peak_vram_gib, gpu.vram_gib.value, gpu.name, smallest.notes)
+    excluded.append(Excluded(option_id, pipe.slug, deployment, gpu.slug, None, [reason]))
 
 
 def _per_image(ctx: Context, breakdown: dict[str, float]) -> dict[str, float]:
@@ -559,14 +569,7 @@ def self_host_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
     options: list[Option] = []
     excluded: list[Excluded] = []
     owned = ctx.scenario.gpu_owned
-    for pipe in ctx.catalog.pipelines.values():
-        if not pipe.components.get("transformer"):
-            continue  # API-only model: no weights to host
-        hard = _pipeline_exclusion(ctx, pipe)
-        if hard:
-            excluded.append(Excluded(f"self-host:*:{pipe.slug}", pipe.slug, "self-host", None, None, hard))
-            continue
-        license_usd = rules.license_fee_usd_per_month(pipe, ctx.scenario.commercial)
+    for pipe, license_usd in _hostable_pipelines(ctx, "self-host", excluded):
         for gpu in ctx.catalog.gpus.values():
             if gpu.architecture == "cpu":
                 continue
@@ -575,12 +578,9 @@ def self_host_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
                 continue
             fitting, smallest = _fitting_estimates(ctx, pipe, gpu)
             if not fitting:
-                if smallest is not None:
-                    reason = rules.fit_rule(False, smallest.peak_vram_gib, gpu.vram_gib.value, gpu.name,
-                                            smallest.notes)
-                    kind = "owned" if is_owned else "buy"
-                    excluded.append(Excluded(f"self-host:{kind}:{gpu.slug}:{pipe.slug}", pipe.slug, "self-host",
-                                             gpu.slug, None, [reason]))
+                kind = "owned" if is_owned else "buy"
+                _exclude_not_fitting(excluded, f"self-host:{kind}:{gpu.slug}:{pipe.slug}", pipe, "self-host", gpu,
+                                     smallest)
                 continue
             for est in fitting:
                 for own_flag in ((True, False) if is_owned else (False,)):
@@ -597,22 +597,12 @@ def rental_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
     options: list[Option] = []
     excluded: list[Excluded] = []
     sc = ctx.scenario
-    for pipe in ctx.catalog.pipelines.values():
-        if not pipe.components.get("transformer"):
-            continue
-        hard = _pipeline_exclusion(ctx, pipe)
-        if hard:
-            excluded.append(Excluded(f"cloud-gpu:*:{pipe.slug}", pipe.slug, "cloud-gpu", None, None, hard))
-            continue
-        license_usd = rules.license_fee_usd_per_month(pipe, sc.commercial)
+    for pipe, license_usd in _hostable_pipelines(ctx, "cloud-gpu", excluded):
         for offer in ctx.catalog.rentals.values():
             gpu = ctx.catalog.gpu(offer.gpu)
             fitting, smallest = _fitting_estimates(ctx, pipe, gpu)
             if not fitting:
-                if smallest is not None:
-                    excluded.append(Excluded(f"cloud-gpu:{offer.slug}:{pipe.slug}", pipe.slug, "cloud-gpu", gpu.slug,
-                                             None, [rules.fit_rule(False, smallest.peak_vram_gib, gpu.vram_gib.value,
-                                                                   gpu.name, smallest.notes)]))
+                _exclude_not_fitting(excluded, f"cloud-gpu:{offer.slug}:{pipe.slug}", pipe, "cloud-gpu", gpu, smallest)
                 continue
             rng = offer.on_demand_usd_per_hour
             for est in fitting:

@@ -1,6 +1,8 @@
 """Component configs of the supported pipelines: real sizes, diffusers-test-sized ``tiny``, and ``scaled:<f>``.
 
 No torch here: configs are plain dicts ``{module: (class_name, kwargs)}``; :mod:`measure.pipelines` builds them.
+The ``full`` configs are the single source of the real sizes: ``advisor.architectures.extract`` builds its
+meta-device modules (and so ``profiles/architectures/*.yaml``) from them.
 
 Real sizes (source: shared/research/diffusers-offline.md §2, checked against exact parameter counts built on
 the meta device; FLUX.1 from the public FLUX.1-dev / T5-v1.1-XXL / CLIP ViT-L/14 config.json files):
@@ -40,7 +42,7 @@ Z_IMAGE_DIT = dict(all_patch_size=[2], all_f_patch_size=[1], in_channels=16, dim
                    n_heads=30, n_kv_heads=30, norm_eps=1e-5, qk_norm=True, cap_feat_dim=2560, rope_theta=256.0,
                    t_scale=1000.0, axes_dims=[32, 48, 48], axes_lens=[1024, 512, 512])
 QWEN3_4B = dict(vocab_size=151936, hidden_size=2560, intermediate_size=9728, num_hidden_layers=36, num_attention_heads=32,
-                num_key_value_heads=8, head_dim=128, max_position_embeddings=40960, rope_theta=1000000.0,
+                num_key_value_heads=8, head_dim=128, max_position_embeddings=40960, rope_theta=1000000,
                 rms_norm_eps=1e-6, tie_word_embeddings=True)
 QWEN3_8B = dict(QWEN3_4B, hidden_size=4096, intermediate_size=12288, tie_word_embeddings=False)
 
@@ -56,8 +58,10 @@ MISTRAL_TEXT = dict(model_type="mistral", vocab_size=131072, hidden_size=5120, i
                     max_position_embeddings=131072, rope_theta=1000000000.0, rms_norm_eps=1e-5, sliding_window=None,
                     tie_word_embeddings=False)
 PIXTRAL_VISION = dict(model_type="pixtral", hidden_size=1024, intermediate_size=4096, num_hidden_layers=24,
-                      num_attention_heads=16, head_dim=64, image_size=1540, patch_size=14, rope_theta=10000.0)
-MISTRAL3 = dict(text_config=MISTRAL_TEXT, vision_config=PIXTRAL_VISION, image_token_index=8, tie_word_embeddings=False,
+                      num_attention_heads=16, head_dim=64, image_size=1540, patch_size=14, rope_theta=10000.0,
+                      vocab_size=32000)  # as Mistral3Config()'s default vision_config; no weight depends on it
+# image_token_index: the public Mistral-Small-3.1 value; unused for text-to-image (no pixel_values)
+MISTRAL3 = dict(text_config=MISTRAL_TEXT, vision_config=PIXTRAL_VISION, image_token_index=10, tie_word_embeddings=False,
                 spatial_merge_size=2, multimodal_projector_bias=False, projector_hidden_act="gelu",
                 vision_feature_layer=-1)
 
@@ -67,9 +71,9 @@ FLUX1_DEV_DIT = dict(patch_size=1, in_channels=64, num_layers=19, num_single_lay
 FLUX1_SCHNELL_DIT = dict(FLUX1_DEV_DIT, guidance_embeds=False)
 CLIP_L_TEXT = dict(vocab_size=49408, hidden_size=768, intermediate_size=3072, num_hidden_layers=12, num_attention_heads=12,
                    max_position_embeddings=77, hidden_act="quick_gelu", projection_dim=768, bos_token_id=0,
-                   eos_token_id=1, pad_token_id=1)
+                   eos_token_id=2, pad_token_id=1)  # FLUX.1-dev text_encoder/config.json (eos 2: pool at argmax id)
 T5_XXL = dict(vocab_size=32128, d_model=4096, d_kv=64, d_ff=10240, num_layers=24, num_heads=64,
-              relative_attention_num_buckets=32, feed_forward_proj="gated-gelu", dropout_rate=0.0,
+              relative_attention_num_buckets=32, feed_forward_proj="gated-gelu", dropout_rate=0.1,  # off in eval()
               tie_word_embeddings=False, is_encoder_decoder=False, use_cache=False, pad_token_id=0, eos_token_id=1)
 
 FLOW_SCHED = dict(num_train_timesteps=1000, shift=3.0, use_dynamic_shifting=False)

@@ -89,6 +89,16 @@ def _make_transformers_model(class_name: str, cfg: dict):
     return getattr(transformers, class_name)(config_cls(**cfg))
 
 
+def build_module(class_name: str, cfg: dict):
+    """One diffusers or transformers module from its :mod:`measure.configs` kwargs, on the current default
+    device and dtype (callers wrap it in ``torch.device(...)``)."""
+    if class_name in _TRANSFORMERS_CONFIGS:
+        return _make_transformers_model(class_name, cfg)
+    import diffusers
+
+    return getattr(diffusers, class_name)(**cfg)
+
+
 def _count(module) -> tuple[int, int]:
     n = sum(p.numel() for p in module.parameters())
     b = sum(p.numel() * p.element_size() for p in module.parameters())
@@ -99,14 +109,9 @@ def _config_dict(module) -> dict[str, Any]:
     """JSON/YAML-safe config of a diffusers or transformers module."""
     import json
 
-    cfg = getattr(module, "config", None)
-    if cfg is None:
-        return {}
-    if hasattr(cfg, "to_dict"):
-        raw = cfg.to_dict()
-    else:
-        raw = dict(cfg)
-    raw = {k: v for k, v in raw.items() if k not in _NOISY_CONFIG_KEYS and not k.startswith("_")}
+    from advisor.architectures.extract import raw_config
+
+    raw = {k: v for k, v in raw_config(module).items() if k not in _NOISY_CONFIG_KEYS and not k.startswith("_")}
     return json.loads(json.dumps(raw, default=str))
 
 
@@ -163,10 +168,7 @@ def build_pipeline(slug: str, *, weights: str | None = None, random_weights: str
                     continue
                 if name.startswith("text_encoder") and components == "transformer":
                     continue
-                if cls_name in _TRANSFORMERS_CONFIGS:
-                    modules[name] = _make_transformers_model(cls_name, cfg)
-                else:
-                    modules[name] = getattr(diffusers, cls_name)(**cfg)
+                modules[name] = build_module(cls_name, cfg)
                 random_init_(modules[name])
                 modules[name].eval()
         sched_cls, sched_cfg = configs["scheduler"]

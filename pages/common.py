@@ -7,13 +7,13 @@ measured profiles the user uploaded on the Profiles page with the calibration fi
 
 from __future__ import annotations
 
-import math
 from typing import Any, Callable, TypeVar
 
 import streamlit as st
 
 from advisor.catalog import Catalog, load_catalog
 from advisor.errors import AdvisorError
+from advisor.report import usd  # noqa: F401  (the one money formatter; pages call common.usd)
 
 T = TypeVar("T")
 
@@ -77,21 +77,6 @@ def gpu_label(cat: Catalog, slug: str | None) -> str:
 def pipeline_label(cat: Catalog, slug: str) -> str:
     p = cat.pipelines.get(slug)
     return f"{p.name} ({slug})" if p else slug
-
-
-def usd(x: float | None) -> str:
-    """Money for display: '$12,345' above $100, '$12.34' above $1, else 3 significant digits in fixed notation
-    ('$0.00412', '$0.0000299'; never '2.99e-05')."""
-    if x is None:
-        return "-"
-    if abs(x) >= 100:
-        return f"${x:,.0f}"
-    if abs(x) >= 1:
-        return f"${x:,.2f}"
-    if x == 0:
-        return "$0"
-    decimals = min(12, 2 - math.floor(math.log10(abs(x))))  # 3 significant digits
-    return f"${x:.{decimals}f}"
 
 
 def secs(x: float | None) -> str:

@@ -12,7 +12,7 @@ from advisor.arch import architecture_path, load_architecture
 pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 
-from advisor.architectures.extract import SLUGS  # noqa: E402
+from advisor.architectures.extract import PIPELINE_CLASS, SLUGS  # noqa: E402
 from advisor.architectures.generate import render  # noqa: E402
 
 # Parameter counts from /work/shared/research/diffusers-offline.md (models built at full size on the meta device)
@@ -48,3 +48,12 @@ def test_flux2_dev_unused_vision_tower_recorded():
     # Pixtral vision tower 0.403B + projector 0.036B (diffusers-offline.md) = 438,958,080 exactly
     assert te.param_count_unused == 438_958_080
     assert te.class_name == "Mistral3ForConditionalGeneration"
+
+
+def test_extract_slugs_match_measure_pipelines():
+    # the meta-device specs are built from measure.configs (the one copy of the real sizes), so both must name
+    # the same six pipelines with the same diffusers pipeline classes
+    from measure.configs import PIPELINES
+
+    assert set(SLUGS) == set(PIPELINES)
+    assert {s: PIPELINES[s].pipeline_class for s in SLUGS} == PIPELINE_CLASS

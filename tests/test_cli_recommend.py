@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
 
 from advisor.cli import app
+from advisor.report import usd
 
 runner = CliRunner()
 
@@ -47,7 +49,7 @@ def test_owned_reason_mentions_inputs(result_500_4090):
     owned = next(o for o in result_500_4090["options"] if o["id"].startswith("self-host:owned:rtx-4090:"))
     assert "At 500 images/month" in owned["reasons"][0]
     assert "sunk cost" in owned["reasons"][0]
-    assert "above idle" in owned["reasons"][0] and "$0.17/kWh" in owned["reasons"][0]
+    assert "above idle" in owned["reasons"][0] and "$0.170/kWh" in owned["reasons"][0]
     assert "the idle draw, since the machine is assumed to be on anyway" in owned["reasons"][0]
     assert owned["cost_breakdown_usd"]["hardware"] == 0.0
 
@@ -105,10 +107,23 @@ def test_json_keys(result_500_4090):
     assert set(d["options"][0]["cost_breakdown_usd"]) == {"hardware", "electricity", "license", "api", "rental"}
 
 
-def test_table_and_csv():
+def test_table_and_csv(result_500_4090):
     r = invoke("--volume", "500", "--gpu", "rtx-4090")
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith("Recommendation: ")
+    # plain decimals only: no '2.9e-05' style numbers anywhere in the table output
+    assert re.search(r"\d[eE][+-]\d", r.stdout) is None, r.stdout
+    # the best of each deployment kind is listed above the ranked table, with its overall rank
+    ranked = result_500_4090["options"]
+    assert "Best option of each deployment kind" in r.stdout
+    for kind in ("self-host", "cloud-gpu", "api"):
+        rank, best = next((i, o) for i, o in enumerate(ranked, 1) if o["deployment"] == kind)
+        # the row starts with the overall rank and shows the option's monthly cost (CliRunner: 80 columns)
+        assert any(x.startswith(f"│ {rank:>3} │") and usd(best["monthly_cost_usd"]) in x for x in r.stdout.splitlines())
+    # default: top 10 ranked rows; --limit changes it
+    assert "top 10 of" in r.stdout
+    r3 = invoke("--volume", "500", "--gpu", "rtx-4090", "--limit", "3")
+    assert r3.exit_code == 0 and "top 3 of" in r3.stdout
     c = invoke("--volume", "500", "--gpu", "rtx-4090", "--format", "csv")
     assert c.exit_code == 0, c.output
     lines = c.stdout.splitlines()
@@ -148,6 +163,7 @@ def test_embedded_example_scenario():
         (["--volume", "5", "--hours-on-per-day", "25"],
          "error: --hours-on-per-day: got 25.0; allowed: a finite number in [0, 24] [h/day]"),
         (["--volume", "5", "--format", "xml"], "error: --format: got 'xml'; allowed: table | json | csv"),
+        (["--volume", "5", "--limit", "0"], "error: --limit: got 0; allowed: an integer >= 1"),
         (["--volume", "5", "--deadline-hours", "2"], "error: batch_images: got None; allowed: an integer"),
         ([], "error: --volume: got None; allowed: a number of images per month > 0"),
     ],
@@ -190,3 +206,12 @@ def test_missing_scenario_file(tmp_path):
     assert r.exit_code == 2
     assert r.output.startswith("error: --scenario: got ")
     assert "a readable UTF-8 YAML file" in r.output
+
+
+@pytest.mark.parametrize("x, text", [
+    (None, "-"), (0.0, "$0"), (12345.6, "$12,346"), (100.0, "$100"), (12.345, "$12.35"), (1.0, "$1.00"),
+    # below $1: 3 significant digits in fixed notation, e.g. 2.87e-5 -> 2 - floor(log10) = 2 + 5 = 7 decimals
+    (0.17, "$0.170"), (0.0143, "$0.0143"), (2.87e-5, "$0.0000287"), (-0.5, "$-0.500"),
+])
+def test_usd_formatter(x, text):
+    assert usd(x) == text

@@ -117,16 +117,18 @@ def _num_buffers(module: "torch.nn.Module") -> int:
     return total
 
 
-def _config_dict(module: Any) -> dict[str, Any]:
-    """JSON-able config of a diffusers (``.config``) or transformers (``.config.to_dict()``) module."""
+def raw_config(module: Any) -> dict[str, Any]:
+    """Config of a diffusers (``.config``) or transformers (``.config.to_dict()``) module as a plain dict
+    ({} without one); also used by ``measure.pipelines`` for measured profiles."""
     cfg = getattr(module, "config", None)
     if cfg is None:
         return {}
-    if hasattr(cfg, "to_dict"):
-        raw = cfg.to_dict()
-    else:
-        raw = dict(cfg)
-    return _jsonable(raw)
+    return cfg.to_dict() if hasattr(cfg, "to_dict") else dict(cfg)
+
+
+def _config_dict(module: Any) -> dict[str, Any]:
+    """JSON-able config of a diffusers or transformers module, bookkeeping keys dropped, keys sorted."""
+    return _jsonable(raw_config(module))
 
 
 _CONFIG_DROP = {"_name_or_path", "transformers_version", "_diffusers_version", "_commit_hash", "dtype", "torch_dtype",
@@ -545,82 +547,24 @@ def extract_spec(components: dict[str, Any], pipeline_class: str, slug: str = "c
 
 
 # ------------------------------------------------------------------------------------------ full-size configs
-def _qwen3_config(size: str) -> Any:
-    from transformers import Qwen3Config
-
-    # public Qwen/Qwen3-4B and Qwen/Qwen3-8B config.json values
-    common = dict(vocab_size=151936, num_hidden_layers=36, num_attention_heads=32, num_key_value_heads=8, head_dim=128,
-                  max_position_embeddings=40960, rms_norm_eps=1e-6, rope_theta=1000000, hidden_act="silu")
-    if size == "4b":
-        return Qwen3Config(hidden_size=2560, intermediate_size=9728, tie_word_embeddings=True, **common)
-    return Qwen3Config(hidden_size=4096, intermediate_size=12288, tie_word_embeddings=False, **common)
-
-
-def _flux1_vae() -> Any:
-    from diffusers import AutoencoderKL
-
-    # black-forest-labs/FLUX.1-dev vae/config.json (also used by Z-Image)
-    return AutoencoderKL(in_channels=3, out_channels=3, down_block_types=("DownEncoderBlock2D",) * 4,
-                         up_block_types=("UpDecoderBlock2D",) * 4, block_out_channels=(128, 256, 512, 512),
-                         layers_per_block=2, act_fn="silu", latent_channels=16, norm_num_groups=32, sample_size=1024,
-                         scaling_factor=0.3611, shift_factor=0.1159, use_quant_conv=False, use_post_quant_conv=False)
-
-
 def build_meta_pipeline_components(slug: str) -> dict[str, Any]:
-    """Instantiate the full-size components of ``slug`` on ``torch.device('meta')`` (no memory, no weights)."""
+    """Instantiate the full-size components of ``slug`` on ``torch.device('meta')`` (no memory, no weights).
+
+    The sizes come from ``measure.configs.component_configs(slug, "full")``, the one copy of the real configs
+    (the measured runs build the same modules); imported here lazily, like torch.
+    """
     import torch
 
     if slug not in PIPELINE_CLASS:
         from advisor.errors import UnknownSlugError
 
         raise UnknownSlugError("slug", slug, SLUGS)
+    from measure.configs import component_configs
+    from measure.pipelines import build_module
+
+    configs, _ = component_configs(slug, "full")
     with torch.device("meta"):
-        if slug == "z-image-turbo":
-            from diffusers import ZImageTransformer2DModel
-            from transformers import Qwen3Model
-
-            return {"transformer": ZImageTransformer2DModel(), "text_encoder": Qwen3Model(_qwen3_config("4b")),
-                    "vae": _flux1_vae()}
-        if slug.startswith("flux-2"):
-            from diffusers import AutoencoderKLFlux2, Flux2Transformer2DModel
-
-            vae = AutoencoderKLFlux2()
-            if slug == "flux-2-dev":
-                from transformers import Mistral3Config, Mistral3ForConditionalGeneration
-
-                cfg = Mistral3Config()
-                cfg.tie_word_embeddings = False
-                if hasattr(cfg, "text_config"):
-                    cfg.text_config.tie_word_embeddings = False
-                return {"transformer": Flux2Transformer2DModel(),  # class defaults == FLUX.2-dev
-                        "text_encoder": Mistral3ForConditionalGeneration(cfg), "vae": vae}
-            from transformers import Qwen3ForCausalLM
-
-            if slug == "flux-2-klein-4b":
-                tr = Flux2Transformer2DModel(num_layers=5, num_single_layers=20, num_attention_heads=24,
-                                             joint_attention_dim=7680, guidance_embeds=False)
-                te = Qwen3ForCausalLM(_qwen3_config("4b"))
-            else:
-                tr = Flux2Transformer2DModel(num_layers=8, num_single_layers=24, num_attention_heads=32,
-                                             joint_attention_dim=12288, guidance_embeds=False)
-                te = Qwen3ForCausalLM(_qwen3_config("8b"))
-            return {"transformer": tr, "text_encoder": te, "vae": vae}
-        # FLUX.1 dev / schnell
-        from diffusers import FluxTransformer2DModel
-        from transformers import CLIPTextConfig, CLIPTextModel, T5Config, T5EncoderModel
-
-        tr = FluxTransformer2DModel(in_channels=64, num_layers=19, num_single_layers=38, attention_head_dim=128,
-                                    num_attention_heads=24, joint_attention_dim=4096, pooled_projection_dim=768,
-                                    guidance_embeds=(slug == "flux-1-dev"), axes_dims_rope=(16, 56, 56))
-        clip = CLIPTextModel(CLIPTextConfig(vocab_size=49408, hidden_size=768, intermediate_size=3072,
-                                            num_hidden_layers=12, num_attention_heads=12, max_position_embeddings=77,
-                                            hidden_act="quick_gelu", projection_dim=768, bos_token_id=0,
-                                            eos_token_id=2, pad_token_id=1))
-        t5 = T5EncoderModel(T5Config(vocab_size=32128, d_model=4096, d_kv=64, d_ff=10240, num_layers=24, num_heads=64,
-                                     relative_attention_num_buckets=32, relative_attention_max_distance=128,
-                                     feed_forward_proj="gated-gelu", dropout_rate=0.1, layer_norm_epsilon=1e-6,
-                                     is_encoder_decoder=True, tie_word_embeddings=False))
-        return {"transformer": tr, "text_encoder": clip, "text_encoder_2": t5, "vae": _flux1_vae()}
+        return {name: build_module(cls_name, cfg) for name, (cls_name, cfg) in configs.items() if name != "scheduler"}
 
 
 _SOURCES = {

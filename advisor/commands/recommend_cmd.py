@@ -58,7 +58,8 @@ def recommend_command(
     scenario: Optional[Path] = typer.Option(None, "--scenario",
                                             help="scenario YAML (same fields, plus catalog 'overrides:'); flags win"),
     output_format: str = typer.Option("table", "--format", help="table | json | csv"),
-    limit: int = typer.Option(20, "--limit", help="rows in the table format"),
+    limit: int = typer.Option(10, "--limit", help="rows of the ranked table (table format; the best option of each "
+                                                   "deployment kind is always shown above it)"),
 ) -> None:
     """Rank every way to make VOLUME images a month by monthly cost and recommend one."""
     from advisor.errors import AdvisorError, InputError
@@ -66,6 +67,8 @@ def recommend_command(
     try:
         if output_format not in FORMATS:
             raise InputError("--format", output_format, " | ".join(FORMATS))
+        if limit < 1:
+            raise InputError("--limit", limit, "an integer >= 1")
         data = build_scenario_data(
             scenario, volume_images_per_month=volume, gpu_owned=gpu, megapixels=megapixels,
             electricity_usd_per_kwh=electricity_usd_per_kwh, amortization_months=amortization_months,
