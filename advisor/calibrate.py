@@ -10,7 +10,9 @@ Model (see :mod:`advisor.perf.timing`): for GPU families
 where ``g`` is shared by every GPU family (the data set's overall level) and ``d`` a per-family deviation pulled
 towards 0; the priors carry the *relative* efficiencies of the families from public microbenchmarks (matmul
 ceilings, FlashAttention-2 on Ampere vs Hopper). The CPU has its own ``c[op]``. Per-step overheads are
-log o[family] = log prior_o + h[family]. Fitting minimises
+log o[family] = log prior_o + h[family]; the launch floor per transformer layer (advisor.perf.timing) is
+log l[family] = log prior_l + g_l + d_l[family] on GPUs (shared level: it is host dispatch cost of the software
+stack) and log prior_l + c_l on the CPU. Fitting minimises
     sum_i (log predicted_i - log measured_i)^2 + sum_k lambda_k theta_k^2
 (least squares on log error with ridge priors) by damped Gauss-Newton (Levenberg-Marquardt) with a numeric Jacobian.
 Efficiencies are capped at 1.0 (no kernel beats the dense peak).
@@ -267,6 +269,11 @@ class _Params:
             self._add(f"c.{op}", LAMBDA["c"])
         for f in GPU_FAMILIES + ("cpu",):
             self._add(f"h.{f}", LAMBDA["h"])
+        # launch floor per layer: shared GPU level (host dispatch cost of the software stack) + family deviation
+        self._add("g.latency", LAMBDA["g"])
+        for f in GPU_FAMILIES:
+            self._add(f"d.{f}.latency", LAMBDA["d"])
+        self._add("c.latency", LAMBDA["c"])
         self.index = {n: i for i, n in enumerate(self.names)}
 
     def _add(self, name: str, lam: float) -> None:
@@ -284,6 +291,9 @@ class _Params:
                     theta[self.index[f"g.{op}"]] + theta[self.index[f"d.{f}.{op}"]])
                 vals[op] = min(1.0, math.exp(lg))
             vals["step_overhead_seconds"] = prior["step_overhead_seconds"] * math.exp(theta[self.index[f"h.{f}"]])
+            vals["per_layer_latency_seconds"] = prior["per_layer_latency_seconds"] * math.exp(
+                theta[self.index["c.latency"]] if f == "cpu" else
+                theta[self.index["g.latency"]] + theta[self.index[f"d.{f}.latency"]])
             old = base.families.get(f)
             vals["weights"] = old.weights if old else 0.8
             vals["matmul_ceiling_fraction"] = prior.get("matmul_ceiling_fraction", 1.0)
@@ -426,14 +436,15 @@ def power_sample(prof, catalog: Catalog, cal: T.Calibration) -> tuple[tuple[floa
     s = prof.settings
     meas_s = prof.summary.total_seconds.median / s.batch_size
     steps = s.steps
-    over = (plan.step_seconds - plan.eval_time.seconds) * steps
+    # per-step overhead and launch-floor excess (GPU starved, low utilisation) count with the memory-bound time
+    over = (plan.step_seconds - plan.eval_time.seconds + plan.eval_time.launch_bound_seconds) * steps
     if s.components == "transformer":
         comp = plan.eval_time.compute_seconds * steps
         mem = plan.eval_time.memory_seconds * steps + over
     else:
         comp = plan.text_encoder.compute_seconds + plan.eval_time.compute_seconds * steps + plan.vae.compute_seconds
         mem = (plan.text_encoder.memory_seconds + plan.eval_time.memory_seconds * steps + plan.vae.memory_seconds
-               + over)
+               + over + plan.text_encoder.launch_bound_seconds + plan.vae.launch_bound_seconds)
     pred_s = (comp + mem) / s.batch_size
     fc = comp / (comp + mem) if comp + mem > 0 else 1.0
     return (gpu.idle_power_watts.value, gpu.board_power_watts.value, pw.energy_per_image_joules / meas_s, fc), pred_s, meas_s

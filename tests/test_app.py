@@ -125,6 +125,8 @@ def test_recommend_form_inputs_match_engine():
     if expected:
         assert marks is not None
         assert sorted(_decode(marks["x"])) == sorted(b.images_per_month for b in expected)
+    else:  # no crossing among the leading options: the chart must not invent break-even markers
+        assert marks is None or len(_decode(marks["x"])) == 0
     # the cost chart: per-image parts are the engine's cost_breakdown_per_image_usd, the label its cost per image
     parts = _chart(at, "Cost per image by part")
     bars = [t for t in parts["data"] if t["type"] == "bar"]
@@ -255,7 +257,7 @@ def test_simulator_bad_width_shows_engine_error():
     assert not at.exception
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and "width: got 1000" in errors[0]
-    assert at.number_input(key="claim_seconds") is not None  # the rest of the page (claim box) still renders
+    assert "second" in at.number_input(key="claim_seconds").label.lower()  # the claim box still renders
 
 
 def test_simulator_claim_box_matches_engine():
@@ -330,7 +332,7 @@ def test_profiles_upload_valid_profile_is_shown_and_kept():
     assert "p.yaml" in at.session_state[common.UPLOADED_PROFILES_KEY]
     # calibrated in memory with the upload; the tiny random-weights, transformer-only run is flagged as not the
     # same workload as the full-pipeline prediction
-    assert at.session_state[common.CALIBRATION_KEY] is not None
+    assert type(at.session_state[common.CALIBRATION_KEY]).__name__ == "Calibration"
     assert at.session_state[common.CALIBRATION_PROFILES_KEY] == ["p.yaml"]
     assert any("random weights 'tiny'" in w.value and "not the same workload" in w.value for w in at.warning)
 

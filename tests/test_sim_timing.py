@@ -108,3 +108,47 @@ def test_cpu_device_uses_measured_peaks():
     cpu = E.cpu_device(cal)
     assert isinstance(cpu, GPU) and cpu.architecture == "cpu"
     assert cpu.tensor_tflops["fp32"].value == cal.cpu.fp32_tflops
+
+
+def test_launch_floor_binds_for_a_latency_bound_stage():
+    # 2 x 1024^2 FLOPs + 2 MiB weights: roofline 2 MiB / 0.8e12 B/s = 2.62e-6 s; 36 layers x 1e-3 s = 0.036 s floor
+    # -> max(2.62e-6, 0.036) = 0.036 s; the excess 0.036 - 2.62e-6 s is reported as launch-bound (GPU starved)
+    cost = StageCost(linear_flops=2 * 1024 * 1024, weight_bytes=2 * 1024 * 1024)
+    st = T.stage_time(cost, T.device_rates(TOY, "bf16"), _cal(per_layer_latency_seconds=1e-3).families["ada"],
+                      layers=36)
+    roof = 2 * 1024 * 1024 / 0.8e12
+    assert st.seconds == pytest.approx(0.036)
+    assert st.launch_bound_seconds == pytest.approx(0.036 - roof)
+    assert st.by_class["linear"] == pytest.approx(roof)  # the op-class split stays the roofline's
+
+
+def test_launch_floor_is_hidden_behind_long_kernels():
+    # 1e12 attention FLOPs / (100e12 x 0.25) = 0.04 s > 10 layers x 1e-3 s = 0.01 s: max() keeps 0.04 s (not the
+    # sum 0.05 s: asynchronous launches overlap the host dispatch with the GPU work)
+    st = T.stage_time(StageCost(attention_flops=1e12), T.device_rates(TOY, "bf16"),
+                      _cal(per_layer_latency_seconds=1e-3).families["ada"], layers=10)
+    assert st.seconds == pytest.approx(0.04)
+    assert st.launch_bound_seconds == 0.0
+
+
+def test_no_floor_without_layers_or_latency():
+    # the default per_layer_latency_seconds = 0 (calibrations fitted before the floor) and layers = 0 give the roofline
+    cost = StageCost(linear_flops=2 * 1024 * 1024, weight_bytes=2 * 1024 * 1024)
+    rates = T.device_rates(TOY, "bf16")
+    assert T.stage_time(cost, rates, _cal().families["ada"], layers=36).seconds == pytest.approx(2 * 1024 * 1024 / 0.8e12)
+    assert T.stage_time(cost, rates, _cal(per_layer_latency_seconds=1e-3).families["ada"]).launch_bound_seconds == 0.0
+
+
+def test_text_encoder_layer_count_from_the_architecture():
+    # FLUX.1 dev runs CLIP-L (12 encoder layers) and T5-XXL (24 blocks): 36 layers, one attention group entry each
+    from advisor.arch import load_architecture
+
+    spec = load_architecture("flux-1-dev")
+    assert sum(E.transformer_layers(c) for c in spec.text_encoders) == 12 + 24
+    assert E.transformer_layers(None) == 0
+
+
+def test_launch_floor_priors_are_physical():
+    # prior = ~45 kernels per layer x 15 us (GPU, eager) = 0.675 ms; x 4 us on the CPU = 0.18 ms
+    assert T.PRIOR_FAMILIES["hopper"]["per_layer_latency_seconds"] == pytest.approx(45 * 15e-6)
+    assert T.PRIOR_FAMILIES["cpu"]["per_layer_latency_seconds"] == pytest.approx(45 * 4e-6)

@@ -109,11 +109,21 @@ class StagePlan:
     step_seconds: float  # one scheduler step incl. overhead (no offload) [s]
 
 
+def transformer_layers(comp) -> int:
+    """Repeated transformer layers one call of a component runs [count]: one attention group entry per block
+    (the ArchitectureSpec lists only the layers a text-to-image call uses)."""
+    return sum(a.count for a in comp.attentions) if comp is not None else 0
+
+
 def time_stages(w: Workload, gpu: GPU, precision: str, cal: T.Calibration) -> StagePlan:
+    """Stage times; the text encoders (once per prompt, x evals with a negative prompt) and each denoiser forward
+    get the launch floor of their layer count (:mod:`advisor.perf.timing`)."""
     rates = T.device_rates(gpu, precision, cal)
     eff = cal.families[gpu.architecture]
-    te = T.stage_time(w.te, rates, eff, text_encoder=True)
-    ev = T.stage_time(w.eval_cost, rates, eff, extra_elementwise_bytes=quantised_dequant_bytes(w.spec, precision))
+    te_layers = sum(transformer_layers(c) for c in w.spec.text_encoders) * w.evals_per_step
+    te = T.stage_time(w.te, rates, eff, text_encoder=True, layers=te_layers)
+    ev = T.stage_time(w.eval_cost, rates, eff, extra_elementwise_bytes=quantised_dequant_bytes(w.spec, precision),
+                      layers=transformer_layers(w.spec.transformer))
     vae_rates = T.device_rates(gpu, "fp32" if precision == "fp32" else "bf16", cal)
     vae = T.stage_time(w.vae, vae_rates, eff)
     return StagePlan(te, ev, vae, ev.seconds + eff.step_overhead_seconds)
@@ -194,7 +204,8 @@ def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
 
     compute_s = plan.text_encoder.compute_seconds + (plan.eval_time.compute_seconds * steps) + plan.vae.compute_seconds
     memory_s = plan.text_encoder.memory_seconds + (plan.eval_time.memory_seconds * steps) + plan.vae.memory_seconds
-    overhead_s = (plan.step_seconds - plan.eval_time.seconds) * steps
+    overhead_s = ((plan.step_seconds - plan.eval_time.seconds + plan.eval_time.launch_bound_seconds) * steps
+                  + plan.text_encoder.launch_bound_seconds + plan.vae.launch_bound_seconds)
     if t_xfer > max(compute_s, memory_s):
         bound = "transfer"
     else:

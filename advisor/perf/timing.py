@@ -6,11 +6,26 @@ For one stage cost (:class:`advisor.perf.flops.StageCost`) on one device at one 
     t_attention   = attention_flops / (R_attn x e_attention)
     t_conv        = conv_flops / (R_conv x e_conv)
     t_elementwise = activation_bytes x unfused / (BW x e_elementwise)
-    t_stage       = t_linear + t_attention + t_conv + t_elementwise                              [s]
+    t_roofline    = t_linear + t_attention + t_conv + t_elementwise                              [s]
+    t_stage       = max(t_roofline, n_layers x per_layer_latency_seconds)                         [s]
 
 (roofline: Williams, Waterman, Patterson 2009, CACM 52(4); op classes run one after another, so they add). The
 text encoder is one op class of its own: t = max(flops / (R_mm x e_text_encoder), weight_bytes / (BW x e_weights))
 + t_elementwise. The denoiser adds a fixed per-step overhead (scheduler step, kernel launches, host syncs) [s].
+
+Launch floor: eager PyTorch dispatches every kernel from Python on the host (Python + ATen dispatcher +
+cudaLaunchKernel, ~10-15 us per op). A transformer layer of a HF text encoder launches ~40-55 kernels (Qwen3
+decoder layer: 3 RMSNorms + q/k norms of ~7 kernels each, 7 GEMMs, rotary ~10, SDPA, residual adds, SiLU-mul;
+a T5 block ~40), so the host needs ~0.5-0.8 ms per layer whatever the FLOPs. Launches are asynchronous: while the
+GPU kernels take longer than their dispatch the queue stays full and the host time is hidden; when they are
+shorter the GPU starves and the stage takes the host time. So the stage time is max(GPU roofline time, host
+dispatch time), not their sum (the sum would count the overlapped host time twice); a per-stage max is a lower
+bound of the per-kernel max. ``n_layers`` = the repeated transformer blocks of the stage (one attention group
+count per block in the ArchitectureSpec); the VAE decoder is not given a floor (its few dozen conv layers take
+0.02-0.4 s of GPU time against < 5 ms of dispatch). ``per_layer_latency_seconds`` is fitted per family
+(calibration.yaml) with a shared GPU level; the prior is 45 kernels x 15 us = 0.68 ms per layer on GPUs (an
+estimate from the kernel count above and a typical eager per-op host cost of 10-20 us incl. Python module calls)
+and 45 x 4 us = 0.18 ms on the CPU (dispatcher only, no launch; there the floor binds only for tiny configurations).
 
 Peaks R are the catalog's *dense* tensor rates (GeForce FP32-accumulate rates are the halved ones, which is what
 PyTorch's default BF16/FP16 GEMMs and FlashAttention use). The efficiencies ``e`` per architecture family
@@ -74,6 +89,9 @@ class FamilyEfficiency(_M):
     copy_ceiling_fraction: float = Field(
         1.0, gt=0, le=1.0, description="achievable device copy (read+write) / datasheet bandwidth, as above")
     step_overhead_seconds: float = Field(ge=0)
+    per_layer_latency_seconds: float = Field(
+        0.0, ge=0, le=0.01, description="host dispatch time per transformer layer in eager PyTorch (launch floor: "
+        "stage time >= layers x this) [s]; 0 = no floor (calibrations fitted before the floor existed)")
     points: int = Field(0, ge=0, description="measured points of this family the fit used")
     note: str = ""
 
@@ -165,14 +183,23 @@ class Calibration(_M):
 #: elementwise 0.5/0.8987 = 0.56, weights 0.8/0.8987 = 0.89). Other families keep datasheet-relative priors (ceiling fractions 1.0).
 HOPPER_MATMUL_CEILING_FRACTION = 790.02 / 989.4
 HOPPER_COPY_CEILING_FRACTION = 3010.6 / 3350.0
+#: Launch-floor priors (module docstring): ~45 kernels per transformer layer x ~15 us host dispatch each on a GPU in
+#: eager mode, x ~4 us on the CPU (ATen dispatch without a launch) [s per layer].
+PRIOR_LAYER_LATENCY_GPU_SECONDS = 45 * 15e-6
+PRIOR_LAYER_LATENCY_CPU_SECONDS = 45 * 4e-6
 PRIOR_FAMILIES: dict[str, dict[str, float]] = {
-    "ampere": dict(linear=0.75, attention=0.55, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01),
-    "ada": dict(linear=0.8, attention=0.55, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01),
+    "ampere": dict(linear=0.75, attention=0.55, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+                   per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
+    "ada": dict(linear=0.8, attention=0.55, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+                per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
     "hopper": dict(linear=0.81, attention=0.48, conv=0.44, elementwise=0.56, text_encoder=0.63, step_overhead_seconds=0.01,
                    weights=0.89, matmul_ceiling_fraction=HOPPER_MATMUL_CEILING_FRACTION,
-                   copy_ceiling_fraction=HOPPER_COPY_CEILING_FRACTION),
-    "blackwell": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01),
-    "cpu": dict(linear=0.8, attention=0.5, conv=0.5, elementwise=0.5, text_encoder=0.7, step_overhead_seconds=0.002),
+                   copy_ceiling_fraction=HOPPER_COPY_CEILING_FRACTION,
+                   per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
+    "blackwell": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+                      per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
+    "cpu": dict(linear=0.8, attention=0.5, conv=0.5, elementwise=0.5, text_encoder=0.7, step_overhead_seconds=0.002,
+                per_layer_latency_seconds=PRIOR_LAYER_LATENCY_CPU_SECONDS),
 }
 PRIOR_CPU = dict(name="dev VM (AMD EPYC, 2 cores, AVX-512 BF16, MKL)", cores=2, fp32_tflops=0.191, bf16_tflops=0.423,
                  memory_bandwidth_gb_per_s=20.0, board_power_watts=30.0, idle_power_watts=10.0,
@@ -289,6 +316,7 @@ class StageTime:
     by_class: dict[str, float]
     compute_seconds: float  # time in compute-bound classes [s]
     memory_seconds: float  # time in memory-bound classes [s]
+    launch_bound_seconds: float = 0.0  # launch floor minus roofline time when the floor binds (GPU starved) [s]
 
     @property
     def bound(self) -> str:
@@ -296,8 +324,12 @@ class StageTime:
 
 
 def stage_time(cost: StageCost, rates: DeviceRates, eff: FamilyEfficiency, text_encoder: bool = False,
-               extra_elementwise_bytes: float = 0.0) -> StageTime:
-    """Time of one stage cost on a device [s] (formulas in the module docstring)."""
+               extra_elementwise_bytes: float = 0.0, layers: int = 0) -> StageTime:
+    """Time of one stage cost on a device [s] (formulas in the module docstring).
+
+    ``layers``: transformer layers the stage runs one after another (launch floor = layers x
+    ``eff.per_layer_latency_seconds``); 0 = no floor.
+    """
     bw_w = rates.memory_bytes_per_s * eff.weights
     bw_e = rates.memory_bytes_per_s * eff.elementwise
     elem = (cost.activation_bytes + extra_elementwise_bytes) / bw_e
@@ -321,7 +353,9 @@ def stage_time(cost: StageCost, rates: DeviceRates, eff: FamilyEfficiency, text_
         comp += by["attention"] + by["conv"]
     by["elementwise"] = elem
     mem += elem
-    return StageTime(sum(by.values()), by, comp, mem)
+    roof = sum(by.values())
+    floor = layers * eff.per_layer_latency_seconds
+    return StageTime(max(roof, floor), by, comp, mem, max(0.0, floor - roof))
 
 
 def roofline_floor_seconds(cost: StageCost, rates: DeviceRates) -> float:
