@@ -149,10 +149,14 @@ def render_table(result: "Result", limit: int = DEFAULT_TABLE_ROWS, console=None
     console.print(cost_table(f"Options ranked (top {len(top)} of {len(result.options)}; {len(result.excluded)} "
                              f"excluded; --limit N for more; costs in USD/month unless per image)", top))
     if result.break_even:
+        crossing = [be for be in result.break_even if be.images_per_month is not None]
+        never = len(result.break_even) - len(crossing)
         console.print("Break-even volumes (images/month where two cost lines cross):", highlight=False)
-        for be in result.break_even:
-            where = f"{be.images_per_month:,.0f}" if be.images_per_month is not None else "never"
-            console.print(f"  {be.a} vs {be.b}: {where}", highlight=False, markup=False)
+        for be in sorted(crossing, key=lambda be: be.images_per_month):
+            console.print(f"  {be.a} vs {be.b}: {be.images_per_month:,.0f}", highlight=False, markup=False)
+        if never:
+            console.print(f"  {never} other pair(s) of leading options never cross (one is cheaper at every volume; "
+                          "all pairs in --format json)", highlight=False)
     if result.excluded:
         console.print(f"Excluded ({len(result.excluded)}; reasons in --format json):", highlight=False)
         for e in result.excluded[:limit]:
