@@ -7,6 +7,7 @@ import pytest
 from advisor.arch import ComponentSpec, LinearGroup, load_architecture
 from advisor.errors import InputError
 from advisor.perf.memory import (GIB, OFFLOAD_STRATEGIES, component_weight_bytes, module_weight_gib,
+                                 resident_buffer_count,
                                  peak_vram_breakdown, peak_vram_gib, total_weight_gib, vae_decode_workspace_gib)
 
 
@@ -85,3 +86,19 @@ def test_per_component_precision_override():
     # (22.9B linear * 0.5625 + 1.1B other * 2) / (24.0B * 2) = 31%.
     ratio = mixed["text_encoder"] / module_weight_gib(spec, "bf16")["text_encoder"]
     assert 0.28 < ratio < 0.35
+
+
+def test_flux2_klein_4b_tied_lm_head_is_not_a_buffer():
+    # Qwen3-4B ties lm_head to embed_tokens (151,936 x 2,560 = 388,956,160 elements). The tied head shares the
+    # embedding's storage, so the text encoder is params * 2 B only:
+    # 4,022,468,096 * 2 B = 8,044,936,192 B = 7.4925 GiB (not + 388,956,160 * 4 B = 1.449 GiB).
+    spec = load_architecture("flux-2-klein-4b")
+    te = spec.text_encoders[0]
+    assert te.buffer_count == 0  # the extractor counts the tied head once (named_parameters(remove_duplicate=False))
+    assert module_weight_gib(spec)["text_encoder"] == pytest.approx(4_022_468_096 * 2 / GIB, rel=1e-12)
+    # architectures embedded in profiles measured with the earlier extractor still list the head as a buffer
+    old = te.model_copy(update={"buffer_count": 388_956_160})
+    assert resident_buffer_count(old) == 0
+    # whole pipeline vs the weights_gib 14.8677 measured on the H100 and H200 (sum of the built pipeline's
+    # parameter bytes; 1e-3 relative covers the 4-digit rounding of the recorded value)
+    assert total_weight_gib(spec) == pytest.approx(14.8677, rel=1e-3)

@@ -109,7 +109,8 @@ def _num_params(module: "torch.nn.Module") -> int:
 
 
 def _num_buffers(module: "torch.nn.Module") -> int:
-    params = {n for n, _ in module.named_parameters()}
+    # remove_duplicate=False: a tied lm_head.weight is the embedding parameter itself, not an extra buffer
+    params = {n for n, _ in module.named_parameters(remove_duplicate=False)}
     total = 0
     for n, t in module.state_dict(keep_vars=True).items():
         if n not in params and hasattr(t, "numel"):

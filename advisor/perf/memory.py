@@ -31,6 +31,7 @@ Public functions:
     OFFLOAD_STRATEGIES, CUDA_CONTEXT_GIB, ALLOCATOR_OVERHEAD_FRACTION, TRANSFORMER_LIVE_HIDDEN_COPIES,
     VAE_DECODE_LIVE_BUFFERS, GROUP_OFFLOAD_RESIDENT_BLOCKS, GIB
     component_weight_bytes(component, precision) -> float                 [bytes]
+    resident_buffer_count(component) -> int                               [elements]
     component_weight_gib(component, precision) -> float
     module_weight_gib(spec, precision="bf16", precisions=None) -> dict[str, float]   (module -> GiB)
     total_weight_gib(spec, precision="bf16", precisions=None) -> float
@@ -95,14 +96,33 @@ def component_weight_bytes(component: ComponentSpec, precision: str) -> float:
 
     Linear weights at ``precision``; everything else (biases, norms, embeddings, convs, unused towers) at 16 bit
     when ``precision`` is below 16 bit, else at ``precision``. Buffers (BatchNorm statistics) at 4 bytes.
-    Tied weights (Qwen3-4B lm_head == embed_tokens) are counted once (param_count is deduplicated).
+    Tied weights (Qwen3-4B lm_head == embed_tokens) are counted once (param_count is deduplicated; a tied head
+    listed as a buffer by an earlier extractor is dropped, see :func:`resident_buffer_count`).
     """
     b = precision_bytes(precision)
     hi = b if b >= HIGH_PRECISION_BYTES else HIGH_PRECISION_BYTES
     lin_w = sum(g.in_features * g.out_features * g.count for g in component.linears)
     lin_w = min(lin_w, component.param_count)
     other = component.param_count - lin_w
-    return lin_w * b + other * hi + component.buffer_count * 4.0
+    return lin_w * b + other * hi + resident_buffer_count(component) * 4.0
+
+
+def resident_buffer_count(component: ComponentSpec) -> int:
+    """Buffer elements that take their own device memory [elements]: ``buffer_count`` less a tied output head.
+
+    Before 2026-11-26 advisor.architectures.extract counted as buffers the state_dict entries missing from
+    ``named_parameters()``, which drops duplicates, so a tied ``lm_head.weight`` (``tie_word_embeddings: true``,
+    e.g. Qwen3-4B in FLUX.2 klein 4B: 151,936 x 2,560 = 388,956,160 elements) landed in ``buffer_count`` although it
+    is the embedding parameter itself. The extractor now counts it once, but the architectures embedded in the
+    measured profiles recorded then still carry it. Measured: klein 4B weights_gib 14.868 = params * 2 B, i.e.
+    without those 1.449 GiB. Removed here when the count is at least the head's size.
+    """
+    buffers = component.buffer_count
+    if component.config.get("tie_word_embeddings"):
+        tied = sum(g.in_features * g.out_features * g.count for g in component.linears if g.name == "lm_head")
+        if 0 < tied <= buffers:
+            buffers -= tied
+    return buffers
 
 
 def component_weight_gib(component: ComponentSpec, precision: str) -> float:
