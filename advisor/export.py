@@ -18,6 +18,7 @@ Public API:
 
 from __future__ import annotations
 
+import collections
 import csv
 import datetime as dt
 import functools
@@ -242,19 +243,73 @@ def _leading_catalog(catalog: Catalog, result: Any, leading: list[str], owned: s
     })
 
 
-def compute_views(scenario: Any, catalog: Catalog | None = None, *, sweeps: bool = True) -> Views:
-    """Call the engine for the scenario and (``sweeps=True``) for the volume and sensitivity sweeps."""
+#: Engine results kept across calls of :func:`compute_views` (most sweep points do not change when one
+#: input changes: e.g. the electricity sweep after a new electricity price, the volume curve after a new
+#: volume). Bounded LRU; a full result is about 0.5 MB.
+RESULT_CACHE_SIZE = 128
+_RESULTS: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
+_RESULTS_LOCK = threading.Lock()
+_SMALL_CATALOGS: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
+
+
+def _recommend(scenario: Any, catalog: Catalog, perf_catalog: Catalog | None = None) -> Any:
+    """:func:`advisor.decide.recommend` of ``scenario`` on ``catalog``, memoised per (scenario, catalog).
+
+    ``perf_catalog`` (if given) is the catalog the simulator runs on (:func:`_same_perf`). The key is the
+    scenario's JSON (every input, overrides included) and the identity of the catalog objects, the same
+    rule as the simulator's own cache (:func:`advisor.perf.estimate`): catalogs are not mutated, and a
+    reloaded catalog is a new object. The entry holds the catalogs, so their ids are not reused while
+    it lives. The result is the engine's, unchanged.
+    """
     from advisor.decide import recommend
 
+    key = (json.dumps(scenario_dict(scenario), sort_keys=True), id(catalog), id(perf_catalog))
+    with _RESULTS_LOCK:
+        hit = _RESULTS.get(key)
+        if hit is not None:
+            _RESULTS.move_to_end(key)
+            return hit[0]
+    if perf_catalog is None:
+        result = recommend(scenario, catalog)
+    else:
+        result = recommend(scenario, catalog, estimator=_same_perf(perf_catalog))
+    with _RESULTS_LOCK:
+        _RESULTS[key] = (result, catalog, perf_catalog)
+        while len(_RESULTS) > RESULT_CACHE_SIZE:
+            _RESULTS.popitem(last=False)
+    return result
+
+
+def _leading_catalog_cached(catalog: Catalog, result: Any, leading: list[str], owned: str | None) -> Catalog:
+    """:func:`_leading_catalog`, the same object again for the same cut of the same catalog (so the
+    volume curves of the next input change can reuse the engine results of this one)."""
+    small = _leading_catalog(catalog, result, leading, owned)
+    key = (id(catalog), tuple(sorted(small.pipelines)), tuple(sorted(small.gpus)), tuple(sorted(small.rentals)),
+           tuple(sorted(small.apis)))
+    with _RESULTS_LOCK:
+        hit = _SMALL_CATALOGS.get(key)
+        if hit is not None:
+            _SMALL_CATALOGS.move_to_end(key)
+            return hit[0]
+        _SMALL_CATALOGS[key] = (small, catalog)
+        while len(_SMALL_CATALOGS) > 32:
+            _SMALL_CATALOGS.popitem(last=False)
+    return small
+
+
+def compute_views(scenario: Any, catalog: Catalog | None = None, *, sweeps: bool = True) -> Views:
+    """Call the engine for the scenario and (``sweeps=True``) for the volume and sensitivity sweeps.
+
+    Engine results are memoised across calls (:func:`_recommend`), so sweep points whose inputs did not
+    change since an earlier call are not recomputed."""
     catalog = catalog or load_catalog()
-    result = recommend(scenario, catalog)
+    result = _recommend(scenario, catalog)
     views = Views(scenario=scenario, result=result, leading=leading_option_ids(result))
     if not sweeps or not views.leading:
         return views
-    same_perf = _same_perf(catalog)
 
     # monthly cost vs volume of the leading options: the engine on the catalog cut down to those options
-    small = _leading_catalog(catalog, result, views.leading, get(scenario, "gpu_owned"))
+    small = _leading_catalog_cached(catalog, result, views.leading, get(scenario, "gpu_owned"))
     base_volume = float(get(scenario, "volume_images_per_month"))
     volumes = set(VOLUME_SWEEP) | {base_volume}
     for be in get(result, "break_even", []) or []:
@@ -262,18 +317,18 @@ def compute_views(scenario: Any, catalog: Catalog | None = None, *, sweeps: bool
         if v is not None and v > 0 and get(be, "a") in views.leading and get(be, "b") in views.leading:
             volumes.add(float(v))
     for v in sorted(volumes):
-        views.volume_results[v] = result if v == base_volume else recommend(
-            _with(scenario, volume_images_per_month=_vol(v)), small, estimator=same_perf)
+        views.volume_results[v] = result if v == base_volume else _recommend(
+            _with(scenario, volume_images_per_month=_vol(v)), small, catalog)
 
     # sensitivity: full catalog (the recommendation at each value must see every option)
     base_price = float(get(get(result, "assumptions") or {}, "electricity_usd_per_kwh"))  # as the engine resolved it
     prices = sorted(set(ELECTRICITY_SWEEP) | {base_price})
     views.sensitivity["electricity_usd_per_kwh"] = [
-        (p, result if p == base_price else recommend(_with(scenario, electricity_usd_per_kwh=p), catalog))
+        (p, result if p == base_price else _recommend(_with(scenario, electricity_usd_per_kwh=p), catalog))
         for p in prices
     ]
     views.sensitivity["volume_images_per_month"] = [
-        (f * base_volume, result if f == 1.0 else recommend(_with(scenario, volume_images_per_month=_vol(f * base_volume)), catalog))
+        (f * base_volume, result if f == 1.0 else _recommend(_with(scenario, volume_images_per_month=_vol(f * base_volume)), catalog))
         for f in VOLUME_FACTORS
     ]
     # hardware purchase price (multiplier of the catalog prices of every GPU an option would buy)
@@ -287,7 +342,7 @@ def compute_views(scenario: Any, catalog: Catalog | None = None, *, sweeps: bool
         else:
             scaled = _with(scenario, overrides=_price_overrides(catalog, gpus, f, base_over))
             # only prices change, so the simulator runs on the scenario's own catalog (and reuses its cache)
-            hw.append((f, recommend(scaled, load_catalog_for(scaled), estimator=same_perf)))
+            hw.append((f, _recommend(scaled, load_catalog_for(scaled), catalog)))
     views.sensitivity["hardware_price_factor"] = hw
     return views
 
