@@ -529,8 +529,7 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
         reasons.append(f"A batch of {sc.batch_images:,} images takes about {_batch_hours(ctx, est, units):.2f} h, "
                        f"within your {sc.deadline_hours:g} h deadline.")
     if license_usd:
-        reasons.append(f"Commercial use of {pipe.name} needs its paid licence: {_usd(license_usd)}/month "
-                       f"({pipe.license.fee_note}).")
+        reasons.append(_license_reason(pipe, license_usd))
     if est.offload not in ("none", "auto"):
         reasons.append(f"{pipe.name} fits the {gpu.name}'s {gpu.vram_gib.value:.0f} GiB only with {est.offload} "
                        f"offload at {est.request.precision} (peak {est.peak_vram_gib:.1f} GiB), which the estimate "
@@ -644,7 +643,7 @@ def rental_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
                     reasons.append(f"A batch of {sc.batch_images:,} images takes about {_batch_hours(ctx, est):.2f} h "
                                    f"on one instance, within your {sc.deadline_hours:g} h deadline.")
                 if license_usd:
-                    reasons.append(f"Commercial use of {pipe.name} needs its paid licence: {_usd(license_usd)}/month.")
+                    reasons.append(_license_reason(pipe, license_usd))
                 for r in (rules.precision_note(est.request.precision, pipe.default_precision),
                           _quality_reason(ctx, pipe)):
                     if r:
@@ -771,6 +770,12 @@ def decide(ctx: Context, ranked: list[Option]) -> Recommendation:
 
 
 # --- step 6: break-even -----------------------------------------------------------------------
+
+
+def _license_reason(pipe, license_usd: float) -> str:
+    """The reason sentence for a paid commercial licence (self-host and rental alike)."""
+    return (f"Commercial use of {pipe.name} needs its paid licence: {_usd(license_usd)}/month "
+            f"({pipe.license.fee_note}).")
 
 
 def leading_options(ranked: list[Option]) -> list[Option]:

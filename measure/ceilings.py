@@ -61,12 +61,17 @@ def measure_ceilings(device: str = "cuda", n: int = 8192, copy_gib: float = 2.0,
                  "name": torch.cuda.get_device_name(torch.device(device)) if cuda else _cpu_name(),
                  "torch": str(torch.__version__), "measured_at": datetime.now(timezone.utc).isoformat()}
     flops = 2.0 * n**3
+
+    def rates(work: float, ts: list[float], scale: float) -> tuple[float, float]:
+        """(best, median) rate of ``work`` units per timed run, divided by ``scale``."""
+        return work / min(ts) / scale, work / sorted(ts)[len(ts) // 2] / scale
+
     try:
         a = torch.randn(n, n, device=device, dtype=torch.bfloat16)
         b = torch.randn(n, n, device=device, dtype=torch.bfloat16)
         ts = run(lambda: torch.mm(a, b), warmup, repeats)
-        res["bf16_matmul_tflops"] = round(flops / min(ts) / 1e12, 2)
-        res["bf16_matmul_median_tflops"] = round(flops / sorted(ts)[len(ts) // 2] / 1e12, 2)
+        best, median = rates(flops, ts, 1e12)
+        res["bf16_matmul_tflops"], res["bf16_matmul_median_tflops"] = round(best, 2), round(median, 2)
         del a, b
     except Exception as exc:  # noqa: BLE001
         res["bf16_matmul_error"] = f"{type(exc).__name__}: {exc}"[:300]
@@ -77,8 +82,8 @@ def measure_ceilings(device: str = "cuda", n: int = 8192, copy_gib: float = 2.0,
         b = torch.randn(n, n, device=device).to(torch.float8_e4m3fn).t()  # column-major second operand
         one = torch.tensor(1.0, device=device)
         ts = run(lambda: torch._scaled_mm(a, b, scale_a=one, scale_b=one, out_dtype=torch.bfloat16), warmup, repeats)
-        res["fp8_matmul_tflops"] = round(flops / min(ts) / 1e12, 2)
-        res["fp8_matmul_median_tflops"] = round(flops / sorted(ts)[len(ts) // 2] / 1e12, 2)
+        best, median = rates(flops, ts, 1e12)
+        res["fp8_matmul_tflops"], res["fp8_matmul_median_tflops"] = round(best, 2), round(median, 2)
         del a, b
     except Exception as exc:  # noqa: BLE001
         res["fp8_matmul_error"] = f"{type(exc).__name__}: {exc}"[:300]
@@ -88,8 +93,8 @@ def measure_ceilings(device: str = "cuda", n: int = 8192, copy_gib: float = 2.0,
         dst = torch.empty_like(src)
         ts = run(lambda: dst.copy_(src), warmup, repeats)
         res["copy_bytes"] = numel * 2
-        res["copy_gb_per_s"] = round(2 * numel * 2 / min(ts) / 1e9, 1)
-        res["copy_median_gb_per_s"] = round(2 * numel * 2 / sorted(ts)[len(ts) // 2] / 1e9, 1)
+        best, median = rates(2 * numel * 2, ts, 1e9)
+        res["copy_gb_per_s"], res["copy_median_gb_per_s"] = round(best, 1), round(median, 1)
         res["copy_convention"] = "bytes read + bytes written (2 x size) per second"
         del src, dst
     except Exception as exc:  # noqa: BLE001
