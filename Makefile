@@ -26,6 +26,7 @@ app: install chromium
 	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 test: install-test chromium
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -ra
 
 bench: install-test

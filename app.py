@@ -2,8 +2,8 @@
 
 Run with ``make app`` (``streamlit run app.py``; settings in ``.streamlit/config.toml``: bound to
 127.0.0.1, headless, no usage statistics). Each page lives in ``pages/`` and only calls the engine
-(``advisor.decide``, ``advisor.perf``, ``advisor.validate``, ``advisor.claims``, ``advisor.catalog``)
-and formats its numbers with ``advisor.charts`` / ``advisor.export``.
+(``advisor.decide``, ``advisor.perf``, ``advisor.fit.validate``, ``advisor.fit.claims``, ``advisor.catalog``)
+and formats its numbers with ``advisor.report.charts`` / ``advisor.report.export``.
 """
 
 import streamlit as st

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def engine_rerender() -> None:
-    from advisor import export
+    from advisor.report import export
 
     base = export.load_scenario_file(export.EXAMPLE_SCENARIO)
     cat = export.load_catalog_for(base)
@@ -27,7 +27,7 @@ def engine_rerender() -> None:
     print(f"cold start (catalog + first scenario, all sweeps): {cold * 1000:.0f} ms; "
           f"first figures (incl. plotly import): {cold_figs * 1000:.0f} ms")
     # input changes a user makes one at a time; each is a new scenario (the page's st.cache_data misses);
-    # engine results of sweep points whose inputs did not change are reused (advisor.export._recommend)
+    # engine results of sweep points whose inputs did not change are reused (advisor.report.export._recommend)
     changes = [
         {"volume_images_per_month": 20_000},
         {"volume_images_per_month": 1_234},

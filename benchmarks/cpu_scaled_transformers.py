@@ -135,7 +135,7 @@ def measure_one(kind, cfg, res, precision, runs, steps, out_dir: Path):
     import torch
 
     from advisor.io import atomic_write_text
-    from advisor.measured import MeasuredProfile, RunTiming, summarize_runs
+    from advisor.catalog.measured import MeasuredProfile, RunTiming, summarize_runs
 
     import yaml
 
@@ -239,17 +239,17 @@ if __name__ == "__main__" and "--fill-architecture" not in sys.argv:
 
 
 def fill_architecture(root: Path) -> None:
-    """Embed the ArchitectureSpec (advisor.architectures.extract) into profiles written before the extractor existed.
+    """Embed the ArchitectureSpec (measure.architecture_extract) into profiles written before the extractor existed.
 
     Rebuilds each transformer from its stored config on the meta device (no memory, no time) and extracts it.
     """
     import torch
     import yaml
 
-    from advisor.arch import TokenRules
-    from advisor.architectures.extract import extract_spec
+    from advisor.catalog.architecture import TokenRules
+    from measure.architecture_extract import extract_spec
     from advisor.io import atomic_write_text
-    from advisor.measured import profile_from_yaml_text
+    from advisor.catalog.measured import profile_from_yaml_text
 
     for path in sorted(root.glob("cpu-*/*.yaml")):
         prof = profile_from_yaml_text(path.read_text(encoding="utf-8"), str(path))

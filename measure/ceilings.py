@@ -106,7 +106,7 @@ def measure_ceilings(device: str = "cuda", n: int = 8192, copy_gib: float = 2.0,
 
 def main(argv: list[str] | None = None) -> int:
     from advisor.io import atomic_write_text
-    from advisor.measured import gpu_slug_for_name
+    from advisor.catalog.measured import gpu_slug_for_name
     from measure.profile_io import slugify
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -1,6 +1,6 @@
 """The ``advisor measure`` command function (Typer signature; torch/diffusers imported only when it runs).
 
-Registered on the main app by ``advisor/commands/measure_cmd.py``; ``python -m measure`` runs it standalone
+Registered on the main app by ``advisor/cli/measure_cmd.py``; ``python -m measure`` runs it standalone
 (no other command modules imported -- useful on a bare GPU box).
 """
 
@@ -196,3 +196,22 @@ def main(argv: list[str] | None = None) -> None:
             exc.show()
             sys.exit(2)
         raise
+
+
+def run_as_subcommand(args: list[str]) -> None:
+    """Run ``advisor measure ARGS`` (called lazily by :mod:`advisor.cli.measure_cmd`).
+
+    An :class:`~advisor.errors.AdvisorError` propagates (the advisor CLI prints it as one line, exit 2); a usage
+    error (unknown flag, bad type) becomes one line and exit code 2.
+    """
+    import click
+
+    app = standalone_app()
+    try:
+        rv = app(args=args, prog_name="advisor measure", standalone_mode=False)
+    except click.exceptions.ClickException as exc:
+        message = " ".join(str(exc.format_message()).split())
+        typer.echo(f"error: {message} (see 'advisor measure --help')", err=True)
+        raise typer.Exit(2) from None
+    if isinstance(rv, int) and not isinstance(rv, bool) and rv:
+        raise typer.Exit(rv)

@@ -1,7 +1,7 @@
 """Component configs of the supported pipelines: real sizes, diffusers-test-sized ``tiny``, and ``scaled:<f>``.
 
 No torch here: configs are plain dicts ``{module: (class_name, kwargs)}``; :mod:`measure.pipelines` builds them.
-The ``full`` configs are the single source of the real sizes: ``advisor.architectures.extract`` builds its
+The ``full`` configs are the single source of the real sizes: ``measure.architecture_extract`` builds its
 meta-device modules (and so ``profiles/architectures/*.yaml``) from them.
 
 Real sizes (source: shared/research/diffusers-offline.md §2, checked against exact parameter counts built on

@@ -105,11 +105,18 @@ def _count(module) -> tuple[int, int]:
     return n, b
 
 
+def raw_config(module: Any) -> dict[str, Any]:
+    """Config of a diffusers (``.config``) or transformers (``.config.to_dict()``) module as a plain dict
+    ({} without one); also used by ``measure.architecture_extract``."""
+    cfg = getattr(module, "config", None)
+    if cfg is None:
+        return {}
+    return cfg.to_dict() if hasattr(cfg, "to_dict") else dict(cfg)
+
+
 def _config_dict(module) -> dict[str, Any]:
     """JSON/YAML-safe config of a diffusers or transformers module."""
     import json
-
-    from advisor.architectures.extract import raw_config
 
     raw = {k: v for k, v in raw_config(module).items() if k not in _NOISY_CONFIG_KEYS and not k.startswith("_")}
     return json.loads(json.dumps(raw, default=str))

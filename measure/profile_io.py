@@ -1,6 +1,6 @@
 """Write measured profiles atomically under ``<root>/<device-slug>/<pipeline>-<settings>.yaml``.
 
-The profile is validated by :class:`advisor.measured.MeasuredProfile` before anything is written, and the
+The profile is validated by :class:`advisor.catalog.measured.MeasuredProfile` before anything is written, and the
 write goes through :func:`advisor.io.atomic_write_text` (temp file + os.replace): never a partial file.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 from advisor.io import atomic_write_text
-from advisor.measured import DeviceInfo, MeasuredProfile, MeasureSettings, profile_from_data
+from advisor.catalog.measured import DeviceInfo, MeasuredProfile, MeasureSettings, profile_from_data
 
 
 def slugify(text: str, max_len: int = 48) -> str:

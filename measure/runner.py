@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from advisor.measured import (DeviceInfo, Failure, MeasuredProfile, MeasureSettings, MemoryInfo, PowerInfo,
+from advisor.catalog.measured import (DeviceInfo, Failure, MeasuredProfile, MeasureSettings, MemoryInfo, PowerInfo,
                               RunTiming, SoftwareInfo, gpu_slug_for_name, summarize_runs)
 from measure.configs import PIPELINES
 
@@ -386,12 +386,12 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
 def _architecture(built, max_sequence_length: int | None):
     """ArchitectureSpec of what actually ran (components skipped by ``--components`` left out), or None.
 
-    Uses ``advisor.architectures.extract.extract_spec`` (walks the live modules; no compute).
+    Uses ``measure.architecture_extract.extract_spec`` (walks the live modules; no compute).
     """
     if built is None:
         return None, None
     try:
-        from advisor.architectures.extract import extract_spec
+        from measure.architecture_extract import extract_spec
     except ImportError as exc:
         return None, f"architecture not extracted: {exc}"
     comps = {"transformer": built.pipe.transformer}

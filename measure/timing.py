@@ -128,7 +128,7 @@ class StageTimer:
         self._run = None
 
     def end_run(self) -> tuple[dict[str, Any], RunMarks]:
-        """Stage times of the run just finished (keys as in advisor.measured.RunTiming) and its host windows."""
+        """Stage times of the run just finished (keys as in advisor.catalog.measured.RunTiming) and its host windows."""
         run = self._run
         assert run is not None, "end_run without start_run"
         end = self._mark()

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from advisor.catalog import STALE_AFTER_DAYS
-from advisor.export import catalog_rows
+from advisor.report.export import catalog_rows
 from pages import common
 
 st.title("Catalog")

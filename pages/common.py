@@ -54,7 +54,7 @@ CALIBRATION_PROFILES_KEY = "calibration_profiles"
 
 
 def set_session_calibration(calibration: Any, profile_names: list[str]) -> None:
-    """Keep the in-memory calibration (``advisor.calibrate.calibrate_with``) for this browser session."""
+    """Keep the in-memory calibration (``advisor.fit.calibrate.calibrate_with``) for this browser session."""
     st.session_state[CALIBRATION_KEY] = calibration
     st.session_state[CALIBRATION_PROFILES_KEY] = list(profile_names)
 

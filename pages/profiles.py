@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from advisor.errors import InputError
-from advisor.measured import profile_from_yaml_text
+from advisor.catalog.measured import profile_from_yaml_text
 from pages import common
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # 2 MiB: a measured profile is a few kB; anything near this is not one
@@ -16,7 +16,7 @@ st.caption("Upload a profile written by `advisor measure` (YAML, at most 2 MB). 
 
 
 def _parse(name: str, data: bytes):
-    """Size check, UTF-8, yaml.safe_load + MeasuredProfile validation (advisor.measured)."""
+    """Size check, UTF-8, yaml.safe_load + MeasuredProfile validation (advisor.catalog.measured)."""
     if len(data) > MAX_UPLOAD_BYTES:
         raise InputError("upload", f"{name} ({len(data):,} bytes)", f"a YAML file of at most {MAX_UPLOAD_BYTES:,} bytes")
     if not data.strip():
@@ -71,7 +71,7 @@ with st.expander("Whole profile"):
 
 st.subheader("Calibration")
 st.caption("The simulator refitted in memory on the committed measurements plus every profile uploaded in this "
-           "session (`advisor.calibrate.calibrate_with`); nothing is written. While this browser tab is open the "
+           "session (`advisor.fit.calibrate.calibrate_with`); nothing is written. While this browser tab is open the "
            "Simulator page uses this calibration.")
 
 cat = common.catalog()
@@ -80,9 +80,9 @@ if cat is None:
 
 
 def _calibrate(extra: list):
-    from advisor.calibrate import calibrate_with
+    from advisor.fit.calibrate import calibrate_with
 
-    return calibrate_with(extra, cat)  # cached by advisor.calibrate on the identity of the profile objects
+    return calibrate_with(extra, cat)  # cached by advisor.fit.calibrate on the identity of the profile objects
 
 
 with st.spinner("Calibrating with the uploaded profile(s)…"):

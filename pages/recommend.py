@@ -1,5 +1,5 @@
 """Recommend page: a scenario form -> advisor.decide.recommend -> recommendation, options table, charts,
-sensitivity view and exports. Every number shown is the engine's (see advisor.export.compute_views)."""
+sensitivity view and exports. Every number shown is the engine's (see advisor.report.export.compute_views)."""
 
 import json
 import re
@@ -7,7 +7,8 @@ import re
 import pandas as pd
 import streamlit as st
 
-from advisor import export
+from advisor import report
+from advisor.report import export
 from advisor.errors import InputError
 from pages import common
 
@@ -59,7 +60,7 @@ def export_bytes(scenario_json: str, what: str, fmt: str) -> bytes:
     views = views_for(scenario_json)
     cat = export.load_catalog_for(views.scenario)
     if fmt == "csv":
-        return export.options_csv(views.result).encode()
+        return report.to_csv(views.result).encode()
     if fmt == "yaml":
         return export.scenario_to_yaml(views.scenario).encode()
     figs = export.build_figures(views, cat)
@@ -76,7 +77,7 @@ cat = common.catalog()
 if cat is None:
     st.stop()
 
-from advisor.rules import ALLOWED_NEEDS  # noqa: E402  (after the catalog check: needs the engine)
+from advisor.decide.rules import ALLOWED_NEEDS  # noqa: E402  (after the catalog check: needs the engine)
 
 d = cat.defaults
 example = common.guarded(export.load_scenario_file, export.EXAMPLE_SCENARIO)  # the form's defaults
@@ -179,7 +180,7 @@ else:
 
 # ---------------------------------------------------------------------------------------- options table
 st.subheader("Options")
-df = pd.DataFrame(export.options_rows(result))
+df = pd.DataFrame(report.option_rows(result))
 st.dataframe(
     df, key="options_table", hide_index=True, width="stretch",
     column_config={

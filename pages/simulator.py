@@ -1,13 +1,13 @@
 """Simulator page: one (pipeline, GPU, precision, resolution, steps, offload) -> advisor.perf.estimate.
 
 Shows the stage breakdown, peak VRAM against the card's capacity, power and energy, the uncertainty
-band, and a box that checks a published speed claim with advisor.claims. When a profile was uploaded on the
+band, and a box that checks a published speed claim with advisor.fit.claims. When a profile was uploaded on the
 Profiles page in this session, the estimate uses the calibration fitted with it (a toggle turns it off).
 """
 
 import streamlit as st
 
-from advisor import charts
+from advisor.report import charts
 from advisor.perf import OFFLOADS, PRECISIONS, PerfRequest
 from pages import common
 
@@ -84,12 +84,12 @@ if est is not None:
 st.divider()
 st.subheader("Check a claim")
 st.caption("Someone says this pipeline makes an image in S seconds on this GPU (settings from the form above)? "
-           "`advisor.claims` compares S with the roofline floor: 100% of the card's peak for every operation.")
+           "`advisor.fit.claims` compares S with the roofline floor: 100% of the card's peak for every operation.")
 cc1, cc2 = st.columns([1, 3])
 claimed = cc1.number_input("Claimed seconds per image", min_value=0.0, value=None, step=0.1, format="%.3f",
                            key="claim_seconds", placeholder="e.g. 2.5")
 if cc1.button("Check claim", key="claim_check"):
-    from advisor import claims
+    from advisor.fit import claims
 
     def _check():
         if claimed is None or claimed <= 0:

@@ -1,9 +1,9 @@
-"""Validation page: the simulator's predicted vs measured seconds and the error table (advisor.validate)."""
+"""Validation page: the simulator's predicted vs measured seconds and the error table (advisor.fit.validate)."""
 
 import pandas as pd
 import streamlit as st
 
-from advisor import charts
+from advisor.report import charts
 from pages import common
 
 st.title("Validation")
@@ -14,7 +14,7 @@ st.caption("How far the simulator's predictions are from measured times: public 
 
 @st.cache_data(show_spinner="Predicting every validation point…", max_entries=4)
 def report_for(refit: bool) -> dict:
-    from advisor import validate
+    from advisor.fit import validate
 
     return validate.validation_report(refit=refit)
 

@@ -17,7 +17,7 @@ import sys
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # `pages` (the app's page package) lives at the repository root
 
-from advisor import export  # noqa: E402
+from advisor.report import export  # noqa: E402
 from advisor.catalog import load_catalog  # noqa: E402
 from advisor.decide import Scenario, recommend  # noqa: E402
 from advisor.perf import PerfRequest, estimate  # noqa: E402
@@ -60,8 +60,8 @@ def _chart(at: AppTest, key_suffix: str) -> dict:
 
 
 def _check_options_table(at: AppTest, result) -> None:
-    df = next(d for d in at.dataframe if list(d.value.columns)[:2] == ["option", "pipeline"]).value
-    assert list(df["option"]) == [o.id for o in result.options]
+    df = next(d for d in at.dataframe if list(d.value.columns)[:2] == ["rank", "id"]).value
+    assert list(df["id"]) == [o.id for o in result.options]
     # the table holds the engine's floats unchanged (formatting is only the column's display format)
     assert list(df["monthly_cost_usd"]) == [o.monthly_cost_usd for o in result.options]
     assert list(df["cost_per_image_usd"]) == [o.cost_per_image_usd for o in result.options]
@@ -261,7 +261,7 @@ def test_simulator_bad_width_shows_engine_error():
 
 
 def test_simulator_claim_box_matches_engine():
-    from advisor import claims
+    from advisor.fit import claims
 
     at = _page("pages/simulator.py")
     at.selectbox(key="sim_pipeline").select("flux-2-klein-4b")
@@ -340,8 +340,8 @@ def test_profiles_upload_valid_profile_is_shown_and_kept():
 def test_profiles_upload_calibrates_for_the_session():
     """A real measured profile: device and pipeline shown, predictions before/after calibrating with it equal the
     engine's, the measured value is the profile's; the Simulator page then uses that calibration."""
-    from advisor.calibrate import calibrate_with
-    from advisor.measured import profile_from_yaml_text
+    from advisor.fit.calibrate import calibrate_with
+    from advisor.catalog.measured import profile_from_yaml_text
 
     path = ROOT / "profiles/measured/h100-sxm/flux-2-klein-4b-1024x1024-4steps-bf16-full-b1.yaml"
     text = path.read_text(encoding="utf-8")
@@ -397,7 +397,7 @@ def test_profiles_bad_upload_shows_error(data, message):
 
 # ------------------------------------------------------------------------------------------------ Validation
 def test_validation_page_shows_the_error_table():
-    from advisor import validate
+    from advisor.fit import validate
 
     at = _page("pages/validation.py")
     assert at.title[0].value == "Validation" and not at.error

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.arch import architecture_path, load_architecture
+from advisor.catalog.architecture import architecture_path, load_architecture
 
 pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 
-from advisor.architectures.extract import PIPELINE_CLASS, SLUGS  # noqa: E402
-from advisor.architectures.generate import render  # noqa: E402
+from measure.architecture_extract import PIPELINE_CLASS, SLUGS  # noqa: E402
+from measure.generate_architectures import render  # noqa: E402
 
 # Parameter counts from /work/shared/research/diffusers-offline.md (models built at full size on the meta device)
 # and public model cards: FLUX.1-dev transformer 11.90B, T5-v1.1-XXL encoder 4.76B, CLIP-L text 123M,
@@ -35,7 +35,7 @@ EXPECTED = {
 @pytest.mark.parametrize("slug", SLUGS)
 def test_stored_yaml_equals_regenerated(slug):
     stored = architecture_path(slug).read_text(encoding="utf-8")
-    assert stored == render(slug), f"{slug}: run `python -m advisor.architectures.generate`"
+    assert stored == render(slug), f"{slug}: run `python -m measure.generate_architectures`"
 
 
 @pytest.mark.parametrize("slug", SLUGS)

@@ -1,10 +1,10 @@
-"""advisor.arch: loading, validation errors, helpers (no torch needed)."""
+"""advisor.catalog.architecture: loading, validation errors, helpers (no torch needed)."""
 
 from __future__ import annotations
 
 import pytest
 
-from advisor.arch import (ArchitectureSpec, LinearGroup, available_architectures, load_architecture,
+from advisor.catalog.architecture import (ArchitectureSpec, LinearGroup, available_architectures, load_architecture,
                           spec_from_yaml_text, spec_to_yaml_text)
 from advisor.errors import CatalogError, UnknownSlugError
 
@@ -58,6 +58,6 @@ def test_core_modules_do_not_import_torch():
     import subprocess
     import sys
 
-    code = ("import sys, advisor.arch, advisor.perf.flops, advisor.perf.memory, advisor.architectures.extract; "
+    code = ("import sys, advisor.catalog.architecture, advisor.perf.flops, advisor.perf.memory, measure.architecture_extract; "
             "sys.exit(1 if 'torch' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

@@ -174,7 +174,7 @@ def _legend(page) -> list[str]:
 
 
 def test_recommend_form_charts_and_screenshot(server, browser):
-    from advisor import export
+    from advisor.report import export
     from advisor.decide import Scenario, recommend
 
     # the scenario the form will describe (the example scenario's defaults plus what is typed), asked of the engine

@@ -142,7 +142,7 @@ def test_scenario_file_and_flag_override(tmp_path):
 
 
 def test_embedded_example_scenario():
-    from advisor.commands.recommend_cmd import EXAMPLE_SCENARIO
+    from advisor.cli.recommend_cmd import EXAMPLE_SCENARIO
 
     r = invoke("--scenario", str(EXAMPLE_SCENARIO), "--format", "json")
     assert r.exit_code == 0, r.output

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from advisor import export
+from advisor.report import export
 from advisor.decide import Scenario, load_scenario, recommend
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,13 +78,26 @@ def test_csv_matches_the_options(exported):
     result = recommend(scenario)
     with open(out / "options.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert [r["option"] for r in rows] == [o.id for o in result.options]
+    assert [r["id"] for r in rows] == [o.id for o in result.options]
     # str(float) round-trips exactly in Python, so the CSV holds the engine's floats unchanged
     assert [float(r["monthly_cost_usd"]) for r in rows] == [o.monthly_cost_usd for o in result.options]
     assert [float(r["cost_per_image_usd"]) for r in rows] == [o.cost_per_image_usd for o in result.options]
     for r, o in zip(rows, result.options):
         assert r["seconds_per_image"] == ("" if o.seconds_per_image is None else str(o.seconds_per_image))
         assert float(r["electricity_usd"]) == o.cost_breakdown_usd["electricity"]
+
+
+def test_export_csv_is_the_cli_csv(exported):
+    """One options table: ``advisor export``'s options.csv is byte-for-byte ``advisor recommend --format csv``."""
+    from typer.testing import CliRunner
+
+    from advisor.cli import app
+
+    _, out, scenario, _ = exported
+    scen = out / "scenario.yaml"
+    r = CliRunner().invoke(app, ["recommend", "--scenario", str(scen), "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout == (out / "options.csv").read_text(encoding="utf-8")
 
 
 def test_yaml_reloads_with_the_scenario_loader(exported):

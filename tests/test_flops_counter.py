@@ -18,8 +18,8 @@ pytest.importorskip("diffusers")
 
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
-from advisor.arch import TokenRules  # noqa: E402
-from advisor.architectures.extract import extract_spec  # noqa: E402
+from advisor.catalog.architecture import TokenRules  # noqa: E402
+from measure.architecture_extract import extract_spec  # noqa: E402
 from advisor.perf.flops import image_tokens, transformer_flops_per_eval, vae_decode_flops  # noqa: E402
 
 

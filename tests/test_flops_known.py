@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.arch import load_architecture
+from advisor.catalog.architecture import load_architecture
 from advisor.errors import InputError
 from advisor.perf.flops import (StageCost, image_tokens, pipeline_costs, precision_bytes, text_tokens,
                                 transformer_flops_per_eval, vae_decode_flops)

@@ -17,7 +17,7 @@ from typer.testing import CliRunner  # noqa: E402
 
 import measure.runner  # noqa: E402
 from advisor.cli import app  # noqa: E402
-from advisor.measured import load_measured_profiles  # noqa: E402
+from advisor.catalog.measured import load_measured_profiles  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--random-weights", "tiny", "--width", "64", "--height", "64", "--steps", "2", "--precision", "fp32",

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from advisor.errors import CatalogError
-from advisor.measured import (MeasuredProfile, RunTiming, Spread, gpu_slug_for_name, load_measured_profiles,
+from advisor.catalog.measured import (MeasuredProfile, RunTiming, Spread, gpu_slug_for_name, load_measured_profiles,
                               summarize_runs)
 from measure.profile_io import profile_filename, profile_path, write_profile
 
@@ -74,7 +74,7 @@ def test_known_gpu_slugs_exist_in_catalog():
         pytest.skip("profiles/gpus.yaml not written yet")
     data = yaml.safe_load(path.read_text())
     catalog = {g["slug"] for g in data if isinstance(g, dict) and "slug" in g}  # a list of GPU entries
-    from advisor.measured import _GPU_NAME_RULES
+    from advisor.catalog.measured import _GPU_NAME_RULES
 
     assert {slug for _, slug in _GPU_NAME_RULES if slug} <= catalog
 

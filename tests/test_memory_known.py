@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.arch import ComponentSpec, LinearGroup, load_architecture
+from advisor.catalog.architecture import ComponentSpec, LinearGroup, load_architecture
 from advisor.errors import InputError
 from advisor.perf.memory import (GIB, OFFLOAD_STRATEGIES, component_weight_bytes, module_weight_gib,
                                  resident_buffer_count,

@@ -85,7 +85,7 @@ CAT = toy_catalog()
 def toy_spec(slug: str, p_tr: float, p_te: float, d: int = 1024):
     """Architecture of a toy pipeline: the transformer is n square d x d linears over image tokens (n = p_tr / d^2),
     the text encoder n_te square linears over 64 padded text tokens, the VAE decoder one 3x3 conv 16 -> 128."""
-    from advisor.arch import ArchitectureSpec
+    from advisor.catalog.architecture import ArchitectureSpec
 
     n_tr, n_te = max(1, round(p_tr / d**2)), max(1, round(p_te / d**2))
     lin = lambda stream, n: [{"name": "blocks.*.lin", "stream": stream, "in_features": d, "out_features": d,
@@ -112,8 +112,8 @@ def toy_spec(slug: str, p_tr: float, p_te: float, d: int = 1024):
 
 @pytest.fixture(autouse=True)
 def toy_architectures(tmp_path, monkeypatch):
-    """Point advisor.arch at a folder holding the toy pipelines' architectures."""
-    import advisor.arch as arch
+    """Point advisor.catalog.architecture at a folder holding the toy pipelines' architectures."""
+    import advisor.catalog.architecture as arch
 
     for slug, p_tr, p_te in (("toy-1b", 1e9, 1e8), ("toy-6b", 6e9, 4e9)):
         (tmp_path / f"{slug}.yaml").write_text(arch.spec_to_yaml_text(toy_spec(slug, p_tr, p_te)))

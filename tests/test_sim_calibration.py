@@ -32,8 +32,8 @@ def test_estimate_uses_a_given_calibration_and_caches_per_calibration():
 
 
 def test_calibrate_with_is_in_memory_and_cached(tmp_path, monkeypatch):
-    from advisor import calibrate as C
-    from advisor.measured import load_measured_profiles
+    from advisor.fit import calibrate as C
+    from advisor.catalog.measured import load_measured_profiles
     from advisor.perf import timing as T
 
     before = T.CALIBRATION_PATH.read_bytes()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from advisor.claims import check_claim
+from advisor.fit.claims import check_claim
 from advisor.errors import InputError
 
 

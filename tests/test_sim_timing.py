@@ -141,7 +141,7 @@ def test_no_floor_without_layers_or_latency():
 
 def test_text_encoder_layer_count_from_the_architecture():
     # FLUX.1 dev runs CLIP-L (12 encoder layers) and T5-XXL (24 blocks): 36 layers, one attention group entry each
-    from advisor.arch import load_architecture
+    from advisor.catalog.architecture import load_architecture
 
     spec = load_architecture("flux-1-dev")
     assert sum(E.transformer_layers(c) for c in spec.text_encoders) == 12 + 24

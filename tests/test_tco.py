@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advisor import tco
+from advisor.cost import tco
 
 # Floats in these tests come from a handful of + - x / operations: rel=1e-12 is far above the
 # rounding error of double arithmetic (~1e-16 per operation) and far below any real mistake.

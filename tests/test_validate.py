@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from advisor import calibrate as C
-from advisor import validate as V
+from advisor.fit import calibrate as C
+from advisor.fit import validate as V
 
 
 @pytest.fixture(scope="module")

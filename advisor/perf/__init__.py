@@ -103,7 +103,7 @@ def validate_request(req: PerfRequest) -> None:
 
 def estimate(req: PerfRequest, catalog: Catalog | None = None, calibration=None) -> PerfEstimate:
     """Simulate ``req`` on the catalog (default: ``profiles/``) with ``calibration`` (an
-    :class:`advisor.perf.timing.Calibration`, e.g. from :func:`advisor.calibrate.calibrate_with`; default:
+    :class:`advisor.perf.timing.Calibration`, e.g. from :func:`advisor.fit.calibrate.calibrate_with`; default:
     ``profiles/calibration.yaml``). Cached per (request, catalog identity, calibration identity)."""
     validate_request(req)
     catalog = catalog or load_catalog()

@@ -1,7 +1,7 @@
 """The simulator behind :func:`advisor.perf.estimate`: architecture -> FLOPs/bytes -> stage times, VRAM, power.
 
 Steps (each a small function):
-1. architecture: ``profiles/architectures/<pipeline>.yaml`` (:mod:`advisor.arch`);
+1. architecture: ``profiles/architectures/<pipeline>.yaml`` (:mod:`advisor.catalog.architecture`);
 2. work: FLOPs and bytes per stage (:mod:`advisor.perf.flops`);
 3. times: per-op-class roofline with calibrated efficiencies (:mod:`advisor.perf.timing`);
 4. VRAM and offload: peak VRAM per strategy (:mod:`advisor.perf.memory`); the host->device transfer time
@@ -16,7 +16,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from advisor.arch import ArchitectureSpec, load_architecture
+from advisor.catalog.architecture import ArchitectureSpec, load_architecture
 from advisor.catalog import GPU, Catalog, Pipeline
 from advisor.errors import InputError
 from advisor.perf import flops as F

@@ -1,4 +1,4 @@
-"""Analytic FLOPs and bytes moved per pipeline stage, from an :class:`advisor.arch.ArchitectureSpec`.
+"""Analytic FLOPs and bytes moved per pipeline stage, from an :class:`advisor.catalog.architecture.ArchitectureSpec`.
 
 Pure Python (no torch). Conventions:
 
@@ -8,7 +8,7 @@ Pure Python (no torch). Conventions:
   Causal text-encoder attention is counted in full too: the pipelines pass a padding attention mask, so
   transformers hands SDPA an explicit 4-D causal+padding mask and no kernel skips the masked half.
   GQA does not change the FLOPs (they scale with query heads).
-- Token streams (see :data:`advisor.arch.Stream`): image N_i, text N_t, joint N_i + N_t, per_sample 1, all x batch.
+- Token streams (see :data:`advisor.catalog.architecture.Stream`): image N_i, text N_t, joint N_i + N_t, per_sample 1, all x batch.
 - ``weight_bytes``: bytes of the weights one evaluation reads (linears at ``precision``; convs, norms, biases at
   16-bit for quantised precisions), i.e. the weight traffic if nothing stays in cache.
 - ``activation_bytes``: activation traffic estimate at ``activation_bytes_per_element`` (bf16 = 2): every linear/conv
@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from advisor.arch import ArchitectureSpec, ComponentSpec
+from advisor.catalog.architecture import ArchitectureSpec, ComponentSpec
 from advisor.errors import InputError
 
 #: Bytes per parameter by storage precision.

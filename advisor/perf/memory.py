@@ -1,4 +1,4 @@
-"""GPU memory (VRAM) estimates from an :class:`advisor.arch.ArchitectureSpec`, in GiB (2**30 bytes).
+"""GPU memory (VRAM) estimates from an :class:`advisor.catalog.architecture.ArchitectureSpec`, in GiB (2**30 bytes).
 
 Pure Python. Model:
 
@@ -25,7 +25,7 @@ Activation peaks (inference, no autograd graph, SDPA/flash attention so attentio
   dominate; GroupNorm and the nearest upsample each need a full copy).
 
 Constants marked "to be calibrated" are first guesses to be fitted from measured peaks (``torch.cuda.max_memory_
-allocated`` / NVML) by advisor.calibrate; keep their names stable.
+allocated`` / NVML) by advisor.fit.calibrate; keep their names stable.
 
 Public functions:
     OFFLOAD_STRATEGIES, CUDA_CONTEXT_GIB, ALLOCATOR_OVERHEAD_FRACTION, TRANSFORMER_LIVE_HIDDEN_COPIES,
@@ -47,13 +47,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from advisor.arch import ArchitectureSpec, ComponentSpec
+from advisor.catalog.architecture import ArchitectureSpec, ComponentSpec
 from advisor.errors import InputError
 from advisor.perf.flops import HIGH_PRECISION_BYTES, image_tokens, precision_bytes, text_encoder_tokens, text_tokens
 
 GIB = 2**30
 
-# Calibrated 2026-11-26 by advisor.calibrate.fit_vram on the 10 complete H100 SXM profiles (torch 2.11.0+cu130,
+# Calibrated 2026-11-26 by advisor.fit.calibrate.fit_vram on the 10 complete H100 SXM profiles (torch 2.11.0+cu130,
 # diffusers 0.42.1, driver 580.159.04); the fitted values are recorded in profiles/calibration.yaml ``vram`` and a
 # test checks these constants agree with it. Each constant is fitted against the measured quantity it describes:
 #   activation constants  <- torch.cuda.max_memory_allocated - measured weights (what tensors need),
@@ -110,7 +110,7 @@ def component_weight_bytes(component: ComponentSpec, precision: str) -> float:
 def resident_buffer_count(component: ComponentSpec) -> int:
     """Buffer elements that take their own device memory [elements]: ``buffer_count`` less a tied output head.
 
-    Before 2026-11-26 advisor.architectures.extract counted as buffers the state_dict entries missing from
+    Before 2026-11-26 measure.architecture_extract counted as buffers the state_dict entries missing from
     ``named_parameters()``, which drops duplicates, so a tied ``lm_head.weight`` (``tie_word_embeddings: true``,
     e.g. Qwen3-4B in FLUX.2 klein 4B: 151,936 x 2,560 = 388,956,160 elements) landed in ``buffer_count`` although it
     is the embedding parameter itself. The extractor now counts it once, but the architectures embedded in the

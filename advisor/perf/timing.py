@@ -30,7 +30,7 @@ and 45 x 4 us = 0.18 ms on the CPU (dispatcher only, no launch; there the floor 
 Peaks R are the catalog's *dense* tensor rates (GeForce FP32-accumulate rates are the halved ones, which is what
 PyTorch's default BF16/FP16 GEMMs and FlashAttention use). The efficiencies ``e`` per architecture family
 (ampere, ada, hopper, blackwell, cpu) and op class live in ``profiles/calibration.yaml`` and are fitted by
-``advisor.calibrate`` (least squares on log error against measured profiles).
+``advisor.fit.calibrate`` (least squares on log error against measured profiles).
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from advisor.catalog import GPU
+from advisor.catalog import GPU, PROFILES_DIR
 from advisor.errors import CatalogError, InputError
 from advisor.perf.flops import StageCost
 
@@ -52,7 +52,7 @@ OP_CLASSES = ("linear", "attention", "conv", "elementwise", "text_encoder")
 FAMILIES = ("ampere", "ada", "hopper", "blackwell", "cpu")
 Family = Literal["ampere", "ada", "hopper", "blackwell", "cpu"]
 
-CALIBRATION_PATH = Path(__file__).resolve().parent.parent.parent / "profiles" / "calibration.yaml"
+CALIBRATION_PATH = PROFILES_DIR / "calibration.yaml"
 
 #: Which catalog tensor rate each request precision's linears run at. Weight-only quantised formats (nf4, gguf-q4)
 #: dequantise to bf16 and run bf16 GEMMs; PyTorch's default fp32 matmul does not use TF32 (allow_tf32 is False).
@@ -244,7 +244,7 @@ def load_calibration(path: Path | str | None = None) -> Calibration:
 
 
 def calibration_to_yaml_text(cal: Calibration) -> str:
-    header = ("# Fitted by `advisor calibrate` (advisor/calibrate.py). Do not edit by hand: efficiencies are fractions of the\n"
+    header = ("# Fitted by `advisor calibrate` (advisor/fit/calibrate.py). Do not edit by hand: efficiencies are fractions of the\n"
               "# catalog's dense peak per architecture family and op class; see advisor/perf/timing.py.\n")
     return header + yaml.safe_dump(cal.model_dump(mode="json"), sort_keys=False, width=120)
 

@@ -2,7 +2,7 @@
 
 A :class:`MeasuredProfile` is written by ``measure/`` to
 ``profiles/measured/<device-slug>/<pipeline>-<settings>.yaml`` and read by the calibration step
-(``advisor.calibrate``) through :func:`load_measured_profiles`.
+(``advisor.fit.calibrate``) through :func:`load_measured_profiles`.
 
 It holds the device and software it ran on, the exact settings, the architecture of what actually
 ran (so the simulator can predict the same, possibly scaled, configuration), the raw per-run stage
@@ -25,13 +25,13 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from advisor.arch import ArchitectureSpec
+from advisor.catalog.architecture import ArchitectureSpec
 from advisor.errors import CatalogError
 
 SCHEMA_VERSION = 1
 
 #: Default folder of measured profiles (relative to the repository root).
-MEASURED_DIR = Path(__file__).resolve().parent.parent / "profiles" / "measured"
+MEASURED_DIR = Path(__file__).resolve().parents[2] / "profiles" / "measured"  # = catalog.PROFILES_DIR / ...
 
 #: ``tiny`` | ``scaled:<fraction in (0, 1]>`` | ``full``
 RANDOM_WEIGHTS_RE = re.compile(r"^(tiny|full|scaled:(0?\.\d+|1(\.0*)?|0))$")

@@ -23,7 +23,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from advisor.errors import CatalogError, UnknownSlugError
 
-PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
+#: the repository root (the checkout that holds ``profiles/``)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+#: the one folder the catalog reads (every other module takes paths from here)
+PROFILES_DIR = REPO_ROOT / "profiles"
 STALE_AFTER_DAYS = 180
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9.]+)*$")
 

@@ -27,7 +27,7 @@ def check_claim_cmd(
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
 ) -> None:
     """Roofline floor, fraction of peak the claim needs, weights fit, verdict (impossible|implausible|plausible)."""
-    from advisor.claims import check_claim
+    from advisor.fit.claims import check_claim
 
     c = check_claim(pipeline, gpu, seconds, steps, precision, width, height)
     if fmt == Fmt.json:

@@ -1,139 +1,25 @@
-"""Tables and files from engine results: options CSV, scenario YAML, static charts, offline HTML report.
+"""Sweeps: the engine asked again at other volumes, electricity prices and hardware prices, for the charts.
 
-Everything here *arranges* numbers that come from the engine (:func:`advisor.decide.recommend`,
-:func:`advisor.perf.estimate`) or the catalog; it computes none itself. The only values it makes up
-are the *inputs* of extra engine calls (other volumes, electricity prices, hardware-price
-multipliers) for the sweep and sensitivity views (:func:`compute_views`).
-
-Static images (PNG, SVG, PDF) go through kaleido 1.x with one Chromium kept open per process
-(``kaleido.start_sync_server``, ``mathjax=False`` so nothing is fetched); the HTML report inlines
-plotly.js so it opens offline.
-
-Public API:
-    options_rows(result), catalog_rows(catalog, today), scenario_to_yaml(scenario),
-    compute_views(scenario, catalog) -> Views, build_figures(views, catalog),
-    figure_bytes(fig, fmt), figures_bytes(figs, fmt), report_html(views, figs, catalog),
-    write_exports(scenario, out_dir, formats, catalog) -> list[Path]
+Everything here *arranges* numbers that come from the engine (:func:`advisor.decide.recommend`) or the catalog; the
+only values it makes up are the *inputs* of extra engine calls (other volumes, electricity prices, hardware-price
+multipliers). Results are cached per scenario (an LRU keyed by the scenario and the catalog) so that re-rendering a
+page does not re-run the engine.
 """
 
 from __future__ import annotations
 
 import collections
-import csv
 import datetime as dt
 import functools
-import io
 import json
 import threading
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
-import yaml
-from pydantic import BaseModel
-
-from advisor.catalog import Catalog, Sourced, SourcedRange, load_catalog
-from advisor.errors import InputError
-from advisor.io import atomic_write_bytes, atomic_write_text
-
-if TYPE_CHECKING:  # plotly is imported lazily (the CLI imports this module inside its command)
-    import plotly.graph_objects as go
-
-FORMATS = ("png", "svg", "pdf", "html", "csv", "yaml")
-IMAGE_FORMATS = ("png", "svg", "pdf")
-
-#: Volumes [images/month] at which the cost-vs-volume chart asks the engine (plus the scenario's own
-#: volume and every break-even volume, so the break-even markers sit on the engine's curves).
-VOLUME_SWEEP = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000)
-#: Electricity prices [USD/kWh] for the sensitivity view (plus the scenario's own price).
-ELECTRICITY_SWEEP = (0.05, 0.15, 0.30, 0.45)
-#: Multipliers of the scenario volume for the sensitivity view.
-VOLUME_FACTORS = (0.1, 1.0, 10.0)
-#: Multipliers of every GPU's catalog purchase price for the sensitivity view.
-HARDWARE_PRICE_FACTORS = (0.5, 1.0, 1.5)
-#: How many options (best first) the volume and sensitivity charts follow.
-LEADING = 5
-
-OPTION_COLUMNS = (
-    ("option", "id"),
-    ("pipeline", "pipeline"),
-    ("deployment", "deployment"),
-    ("gpu", "gpu"),
-    ("precision", "precision"),
-    ("fits", "fits"),
-    ("monthly_cost_usd", "monthly_cost_usd"),
-    ("cost_per_image_usd", "cost_per_image_usd"),
-    ("seconds_per_image", "seconds_per_image"),
-    ("gpu_hours_per_month", "gpu_hours_per_month"),
-)
-BREAKDOWN_KEYS = ("hardware", "electricity", "license", "api", "rental")
+from advisor.catalog import Catalog, load_catalog
 
 
-def get(obj: Any, name: str, default: Any = None) -> Any:
-    """Read ``name`` from a pydantic model / dataclass attribute or a mapping key."""
-    if isinstance(obj, dict):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-# ------------------------------------------------------------------------------------------ tables
-def options_rows(result: Any) -> list[dict[str, Any]]:
-    """One row per option of a :class:`advisor.decide.Result`, in the engine's order (best first)."""
-    rows = []
-    for opt in get(result, "options", []):
-        row = {col: get(opt, attr) for col, attr in OPTION_COLUMNS}
-        breakdown = get(opt, "cost_breakdown_usd") or {}
-        for key in BREAKDOWN_KEYS:
-            row[f"{key}_usd"] = breakdown.get(key, 0.0) if isinstance(breakdown, dict) else get(breakdown, key, 0.0)
-        rows.append(row)
-    return rows
-
-
-def options_csv(result: Any) -> str:
-    """The options table as CSV text (header = column names with units)."""
-    rows = options_rows(result)
-    buf = io.StringIO()
-    fields = [c for c, _ in OPTION_COLUMNS] + [f"{k}_usd" for k in BREAKDOWN_KEYS]
-    writer = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
-    return buf.getvalue()
-
-
-def _sourced_rows(section: str, entry: str, path: str, obj: Any, today: dt.date) -> Iterable[dict[str, Any]]:
-    if isinstance(obj, Sourced):
-        yield {"section": section, "entry": entry, "field": path, "value": obj.value, "low": None, "high": None,
-               "source": obj.source, "as_of": obj.as_of, "derived": obj.derived, "stale": obj.is_stale(today),
-               "note": obj.note or ""}
-    elif isinstance(obj, SourcedRange):
-        yield {"section": section, "entry": entry, "field": path, "value": None, "low": obj.low, "high": obj.high,
-               "source": obj.source, "as_of": obj.as_of, "derived": False, "stale": obj.is_stale(today),
-               "note": obj.note or ""}
-    elif isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from _sourced_rows(section, entry, f"{path}.{name}" if path else name, getattr(obj, name), today)
-    elif isinstance(obj, dict):
-        for key, val in obj.items():
-            yield from _sourced_rows(section, entry, f"{path}.{key}" if path else str(key), val, today)
-    elif isinstance(obj, (list, tuple)):
-        for i, val in enumerate(obj):
-            yield from _sourced_rows(section, entry, f"{path}[{i}]", val, today)
-
-
-def catalog_rows(catalog: Catalog, today: dt.date | None = None) -> list[dict[str, Any]]:
-    """Every sourced number of the catalog: section, entry, field, value (or low/high), source, as_of, stale."""
-    today = today or dt.date.today()
-    rows: list[dict[str, Any]] = []
-    for section in ("gpus", "pipelines", "apis", "rentals"):
-        for slug, entry in getattr(catalog, section).items():
-            rows.extend(_sourced_rows(section, slug, "", entry, today))
-    rows.extend(_sourced_rows("defaults", "defaults", "", catalog.defaults, today))
-    return rows
-
-
-# ----------------------------------------------------------------------------------------- scenario
 def scenario_dict(scenario: Any) -> dict[str, Any]:
     """The scenario as plain JSON-able data (what ``advisor recommend --scenario`` reads back)."""
     if hasattr(scenario, "model_dump"):
@@ -141,13 +27,30 @@ def scenario_dict(scenario: Any) -> dict[str, Any]:
     return json.loads(json.dumps(scenario, default=str))
 
 
-def scenario_to_yaml(scenario: Any) -> str:
-    """The scenario as YAML text (reloads with the scenario loader of :mod:`advisor.decide`)."""
-    header = "# Scenario exported by the image-generation cost advisor; reload with `advisor recommend --scenario FILE`\n"
-    return header + yaml.safe_dump(scenario_dict(scenario), sort_keys=False, allow_unicode=True)
+#: Volumes [images/month] at which the cost-vs-volume chart asks the engine (plus the scenario's own
+#: volume and every break-even volume, so the break-even markers sit on the engine's curves).
+VOLUME_SWEEP = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000)
 
+#: Electricity prices [USD/kWh] for the sensitivity view (plus the scenario's own price).
+ELECTRICITY_SWEEP = (0.05, 0.15, 0.30, 0.45)
 
-# ------------------------------------------------------------------------------------ engine calls
+#: Multipliers of the scenario volume for the sensitivity view.
+VOLUME_FACTORS = (0.1, 1.0, 10.0)
+
+#: Multipliers of every GPU's catalog purchase price for the sensitivity view.
+HARDWARE_PRICE_FACTORS = (0.5, 1.0, 1.5)
+
+#: How many options (best first) the volume and sensitivity charts follow.
+LEADING = 5
+
+BREAKDOWN_KEYS = ("hardware", "electricity", "license", "api", "rental")
+
+def get(obj: Any, name: str, default: Any = None) -> Any:
+    """Read ``name`` from a pydantic model / dataclass attribute or a mapping key."""
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
 @dataclass
 class Views:
     """The engine results behind the Recommend page and the report.
@@ -164,7 +67,6 @@ class Views:
     sensitivity: dict[str, list[tuple[float, Any]]] = field(default_factory=dict)
     hardware_gpus: list[str] = field(default_factory=list)
 
-
 def _with(scenario: Any, **changes: Any) -> Any:
     """A copy of the scenario with fields changed, validated again by the engine's model."""
     from advisor.decide import Scenario
@@ -172,7 +74,6 @@ def _with(scenario: Any, **changes: Any) -> Any:
     data = scenario_dict(scenario)
     data.update(changes)
     return Scenario.from_dict(data)
-
 
 def _price_overrides(catalog: Catalog, gpus: Iterable[str], factor: float, base: dict[str, Any]) -> dict[str, Any]:
     """Scenario overrides that scale each GPU's catalog purchase prices by ``factor`` (input, not output)."""
@@ -191,7 +92,6 @@ def _price_overrides(catalog: Catalog, gpus: Iterable[str], factor: float, base:
             if rng is not None:
                 patch[name] = {"low": rng.low * factor, "high": rng.high * factor, "source": src, "as_of": today}
     return over
-
 
 def leading_option_ids(result: Any, n: int = LEADING) -> list[str]:
     """The recommended option first, then the best option of each other kind of hardware (your GPU, a
@@ -212,7 +112,6 @@ def leading_option_ids(result: Any, n: int = LEADING) -> list[str]:
         if i not in out:
             out.append(i)
     return out
-
 
 def _leading_catalog(catalog: Catalog, result: Any, leading: list[str], owned: str | None) -> Catalog:
     """The catalog cut down to what the leading options use (their pipelines, GPUs, rental offers, APIs).
@@ -242,15 +141,16 @@ def _leading_catalog(catalog: Catalog, result: Any, leading: list[str], owned: s
         "apis": {k: v for k, v in catalog.apis.items() if k in apis},
     })
 
-
 #: Engine results kept across calls of :func:`compute_views` (most sweep points do not change when one
 #: input changes: e.g. the electricity sweep after a new electricity price, the volume curve after a new
 #: volume). Bounded LRU; a full result is about 0.5 MB.
 RESULT_CACHE_SIZE = 128
-_RESULTS: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
-_RESULTS_LOCK = threading.Lock()
-_SMALL_CATALOGS: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
 
+_RESULTS: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
+
+_RESULTS_LOCK = threading.Lock()
+
+_SMALL_CATALOGS: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
 
 def _recommend(scenario: Any, catalog: Catalog, perf_catalog: Catalog | None = None) -> Any:
     """:func:`advisor.decide.recommend` of ``scenario`` on ``catalog``, memoised per (scenario, catalog).
@@ -279,7 +179,6 @@ def _recommend(scenario: Any, catalog: Catalog, perf_catalog: Catalog | None = N
             _RESULTS.popitem(last=False)
     return result
 
-
 def _leading_catalog_cached(catalog: Catalog, result: Any, leading: list[str], owned: str | None) -> Catalog:
     """:func:`_leading_catalog`, the same object again for the same cut of the same catalog (so the
     volume curves of the next input change can reuse the engine results of this one)."""
@@ -295,7 +194,6 @@ def _leading_catalog_cached(catalog: Catalog, result: Any, leading: list[str], o
         while len(_SMALL_CATALOGS) > 32:
             _SMALL_CATALOGS.popitem(last=False)
     return small
-
 
 def compute_views(scenario: Any, catalog: Catalog | None = None, *, sweeps: bool = True) -> Views:
     """Call the engine for the scenario and (``sweeps=True``) for the volume and sensitivity sweeps.
@@ -346,7 +244,6 @@ def compute_views(scenario: Any, catalog: Catalog | None = None, *, sweeps: bool
     views.sensitivity["hardware_price_factor"] = hw
     return views
 
-
 def batch_hours(views: Views, catalog: Catalog | None = None) -> dict[str, float]:
     """Hours to finish the scenario's batch per option [h]: the engine's ``Option.batch_hours``.
 
@@ -360,22 +257,17 @@ def batch_hours(views: Views, catalog: Catalog | None = None) -> dict[str, float
             out[get(o, "id")] = h
     return out
 
-
 def load_scenario_text(text: str, file: str = "<scenario>") -> Any:
     """Parse a scenario YAML document with the engine's loader (:func:`advisor.decide.load_scenario_text`)."""
     from advisor.decide import load_scenario_text as _load
 
     return _load(text, file)
 
-
 def load_scenario_file(path: str | Path) -> Any:
     """The scenario in ``path``, read exactly as ``advisor recommend --scenario`` reads it."""
     from advisor.decide import load_scenario
 
     return load_scenario(path)
-
-
-EXAMPLE_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "example.yaml"
 
 
 def _same_perf(catalog: Catalog):
@@ -386,156 +278,8 @@ def _same_perf(catalog: Catalog):
 
     return estimator
 
-
 def _vol(v: float) -> int | float:
     return int(round(v)) if float(v).is_integer() or v >= 1 else v
-
-
-# ------------------------------------------------------------------------------------------ figures
-def build_figures(views: Views, catalog: Catalog | None = None) -> dict[str, "go.Figure"]:
-    """All Recommend-page figures, by name: cost_vs_volume, cost_breakdown, batch_time, sensitivity."""
-    from advisor import charts
-
-    catalog = catalog or load_catalog()
-    figs = {
-        "cost_vs_volume": charts.cost_vs_volume(views),
-        "cost_breakdown": charts.cost_breakdown(views.result, first=views.leading),
-    }
-    batch = charts.batch_time(views.result, batch_hours(views, catalog), get(views.scenario, "batch_images"),
-                              get(views.scenario, "deadline_hours"))
-    if batch is not None:
-        figs["batch_time"] = batch
-    if views.sensitivity:
-        figs["sensitivity"] = charts.sensitivity(views)
-    return figs
-
-
-_KALEIDO_LOCK = threading.Lock()
-
-
-def _ensure_kaleido() -> None:
-    """Start the per-process kaleido server once (one Chromium for every image of this process)."""
-    import kaleido
-
-    from kaleido._sync_server import GlobalKaleidoServer  # noqa: PLC2701 (is_running is not re-exported)
-
-    if not GlobalKaleidoServer().is_running():
-        kaleido.start_sync_server(mathjax=False, silence_warnings=True)
-
-
-def figures_bytes(figs: Iterable["go.Figure"], fmt: str, *, width: int = 1000, height: int = 560, scale: float = 2) -> list[bytes]:
-    """Render figures to ``fmt`` (png, svg, pdf) with one kaleido browser for the whole batch."""
-    import plotly.io as pio
-
-    if fmt not in IMAGE_FORMATS:
-        raise InputError("format", fmt, "|".join(IMAGE_FORMATS))
-    out = []
-    with _KALEIDO_LOCK, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*kopts.*")
-        _ensure_kaleido()
-        for fig in figs:
-            out.append(pio.to_image(fig, format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1))
-    return out
-
-
-def figure_bytes(fig: "go.Figure", fmt: str, **kw: Any) -> bytes:
-    """One figure as PNG, SVG or PDF bytes (see :func:`figures_bytes`)."""
-    return figures_bytes([fig], fmt, **kw)[0]
-
-
-def report_html(views: Views, figs: dict[str, "go.Figure"], catalog: Catalog | None = None) -> str:
-    """A self-contained HTML report (plotly.js inlined once; opens offline)."""
-    import html
-
-    import plotly.io as pio
-
-    catalog = catalog or load_catalog()
-    result = views.result
-    rec = get(result, "recommendation")
-    rec_id = get(rec, "option_id")
-    reasons = get(rec, "reasons") or []
-    close = get(rec, "too_close_to_call")
-    parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-        "<title>Image-generation cost report</title>",
-        "<style>body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}"
-        "table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ccc;padding:3px 6px;text-align:right}"
-        "td:first-child,th:first-child{text-align:left}.warn{background:#fff4e5;padding:.5em 1em;border-left:4px solid #f90}"
-        "pre{background:#f6f6f6;padding:1em}</style></head><body>",
-        "<h1>Image-generation cost report</h1>",
-        f"<p>Generated {html.escape(dt.datetime.now().isoformat(timespec='seconds'))} from the catalog in "
-        f"<code>{html.escape(str(catalog.root))}</code>.</p>",
-        f"<h2>Recommendation: {html.escape(str(rec_id))}</h2>",
-    ]
-    if close:
-        parts.append(f"<p class='warn'>Too close to call: {html.escape(_close_text(close))}</p>")
-    parts.append("<ul>" + "".join(f"<li>{html.escape(str(r))}</li>" for r in reasons) + "</ul>")
-    parts.append("<h2>Options</h2><table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c, _ in OPTION_COLUMNS) + "</tr>")
-    for row in options_rows(result):
-        parts.append("<tr>" + "".join(f"<td>{html.escape(_fmt_cell(row[c]))}</td>" for c, _ in OPTION_COLUMNS) + "</tr>")
-    parts.append("</table>")
-    excluded = get(result, "excluded") or []
-    if excluded:
-        parts.append("<h3>Excluded</h3><ul>")
-        for ex in excluded:
-            parts.append(f"<li>{html.escape(str(get(ex, 'id', ex)))}: {html.escape('; '.join(map(str, get(ex, 'reasons', []) or [])))}</li>")
-        parts.append("</ul>")
-    first = True
-    for name, fig in figs.items():
-        parts.append(f"<h2>{html.escape(name.replace('_', ' ').capitalize())}</h2>")
-        parts.append(pio.to_html(fig, include_plotlyjs=True if first else False, full_html=False,
-                                 config={"displaylogo": False}))
-        first = False
-    parts.append("<h2>Scenario</h2><pre>" + html.escape(scenario_to_yaml(views.scenario)) + "</pre></body></html>")
-    return "\n".join(parts)
-
-
-def _close_text(close: Any) -> str:
-    if isinstance(close, str):
-        return close
-    if isinstance(close, (list, tuple)):
-        return ", ".join(map(str, close))
-    return "the leading options are within the estimate's uncertainty"
-
-
-def _fmt_cell(v: Any) -> str:
-    if v is None:
-        return "-"
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    return str(v)
-
-
-# ------------------------------------------------------------------------------------------- writer
-def write_exports(scenario: Any, out_dir: str | Path, formats: Iterable[str] = FORMATS,
-                  catalog: Catalog | None = None) -> list[Path]:
-    """Write the chosen formats for ``scenario`` into ``out_dir`` (atomic writes; nothing outside it).
-
-    Files: ``options.csv``, ``scenario.yaml``, ``report.html``, and ``<chart>.<png|svg|pdf>`` per chart.
-    """
-    formats = list(dict.fromkeys(formats))
-    bad = [f for f in formats if f not in FORMATS]
-    if bad or not formats:
-        raise InputError("formats", ",".join(bad) or "", ",".join(FORMATS))
-    catalog = catalog or load_catalog_for(scenario)
-    out_dir = Path(out_dir)
-    need_charts = any(f in ("png", "svg", "pdf", "html") for f in formats)
-    views = compute_views(scenario, catalog, sweeps=need_charts)
-    written: list[Path] = []
-    if "csv" in formats:
-        written.append(atomic_write_text(out_dir / "options.csv", options_csv(views.result)))
-    if "yaml" in formats:
-        written.append(atomic_write_text(out_dir / "scenario.yaml", scenario_to_yaml(scenario)))
-    if need_charts:
-        figs = build_figures(views, catalog)
-        if "html" in formats:
-            written.append(atomic_write_text(out_dir / "report.html", report_html(views, figs, catalog)))
-        for fmt in IMAGE_FORMATS:
-            if fmt in formats:
-                for name, data in zip(figs, figures_bytes(figs.values(), fmt)):
-                    written.append(atomic_write_bytes(out_dir / f"{name}.{fmt}", data))
-    return written
-
 
 def load_catalog_for(scenario: Any) -> Catalog:
     """The catalog with the scenario's overrides applied (the same catalog ``recommend`` would build).
@@ -548,13 +292,11 @@ def load_catalog_for(scenario: Any) -> Catalog:
         return load_catalog()
     return _catalog_with_overrides(json.dumps(overrides, sort_keys=True, default=str))
 
-
 @functools.lru_cache(maxsize=1)
 def _raw_catalog() -> dict[str, Any]:
     from advisor.catalog import read_raw
 
     return read_raw()
-
 
 @functools.lru_cache(maxsize=32)
 def _catalog_with_overrides(overrides_json: str) -> Catalog:

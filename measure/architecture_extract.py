@@ -1,4 +1,4 @@
-"""Extract an :class:`advisor.arch.ArchitectureSpec` from real diffusers/transformers modules.
+"""Extract an :class:`advisor.catalog.architecture.ArchitectureSpec` from real diffusers/transformers modules.
 
 Needs torch, diffusers and transformers (the ``measure`` extra); they are imported lazily inside
 the functions so that importing this module stays cheap. Modules may live on the meta device.
@@ -24,7 +24,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from advisor.arch import (
+from measure.pipelines import raw_config
+from advisor.catalog.architecture import (
     ArchitectureSpec,
     AttentionGroup,
     ComponentSpec,
@@ -116,15 +117,6 @@ def _num_buffers(module: "torch.nn.Module") -> int:
         if n not in params and hasattr(t, "numel"):
             total += t.numel()
     return total
-
-
-def raw_config(module: Any) -> dict[str, Any]:
-    """Config of a diffusers (``.config``) or transformers (``.config.to_dict()``) module as a plain dict
-    ({} without one); also used by ``measure.pipelines`` for measured profiles."""
-    cfg = getattr(module, "config", None)
-    if cfg is None:
-        return {}
-    return cfg.to_dict() if hasattr(cfg, "to_dict") else dict(cfg)
 
 
 def _config_dict(module: Any) -> dict[str, Any]:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 from enum import Enum
+import importlib
 from pathlib import Path
+from typing import Optional
 
 import typer
 
 from advisor.cli import app
+from advisor.io import check_output_file
 
 
 class Fmt(str, Enum):
@@ -30,7 +33,7 @@ def validate_cmd(
     output: Path = typer.Option(None, "--output", help="also write the text to this file (atomic)"),
 ) -> None:
     """Predicted vs measured for every validation point: MAPE, P90, leave-one-GPU-out, CPU, fit classification."""
-    from advisor import validate as V
+    from advisor.fit import validate as V
     from advisor.io import atomic_write_text
 
     if against_predictions is not None:
@@ -65,11 +68,15 @@ def validate_cmd(
 @app.command("calibrate")
 def calibrate_cmd(
     cpu: bool = typer.Option(False, "--cpu", help="also measure this machine's matmul peak (torch or numpy)"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="fit and print, do not write profiles/calibration.yaml"),
+    out: Optional[Path] = typer.Option(None, "--out", help="write the fitted calibration YAML here (e.g. "
+                                       "profiles/calibration.yaml); without it the calibration is printed only"),
 ) -> None:
-    """Fit profiles/calibration.yaml (efficiencies per architecture family and op class) to measured data."""
-    from advisor.calibrate import calibrate
+    """Fit the calibration (efficiencies per architecture family and op class, power, VRAM) to measured data."""
+    from advisor.fit.refit import calibrate
     from advisor.perf.timing import calibration_to_yaml_text
 
-    cal = calibrate(write=not dry_run, cpu=cpu)
-    typer.echo(calibration_to_yaml_text(cal) if dry_run else "wrote profiles/calibration.yaml")
+    if out is not None:
+        check_output_file("--out", out)
+    cpu_peak = importlib.import_module("measure.cpu_peak").measure_cpu_peak() if cpu else None
+    cal = calibrate(out=out, cpu_peak=cpu_peak)
+    typer.echo(f"wrote {out}" if out is not None else calibration_to_yaml_text(cal))

@@ -1,7 +1,7 @@
 """Fit the simulator's efficiencies (``profiles/calibration.yaml``) to measured data.
 
 Data (all *measured*; vendor claims are never fitted):
-- measured profiles ``profiles/measured/**.yaml`` (:class:`advisor.measured.MeasuredProfile`, each with the
+- measured profiles ``profiles/measured/**.yaml`` (:class:`advisor.catalog.measured.MeasuredProfile`, each with the
   ArchitectureSpec of what ran, so scaled CPU configurations are predicted exactly as they ran);
 - public third-party measurements ``profiles/validation/public.yaml`` with ``use_for_fit: true``.
 
@@ -23,9 +23,7 @@ measure_cpu_peak(), calibrate(write=True).
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,13 +31,13 @@ from typing import Any
 import numpy as np
 import yaml
 
-from advisor.arch import ArchitectureSpec, load_architecture
-from advisor.catalog import GPU, Catalog, load_catalog
+from advisor.catalog.architecture import ArchitectureSpec, load_architecture
+from advisor.catalog import GPU, REPO_ROOT, Catalog, load_catalog
 from advisor.errors import CatalogError
 from advisor.perf import _engine as E
 from advisor.perf import timing as T
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = REPO_ROOT
 PUBLIC_PATH = ROOT / "profiles" / "validation" / "public.yaml"
 MEASURED_ROOT = ROOT / "profiles" / "measured"
 TIMED = ("end_to_end", "transformer_step", "transformer_forward", "text_encoder", "vae_decode", "denoise")
@@ -119,7 +117,7 @@ def _public_points(path: Path, catalog: Catalog) -> list[ValidationPoint]:
 
 
 def _measured_points(root: Path, catalog: Catalog, cal: T.Calibration) -> list[ValidationPoint]:
-    from advisor.measured import load_measured_profiles
+    from advisor.catalog.measured import load_measured_profiles
 
     return _profile_points(load_measured_profiles(root), catalog, cal)
 
@@ -186,7 +184,7 @@ def load_points(catalog: Catalog | None = None, public_path: Path | None = None,
     """Every validation point: public (``public.yaml``), measured profiles, then ``extra_profiles`` (in memory)."""
     catalog = catalog or load_catalog()
     cal = cal or T.load_calibration()
-    from advisor.measured import load_measured_profiles
+    from advisor.catalog.measured import load_measured_profiles
 
     profiles = load_measured_profiles(measured_root or MEASURED_ROOT) + list(extra_profiles or [])
     return (_public_points(public_path or PUBLIC_PATH, catalog) + _profile_points(profiles, catalog, cal))
@@ -358,36 +356,6 @@ def fit(points: list[ValidationPoint], base: T.Calibration | None = None, iterat
     })
 
 
-# ---------------------------------------------------------------------------------------------- CPU peak
-def measure_cpu_peak(n: int = 2048, repeats: int = 5) -> dict[str, float]:
-    """This machine's matmul peaks [TFLOP/s]: best of ``repeats`` n x n matmuls, fp32 and (torch only) bf16."""
-    flops = 2.0 * n**3
-    out: dict[str, float] = {}
-    try:
-        import torch
-
-        for name, dt_ in (("fp32_tflops", torch.float32), ("bf16_tflops", torch.bfloat16)):
-            a = torch.randn(n, n, dtype=dt_)
-            b = torch.randn(n, n, dtype=dt_)
-            torch.mm(a, b)
-            best = min(_timeit(lambda: torch.mm(a, b)) for _ in range(repeats))
-            out[name] = flops / best / 1e12
-        out["measured_with"] = f"torch.mm {n}^2, {torch.get_num_threads()} threads, best of {repeats}"
-    except ImportError:
-        a = np.random.rand(n, n).astype(np.float32)
-        best = min(_timeit(lambda: a @ a) for _ in range(repeats))
-        out["fp32_tflops"] = flops / best / 1e12
-        out["bf16_tflops"] = out["fp32_tflops"]
-        out["measured_with"] = f"numpy {n}^2 float32, best of {repeats} (no torch: bf16 = fp32)"
-    return out
-
-
-def _timeit(fn) -> float:
-    t = time.perf_counter()
-    fn()
-    return time.perf_counter() - t
-
-
 def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -547,7 +515,7 @@ def calibrate_with(extra_profiles: list | None = None, catalog: Catalog | None =
         return hit[1]
     catalog = catalog or load_catalog()
     base = base or T.load_calibration()
-    from advisor.measured import load_measured_profiles
+    from advisor.catalog.measured import load_measured_profiles
 
     points = load_points(catalog, cal=base, extra_profiles=list(extra))
     cal = fit(points, base)
@@ -571,64 +539,6 @@ def _ceilings_used(catalog: Catalog) -> dict[str, str]:
             out[slug] = (f"profiles/ceilings/{slug}.yaml: bf16 {c.bf16_matmul_median_tflops} TFLOP/s, copy "
                          f"{c.copy_median_gb_per_s} GB/s (medians), {c.measured_at or ''} torch {c.torch or '?'}")
     return out
-
-
-def calibrate(write: bool = True, cpu: bool = False, path: Path | None = None,
-              catalog: Catalog | None = None) -> T.Calibration:
-    """Fit on every measured point (timing), the NVML profiles (power) and the measured peaks (VRAM record),
-    compute the validation error bands, and write ``calibration.yaml``."""
-    from advisor import validate as V
-    from advisor.measured import load_measured_profiles
-
-    catalog = catalog or load_catalog()
-    base = T.load_calibration(path)
-    if cpu:
-        peak = measure_cpu_peak()
-        base = base.model_copy(update={"cpu": base.cpu.model_copy(update={
-            "fp32_tflops": peak["fp32_tflops"], "bf16_tflops": peak["bf16_tflops"],
-            "measured_with": peak["measured_with"], "as_of": dt.date.today()})})
-    points = load_points(catalog, cal=base)
-    cal = fit(points, base)
-    profiles = load_measured_profiles(MEASURED_ROOT)
-    params, energy = fit_power_params(profiles, catalog, cal)
-    cal = cal.model_copy(update={"power": params, "energy": energy, "vram": fit_vram(profiles, catalog),
-                                 "ceilings": _ceilings_used(catalog)})
-    report = V.validation_report(points, cal, refit=True)
-    cal = cal.model_copy(update={
-        "fitted_at": dt.date.today(),
-        "versions": _versions_of_points(points) or _versions(),
-        "method": ("least squares on log error, ridge to priors (advisor/calibrate.py); hopper rates = measured "
-                   "H100 SXM ceilings (profiles/ceilings); power fitted on NVML energy; VRAM constants on peaks"),
-        "uncertainty": {
-            "calibrated": round(max(0.05, report["p90_abs_pct_error"] / 100), 3),
-            "cross_gpu": round(max(0.10, (report["leave_one_gpu_out_p90"] or 25.0) / 100), 3),
-            "cold": 0.35,
-        },
-        "notes": [
-            "versions: CPU profiles ran torch 2.13.0+cpu on the dev VM; GPU profiles torch 2.11.0+cu130 on an H100 SXM "
-            "(driver 580.159.04, CUDA 13.0); diffusers 0.42.1 for both",
-            "Z-Image Turbo: 9 scheduler steps = 9 transformer evaluations in diffusers 0.42.1 ZImagePipeline "
-            "(measured len(step_seconds) = 9 per run on H100)",
-        ],
-    })
-    if write:
-        from advisor.io import atomic_write_text
-
-        atomic_write_text(path or T.CALIBRATION_PATH, T.calibration_to_yaml_text(cal))
-    return cal
-
-
-def _versions_of_points(points: list[ValidationPoint]) -> dict[str, str]:
-    """diffusers/torch versions of the measured profiles (public points do not state theirs)."""
-    from advisor.measured import load_measured_profiles
-
-    seen: dict[str, set[str]] = {}
-    for prof in load_measured_profiles(MEASURED_ROOT):
-        for k in ("diffusers", "torch"):
-            v = getattr(prof.software, k)
-            if v:
-                seen.setdefault(k, set()).add(v)
-    return {k: ",".join(sorted(v)) for k, v in seen.items()}
 
 
 def with_points_removed(points: list[ValidationPoint], pred) -> list[ValidationPoint]:

@@ -17,7 +17,7 @@ FLAG_FOR = {
     "deadline_hours": "--deadline-hours", "batch_images": "--batch-images", "input_megapixels": "--input-megapixels",
     "needs": "--need", "powered_on_hours_per_day": "--hours-on-per-day",
 }
-EXAMPLE_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "example.yaml"
+from advisor.cost.scenario import EXAMPLE_SCENARIO  # noqa: E402
 
 
 def build_scenario_data(

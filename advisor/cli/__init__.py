@@ -1,6 +1,6 @@
 """The ``advisor`` command line (Typer).
 
-Command modules live in ``advisor/commands/`` and register themselves on ``app``.
+Command modules live in ``advisor/cli/`` and register themselves on ``app``.
 Heavy imports (torch, diffusers, plotly, streamlit) happen only inside the commands that need them.
 """
 
@@ -59,9 +59,9 @@ def load_commands() -> None:
     _loaded = True
     for name in COMMAND_MODULES:
         try:
-            importlib.import_module(f"advisor.commands.{name}")
+            importlib.import_module(f"advisor.cli.{name}")
         except ModuleNotFoundError as exc:  # a command module not written yet
-            if exc.name != f"advisor.commands.{name}":
+            if exc.name != f"advisor.cli.{name}":
                 raise
 
 

@@ -6,36 +6,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:  # pragma: no cover  (advisor.decide imports usd from here)
+from advisor.fmt import usd  # noqa: F401  (re-exported: the one money formatter)
+
+if TYPE_CHECKING:  # pragma: no cover
     from advisor.decide import Option, Result
 
 DEPLOYMENTS = ("self-host", "cloud-gpu", "api")
 DEFAULT_TABLE_ROWS = 10
 
 CSV_COLUMNS = (
-    "rank", "id", "label", "pipeline", "deployment", "hardware", "gpu", "provider", "precision", "offload",
+    "rank", "id", "label", "pipeline", "deployment", "hardware", "gpu", "provider", "precision", "offload", "fits",
     "gpus_needed", "seconds_per_image", "monthly_cost_usd", "cost_per_image_usd", "hardware_usd",
     "electricity_usd", "license_usd", "api_usd", "rental_usd", "gpu_hours_per_month", "uncertainty_usd_per_month",
     "quality_elo", "payback_months", "reasons",
 )
-
-
-def usd(x: float | None) -> str:
-    """Money for display [USD]: '$12,345' from $100, '$12.34' from $1, else 3 significant digits in fixed
-    notation ('$0.412', '$0.00412', '$0.0000299'; never '2.99e-05'); '-' for None."""
-    if x is None:
-        return "-"
-    if abs(x) >= 100:
-        return f"${x:,.0f}"
-    if abs(x) >= 1:
-        return f"${x:,.2f}"
-    if x == 0:
-        return "$0"
-    decimals = min(12, 2 - math.floor(math.log10(abs(x))))  # 3 significant digits
-    return f"${x:.{decimals}f}"
 
 
 def short_label(o: "Option") -> str:
@@ -78,7 +64,7 @@ def option_rows(result: "Result") -> list[dict[str, Any]]:
         rows.append({
             "rank": i, "id": o.id, "label": o.label, "pipeline": o.pipeline, "deployment": o.deployment,
             "hardware": o.hardware, "gpu": o.gpu, "provider": o.provider, "precision": o.precision,
-            "offload": o.offload, "gpus_needed": o.gpus_needed, "seconds_per_image": o.seconds_per_image,
+            "offload": o.offload, "fits": o.fits, "gpus_needed": o.gpus_needed, "seconds_per_image": o.seconds_per_image,
             "monthly_cost_usd": o.monthly_cost_usd, "cost_per_image_usd": o.cost_per_image_usd,
             "hardware_usd": b["hardware"], "electricity_usd": b["electricity"], "license_usd": b["license"],
             "api_usd": b["api"], "rental_usd": b["rental"], "gpu_hours_per_month": o.gpu_hours_per_month,

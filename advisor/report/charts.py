@@ -15,8 +15,8 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from advisor.export import BREAKDOWN_KEYS, Views, get
-from advisor.report import usd
+from advisor.fmt import usd
+from advisor.report.sweeps import BREAKDOWN_KEYS, Views, get
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 BREAKDOWN_COLORS = {"hardware": "#4c78a8", "electricity": "#f58518", "license": "#b279a2", "api": "#54a24b",

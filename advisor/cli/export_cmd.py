@@ -19,7 +19,7 @@ def export_command(
                                 help="comma-separated: png,svg,pdf,html,csv,yaml"),
 ) -> None:
     """Write the scenario's charts, report, options table and scenario file into OUT."""
-    from advisor import export
+    from advisor.report import export
 
     fmts = [f.strip().lower() for f in formats.split(",") if f.strip()]
     bad = [f for f in fmts if f not in export.FORMATS]

@@ -6,12 +6,11 @@ Hard rules return an exclusion reason (a sentence) or ``None``; soft rules retur
 from __future__ import annotations
 
 from advisor.catalog import GPU, APIOffer, Pipeline
+from advisor.cost.scenario import ALLOWED_NEEDS, SOFT_NEEDS  # noqa: F401  (re-exported)
 
 #: Needs a user may state. A capability need maps to the catalog capability a pipeline must list;
 #: ``quality`` is a soft preference (ranking), not a hard constraint.
 CAPABILITY_NEEDS: dict[str, str] = {"chinese-text": "chinese-text", "multi-reference": "multi-reference"}
-SOFT_NEEDS: frozenset[str] = frozenset({"quality"})
-ALLOWED_NEEDS: tuple[str, ...] = (*CAPABILITY_NEEDS, *sorted(SOFT_NEEDS))
 
 #: Precisions tried for self-hosting, from highest fidelity down. fp8 is tried only on cards whose
 #: catalog lists an fp8 tensor rate (Ada, Hopper, Blackwell); nf4 is 4-bit weights (bitsandbytes).

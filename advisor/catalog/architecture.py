@@ -13,7 +13,7 @@ structure from which FLOPs and bytes follow as a function of resolution and text
 - ``norms``: groups of normalisation layers (for elementwise byte estimates).
 
 The spec is generated once from the real diffusers/transformers classes by
-``python -m advisor.architectures.generate`` (see ``advisor/architectures/extract.py``) into
+``python -m measure.generate_architectures`` (see ``measure/architecture_extract.py``) into
 ``profiles/architectures/<slug>.yaml``.
 
 Public API:
@@ -240,7 +240,7 @@ class ArchitectureSpec(_Model):
 #: on the large architecture files), else the pure-Python SafeLoader.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-ARCHITECTURES_DIR = Path(__file__).resolve().parent.parent / "profiles" / "architectures"
+ARCHITECTURES_DIR = Path(__file__).resolve().parents[2] / "profiles" / "architectures"  # = catalog.PROFILES_DIR / ...
 
 
 def architecture_path(slug: str, directory: Path | None = None) -> Path:

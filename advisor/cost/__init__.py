@@ -1,0 +1,1 @@
+"""Cost: the scenario (validated input) and the TCO formulas (pure functions, units in names)."""
