@@ -45,7 +45,3 @@ class CatalogError(AdvisorError):
         if field:
             where += f" field '{field}'"
         super().__init__(f"{where}: {problem}")
-
-
-class DoesNotFitError(AdvisorError):
-    """A pipeline does not fit on a device under any allowed strategy."""

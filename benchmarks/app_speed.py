@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def engine_rerender() -> None:
-    from advisor.report import export
+    from advisor.report import charts, export, tables
+    from advisor.report.sweeps import _with
 
     base = export.load_scenario_file(export.EXAMPLE_SCENARIO)
     cat = export.load_catalog_for(base)
@@ -36,18 +37,30 @@ def engine_rerender() -> None:
         {"needs": ["quality"]},
         {"megapixels": 2.0},  # a new size: every option is simulated again
     ]
-    times = {}
+    times, page_times = {}, {}
     for ch in changes:
-        s = export._with(base, **ch)
+        s = _with(base, **ch)
+        c = export.load_catalog_for(s)
+        # what the Recommend page computes on a re-render: the engine and the volume sweep (the sensitivity sweeps
+        # wait until their chart is opened), the Vega-Lite cost-vs-volume chart and the grouped table
         t0 = time.perf_counter()
-        views = export.compute_views(s, export.load_catalog_for(s))
-        export.build_figures(views, cat)
+        views = export.compute_views(s, c, sensitivity=False)
+        labels = export.option_labels(views, c)
+        charts.cost_vs_volume_spec(views, labels)
+        tables.display_rows(tables.best_per_model_and_deployment(views.result), c)
+        page_times[str(ch)] = time.perf_counter() - t0
+        # everything (all sweeps and the four plotly figures: the report and image exports)
+        t0 = time.perf_counter()
+        views = export.compute_views(s, c)
+        export.build_figures(views, c)
         times[str(ch)] = time.perf_counter() - t0
-    for k, v in times.items():
-        print(f"re-render after {k:<40} {v * 1000:7.0f} ms (engine calls + figures)")
-    vals = list(times.values())
-    print(f"re-render engine work: median {statistics.median(vals) * 1000:.0f} ms, max {max(vals) * 1000:.0f} ms "
-          f"(target < 300 ms)")
+    for k in times:
+        print(f"re-render after {k:<40} page {page_times[k] * 1000:7.0f} ms; all sweeps + figures "
+              f"{times[k] * 1000:7.0f} ms")
+    for what, d in (("page", page_times), ("all sweeps + figures", times)):
+        vals = list(d.values())
+        print(f"re-render engine work ({what}): median {statistics.median(vals) * 1000:.0f} ms, "
+              f"max {max(vals) * 1000:.0f} ms (target < 300 ms for the page)")
 
 
 def first_render() -> None:

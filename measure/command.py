@@ -98,12 +98,13 @@ def measure(
                                                       help="text tokens (default: the pipeline's)"),
     components: str = typer.Option("all", "--components", help="all | transformer (random prompt embeddings, "
                                    "no text encoder, no VAE decode)"),
-    out: Path = typer.Option(Path("profiles/measured"), "--out", help="root folder of measured profiles"),
+    out: str = typer.Option("profiles/measured", "--out", help="root folder of measured profiles"),
     fmt: str = typer.Option("table", "--format", help="table | json"),
     seed: int = typer.Option(0, "--seed"),
     idle_seconds: float = typer.Option(2.0, "--idle-seconds", help="idle power sampling before the runs [s]"),
     time_budget: Optional[float] = typer.Option(None, "--time-budget",
-                                                help="stop starting runs after this many seconds [s]"),
+                                                help="stop after this many seconds [s], between runs or between "
+                                                     "denoising steps; finished runs are kept"),
 ) -> None:
     """Run a real diffusers pipeline, time its stages, sample power, write a profile YAML."""
     try:
@@ -111,8 +112,15 @@ def measure(
                          precision=precision, width=width, height=height, steps=steps, batch_size=batch_size,
                          offload=offload, warmup=warmup, runs=runs, max_sequence_length=max_sequence_length,
                          components=components, fmt=fmt)
-        if time_budget is not None and time_budget <= 0:
-            raise InputError("--time-budget", time_budget, "seconds > 0")
+        if time_budget is not None and not (0 < time_budget < float("inf")):
+            raise InputError("--time-budget", time_budget, "a finite number of seconds > 0")
+        if not (0 <= idle_seconds < float("inf")):
+            raise InputError("--idle-seconds", idle_seconds, "a finite number of seconds >= 0")
+        if guidance is not None and not (0 <= guidance < float("inf")):
+            raise InputError("--guidance", guidance, "a finite number >= 0")
+        from advisor.io import check_output_dir
+
+        check_output_dir("--out", out)  # before any work: an unusable --out must not cost a measurement
         check_device(device)
         from measure.configs import PIPELINES
         from measure.runner import MeasureOptions, run_measurement
@@ -124,14 +132,17 @@ def measure(
             steps=steps if steps is not None else pdef.default_steps,
             guidance=guidance if guidance is not None else pdef.default_guidance, batch_size=batch_size,
             offload=offload, compile=compile, attention=attention, warmup=warmup, runs=runs,
-            max_sequence_length=max_sequence_length, components=components, out=out, seed=seed,
+            max_sequence_length=max_sequence_length, components=components, out=Path(out), seed=seed,
             idle_seconds=idle_seconds, time_budget_seconds=time_budget)
         result = run_measurement(opts)
     except AdvisorError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    for note in result.notes:
+        typer.echo(f"note: {note}", err=True)
     if fmt == "json":
-        typer.echo(json.dumps({"path": str(result.path), "profile": result.profile.model_dump(mode="json")}, indent=1))
+        typer.echo(json.dumps({"path": str(result.path), "notes": result.notes,
+                               "profile": result.profile.model_dump(mode="json")}, indent=1))
     else:
         print_table(result.profile, result.path)
     if result.exit_code:

@@ -1,10 +1,13 @@
 """Run a measurement campaign: build, idle power, warm-up runs, N timed runs, summarise, write the profile.
 
 - Each run's failure (CUDA OOM, any exception) is recorded in ``failures`` and the remaining runs continue.
+- The output folder is checked before anything is built; the profile is written after every finished timed run
+  (``status: partial``, "in progress") and at the end, never replacing a profile on disk that held more completed
+  runs (the new one goes beside it: ``<name>.fewer-runs-<UTC time>.yaml``, and the command says so).
 - Ctrl-C (KeyboardInterrupt) -- and SIGTERM, e.g. from ``timeout`` -- stop the campaign and write what was
-  measured with ``status: partial``.
-- ``time_budget_seconds`` stops starting new runs once the next run would exceed the budget (after at least
-  one timed run; the hard guard is an outer ``timeout``).
+  measured with ``status: partial``; a signal during the final write is held until the file is written.
+- ``time_budget_seconds`` is checked between runs (a run that would end past the budget is not started) and
+  between denoising steps (the call in progress stops and is discarded); finished runs are kept.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from advisor.catalog.measured import (DeviceInfo, Failure, MeasuredProfile, MeasureSettings, MemoryInfo, PowerInfo,
@@ -68,6 +72,8 @@ class MeasureResult:
     profile: MeasuredProfile
     path: Path
     exit_code: int
+    #: sentences for the user (e.g. the profile was written beside one that held more runs)
+    notes: list[str] = field(default_factory=list)
 
 
 def call_pipeline(pipe, kwargs: dict[str, Any]):
@@ -205,16 +211,54 @@ def _median(xs: list[float]) -> float | None:
     return statistics.median(xs) if xs else None
 
 
+class _BudgetReached(Exception):
+    """Raised from the step callback when ``--time-budget`` is spent: the call stops between two steps."""
+
+
+#: the clock of the time budget [s] (a seam for tests; the stage timings use their own marks)
+_clock = time.perf_counter
+
+
+@contextlib.contextmanager
+def _deferred_signals():
+    """While the profile is summarised and written: SIGINT/SIGTERM are remembered (yielded list), not raised, so
+    an interrupt can never leave the campaign unwritten (main thread only; elsewhere signals cannot arrive)."""
+    got: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield got
+        return
+
+    def handler(signum, frame):
+        got.append(signum)
+
+    old = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield got
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+
 def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
-    """Run the campaign described by ``opts`` and write its profile (see module docstring)."""
+    """Run the campaign described by ``opts`` and write its profile (see module docstring).
+
+    The output folder is checked before anything is built; the profile is written after every timed run (status
+    ``partial``, "in progress") and once more at the end, through :class:`measure.profile_io.GuardedWriter` (never
+    replacing a profile on disk that held more completed runs).
+    """
+    from advisor.io import check_output_dir
+
+    check_output_dir("--out", opts.out)  # before any work: an unusable --out must not cost a measurement
+
     import torch
 
     from measure.pipelines import build_pipeline, call_kwargs
     from measure.power import NvmlSampler, RaplReader
-    from measure.profile_io import write_profile
+    from measure.profile_io import GuardedWriter
     from measure.timing import StageTimer
 
     started = _now()
+    writer = GuardedWriter(opts.out, started.strftime("%Y%m%dT%H%M%SZ"))
     cuda = opts.device.startswith("cuda")
     pdef = PIPELINES[opts.pipeline]
     if cuda:
@@ -222,10 +266,12 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
     sampler = NvmlSampler(index=torch.device(opts.device).index or 0, hz=opts.sampler_hz, nvml=nvml) if cuda else None
     rapl = RaplReader()
     dev = device_info(opts.device, sampler)
+    software = software_info()
     failures: list[Failure] = []
     notes = list(opts.notes)
-    power = PowerInfo()
-    memory = MemoryInfo()
+    # mutable while measuring; the (frozen) PowerInfo / MemoryInfo models are made from them when writing
+    power = SimpleNamespace(**PowerInfo().model_dump())
+    memory = SimpleNamespace(**MemoryInfo().model_dump())
     runs: list[RunTiming] = []
     warmup_seconds: list[float] = []
     status, status_reason, exit_code = "complete", None, 0
@@ -246,6 +292,29 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
     run_energy: list[float | None] = []
     rapl_energy: list[float] = []
     interrupted = False
+    arch, arch_note = None, None
+    budget = opts.time_budget_seconds
+
+    def make_profile(status_: str, reason: str | None, power_: Any) -> MeasuredProfile:
+        settings = MeasureSettings(**settings_kw, components_run=components_run, components_skipped=components_skipped,
+                                   transformer_calls_per_step=calls_per_step, cfg=cfg_active)
+        return MeasuredProfile(
+            status=status_, status_reason=reason, device=dev, software=software, settings=settings,
+            architecture=arch, components=components_info, build_seconds=build_seconds,
+            warmup_seconds=warmup_seconds, runs=list(runs), summary=summarize_runs(runs, opts.batch_size),
+            memory=MemoryInfo(**vars(memory)), power=PowerInfo(**vars(power_)), failures=list(failures), started_at=started, finished_at=_now(),
+            notes=notes + ([arch_note] if arch_note else []))
+
+    def write_progress() -> None:
+        """The campaign so far (status partial, in progress): a kill now still leaves every finished run."""
+        prof = make_profile("partial", f"in progress: {len(runs)} of {opts.runs} timed runs done",
+                            SimpleNamespace(reason="in progress: power is summarised when the campaign ends"))
+        try:
+            writer.write(prof)
+        except OSError as exc:  # e.g. disk full: keep measuring; the final write tries again
+            note = f"an in-progress write failed ({exc.strerror or exc})"
+            if note not in notes:
+                notes.append(note)
 
     with _sigterm_as_interrupt():
         try:
@@ -265,34 +334,47 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
             _cleanup(cuda)
 
         if built is not None:
-            build_seconds = built.build_seconds
-            components_info = built.component_infos
-            components_run, components_skipped = built.components_run, built.components_skipped
-            notes.extend(built.notes)
-            memory.weights_gib = round(built.weights_bytes / GIB, 4)
-            pipe = built.pipe
-            if opts.attention:
-                try:
-                    pipe.transformer.set_attention_backend(opts.attention)
-                except Exception as exc:  # noqa: BLE001
-                    from advisor.errors import InputError
+            timer = None
+            try:
+                build_seconds = built.build_seconds
+                components_info = built.component_infos
+                components_run, components_skipped = built.components_run, built.components_skipped
+                notes.extend(built.notes)
+                memory.weights_gib = round(built.weights_bytes / GIB, 4)
+                arch, arch_note = _architecture(built, opts.max_sequence_length)
+                pipe = built.pipe
+                if opts.attention:
+                    try:
+                        pipe.transformer.set_attention_backend(opts.attention)
+                    except Exception as exc:  # noqa: BLE001
+                        from advisor.errors import InputError
 
-                    raise InputError("--attention", opts.attention, f"a diffusers attention backend ({exc})") from None
-            if opts.compile:
-                pipe.transformer.forward = torch.compile(pipe.transformer.forward)
-            plan = [("warmup", i) for i in range(opts.warmup)] + [("run", i) for i in range(opts.runs)]
-            with _Progress(len(plan) * opts.steps, opts.progress) as prog:
-                timer = StageTimer(pipe, cuda=cuda, expected_steps=opts.steps, on_step=prog.step)
-                if sampler is not None:
-                    sampler.start()
-                    power.idle_watts = sampler.measure_idle(opts.idle_seconds) if opts.idle_seconds > 0 else None
-                t_loop = time.perf_counter()
-                last_duration = 0.0
-                try:
+                        raise InputError("--attention", opts.attention,
+                                         f"a diffusers attention backend ({exc})") from None
+                if opts.compile:
+                    pipe.transformer.forward = torch.compile(pipe.transformer.forward)
+                plan = [("warmup", i) for i in range(opts.warmup)] + [("run", i) for i in range(opts.runs)]
+                t_loop = _clock()
+
+                def over_budget() -> bool:
+                    return budget is not None and _clock() - t_loop > budget
+
+                with _Progress(len(plan) * opts.steps, opts.progress) as prog:
+                    def on_step(i: int) -> None:
+                        prog.step(i)
+                        if over_budget():
+                            raise _BudgetReached
+
+                    timer = StageTimer(pipe, cuda=cuda, expected_steps=opts.steps, on_step=on_step)
+                    if sampler is not None:
+                        sampler.start()
+                        power.idle_watts = sampler.measure_idle(opts.idle_seconds) if opts.idle_seconds > 0 else None
+                    t_loop = _clock()
+                    last_duration = 0.0
                     for phase, i in plan:
-                        if opts.time_budget_seconds is not None and runs and \
-                                time.perf_counter() - t_loop + last_duration > opts.time_budget_seconds:
-                            status_reason = f"time budget of {opts.time_budget_seconds:g} s reached"
+                        if budget is not None and (over_budget() or
+                                                   (runs and _clock() - t_loop + last_duration > budget)):
+                            status_reason = f"time budget of {budget:g} s reached"
                             break
                         prog.describe(f"{phase} {i + 1}/{opts.warmup if phase == 'warmup' else opts.runs}")
                         kw = call_kwargs(built, prompt=opts.prompt, width=opts.width, height=opts.height,
@@ -311,6 +393,13 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
                         except KeyboardInterrupt:
                             timer.abort_run()
                             raise
+                        except _BudgetReached:
+                            timer.abort_run()
+                            status_reason = (f"time budget of {budget:g} s reached during {phase} {i + 1} "
+                                             f"(stopped between steps; that call was discarded)")
+                            prog.line(status_reason)
+                            _cleanup(cuda)
+                            break
                         except Exception as exc:  # noqa: BLE001 - OOM or anything: record, continue
                             timer.abort_run()
                             failures.append(_failure(i, phase, exc))
@@ -337,16 +426,20 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
                         runs.append(RunTiming(run_index=i, energy_joules=energy, **times))
                         prog.line(f"run {i + 1}/{opts.runs}: {times['total_seconds']:.3f} s "
                                   f"(denoise {times['denoise_seconds'] or 0:.3f} s)")
-                except KeyboardInterrupt:
-                    interrupted = True
-                    status_reason = "interrupted (KeyboardInterrupt/SIGTERM); wrote what was measured"
-                    exit_code = 130
-                finally:
+                        if len(runs) < opts.runs:
+                            write_progress()
+            except KeyboardInterrupt:
+                interrupted = True
+                status_reason = "interrupted (KeyboardInterrupt/SIGTERM); wrote what was measured"
+                exit_code = 130
+            finally:
+                if timer is not None:
                     timer.remove()
-                    if sampler is not None:
-                        sampler.stop()
+                if sampler is not None:
+                    sampler.stop()
 
-        # ------------------------------------------------------------------------------- summaries
+    # ----------------------------------------------------------------------------------- summaries and the write
+    with _deferred_signals() as got:
         if built is not None:
             if len(runs) == opts.runs and not interrupted and status_reason is None:
                 status = "complete"
@@ -357,8 +450,6 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
                 exit_code = exit_code or 1
             if failures and status_reason is None:
                 status_reason = f"{len(failures)} run(s) failed"
-            if status == "complete" and failures:
-                status = "complete"  # all timed runs succeeded; a warm-up failure is still listed
         if cuda:
             memory.torch_max_allocated_gib = round(torch.cuda.max_memory_allocated() / GIB, 4)
             memory.torch_max_reserved_gib = round(torch.cuda.max_memory_reserved() / GIB, 4)
@@ -368,19 +459,31 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
         power = _power_summary(power, sampler, rapl, windows, run_energy, rapl_energy, opts.batch_size, cuda)
         if sampler is not None:
             sampler.shutdown()
+        profile = make_profile(status, status_reason, power)
+        try:
+            path = writer.write(profile)
+        except OSError as exc:
+            path = _write_fallback(profile, exc)
+    if got:
+        exit_code = 130
+    return MeasureResult(profile=profile, path=path, exit_code=exit_code, notes=list(writer.notes))
 
-        arch, arch_note = _architecture(built, opts.max_sequence_length)
-        if arch_note:
-            notes.append(arch_note)
-        settings = MeasureSettings(**settings_kw, components_run=components_run, components_skipped=components_skipped,
-                                   transformer_calls_per_step=calls_per_step, cfg=cfg_active)
-        profile = MeasuredProfile(
-            status=status, status_reason=status_reason, device=dev, software=software_info(), settings=settings,
-            architecture=arch, components=components_info, build_seconds=build_seconds,
-            warmup_seconds=warmup_seconds, runs=runs, summary=summarize_runs(runs, opts.batch_size), memory=memory,
-            power=power, failures=failures, started_at=started, finished_at=_now(), notes=notes)
-        path = write_profile(profile, opts.out)
-    return MeasureResult(profile=profile, path=path, exit_code=exit_code)
+
+def _write_fallback(profile: MeasuredProfile, exc: OSError) -> Path:
+    """The output folder failed at the last write (disk full, removed): save the profile in the temp folder and
+    say where in one line (exit 2), so the measurement is not lost."""
+    import tempfile
+
+    from advisor.errors import InputError
+    from measure.profile_io import profile_filename, write_profile
+
+    fallback = Path(tempfile.gettempdir()) / "advisor-measure" / profile_filename(profile.settings)
+    try:
+        write_profile(profile, fallback.parent, fallback)
+        saved = f"the profile was saved to {fallback} instead"
+    except OSError:
+        saved = "the profile could not be saved anywhere"
+    raise InputError("--out", str(exc.filename or ""), f"a writable folder ({exc.strerror or exc}); {saved}") from None
 
 
 def _architecture(built, max_sequence_length: int | None):
@@ -409,7 +512,8 @@ def _architecture(built, max_sequence_length: int | None):
         return None, f"architecture not extracted: {type(exc).__name__}: {exc}"
 
 
-def _power_summary(power: PowerInfo, sampler, rapl, windows, run_energy, rapl_energy, batch: int, cuda: bool) -> PowerInfo:
+def _power_summary(power: SimpleNamespace, sampler, rapl, windows, run_energy, rapl_energy, batch: int,
+                   cuda: bool) -> SimpleNamespace:
     """Board power over the denoise windows and whole runs [W]; energy per image [J] (median over runs)."""
     if rapl.available and rapl_energy:
         power.cpu_energy_per_image_joules = round(statistics.median(rapl_energy) / batch, 3)

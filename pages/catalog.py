@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from advisor.catalog import STALE_AFTER_DAYS
+from advisor.fmt import number
 from advisor.report.export import catalog_rows
 from pages import common
 
@@ -48,15 +49,20 @@ if query.strip():
                 | view["source"].str.lower().str.contains(q, regex=False)]
 
 st.session_state["catalog_view_rows"] = len(view)
+
+
+def _num(v) -> str:
+    """A catalog number as text, 6 significant digits, never scientific notation (parameter counts, tiny prices)."""
+    return "" if v is None or v != v else number(float(v), 6, trim=True)
+
+
 st.dataframe(
-    view.assign(stale=view["stale"].map({True: "⚠ stale", False: ""})),
+    view.assign(stale=view["stale"].map({True: "⚠ stale", False: ""}),
+                **{c: view[c].map(_num) for c in ("value", "low", "high")}),
     key="catalog_table",
     hide_index=True,
     width="stretch",
     column_config={
-        "value": st.column_config.NumberColumn("value", format="%.6g"),
-        "low": st.column_config.NumberColumn("low", format="%.6g"),
-        "high": st.column_config.NumberColumn("high", format="%.6g"),
         "as_of": st.column_config.DateColumn("as of"),
         "source": st.column_config.TextColumn("source", width="large"),
     },

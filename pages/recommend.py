@@ -1,6 +1,14 @@
-"""Recommend page: a scenario form -> advisor.decide.recommend -> recommendation, options table, charts,
-sensitivity view and exports. Every number shown is the engine's (see advisor.report.export.compute_views)."""
+"""Recommend page: a scenario form -> advisor.decide.recommend -> recommendation, the prices it rests on, options
+table, charts, sensitivity view and exports. Every number shown is the engine's (advisor.report.export.compute_views)
+or the catalog's; this page only arranges and formats them.
 
+One state: the form's widgets (``st.session_state``) are the scenario. Loading a scenario YAML writes its values
+into the widgets (fields the form has no widget for, such as ``overrides``, are kept beside it and shown), so the
+form, the results and the exported scenario always agree.
+"""
+
+import datetime as dt
+import functools
 import json
 import re
 
@@ -8,13 +16,27 @@ import pandas as pd
 import streamlit as st
 
 from advisor import report
-from advisor.report import export
 from advisor.errors import InputError
+from advisor.fmt import money, number, per_thousand_images
+from advisor.report import export, tables
 from pages import common
 
 RES_WH = re.compile(r"^\s*(\d+)\s*[x×X*,]\s*(\d+)\s*$")
 RES_MP = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:mp|megapixels?)?\s*$", re.IGNORECASE)
 MAX_SCENARIO_BYTES = 256 * 1024  # a scenario YAML is under 2 kB; refuse anything far larger
+
+#: the studio's currency and its rate [currency per USD]; the engine and the catalog count in USD
+CURRENCY, USD_TO_CURRENCY = "USD", 1.0
+
+#: session_state keys: the form's last values (kept across page switches), scenario fields the form has no widget
+#: for (from a loaded YAML), and the upload already applied to the form
+FORM_VALUES_KEY = "recommend_form_values"
+EXTRA_KEY = "scenario_extra"
+LOADED_KEY = "scenario_loaded"
+
+#: the charts, one shown at a time (a lighter page: one plotly figure to lay out, not four)
+CHARTS = {"cost_vs_volume": "Monthly cost vs volume", "cost_breakdown": "Cost per 1,000 images",
+          "batch_time": "Batch time", "sensitivity": "Sensitivity"}
 
 
 def parse_resolution(text: str) -> dict:
@@ -45,19 +67,153 @@ def load_uploaded_scenario(name: str, raw: bytes):
     return export.load_scenario_text(text, file=name)
 
 
-@st.cache_data(show_spinner="Asking the engine…", max_entries=32)
-def views_for(scenario_json: str):
-    """All engine calls behind the page for one scenario (cached on the scenario's JSON)."""
+def load_uploaded_scenario_for(catalog, name: str, raw: bytes):
+    """:func:`load_uploaded_scenario`, with the owned GPU checked against the catalog (the form can only show a
+    catalog GPU)."""
+    from advisor.errors import UnknownSlugError
+
+    scenario = load_uploaded_scenario(name, raw)
+    if scenario.gpu_owned is not None and scenario.gpu_owned not in catalog.gpus:
+        raise UnknownSlugError("gpu", scenario.gpu_owned, catalog.gpus)
+    return scenario
+
+
+#: scenario fields the form's widgets hold (everything else of a loaded scenario is kept in EXTRA_KEY)
+FORM_FIELDS = ("volume_images_per_month", "megapixels", "width", "height", "gpu_owned", "electricity_usd_per_kwh",
+               "amortization_months", "powered_on_hours_per_day", "commercial", "needs", "batch_images",
+               "deadline_hours", "region", "currency", "min_quality", "allow_quality_tradeoffs")
+#: issue 10: the quality-floor slider (LMArena text-to-image, the default ranking scale) and the FLUX.2 [dev]
+#: licence-fee box (BFL publishes no price: empty = not set, the answer then gives the break-even fee)
+FLOOR_SCALE = "lmarena-t2i"
+FLOOR_OPTIONS = ["off", *range(1000, 1525, 25)]
+FEE_PIPELINE = "flux-2-dev"
+
+
+def form_state(scenario) -> dict:
+    """Widget values (by widget key) that describe ``scenario``."""
+    if scenario.width is not None:
+        res = f"{scenario.width}x{scenario.height}"
+    else:
+        res = f"{scenario.megapixels if scenario.megapixels is not None else 1.0:g} MP"
+    return {
+        "volume": int(scenario.volume_images_per_month), "resolution": res,
+        "gpu_owned": scenario.gpu_owned or "none",
+        "electricity": scenario.electricity_usd_per_kwh,
+        "amortization": None if scenario.amortization_months is None else int(scenario.amortization_months),
+        "powered_on_hours_per_day": scenario.powered_on_hours_per_day,
+        "use": "commercial" if scenario.commercial else "personal", "needs": list(scenario.needs),
+        "batch_images": scenario.batch_images, "deadline_hours": scenario.deadline_hours,
+        "region": getattr(scenario, "region", None) or "none", "currency": getattr(scenario, "currency", "USD"),
+        "min_quality_floor": _floor_value(scenario.min_quality),
+        "allow_quality_tradeoffs": bool(getattr(scenario, "allow_quality_tradeoffs", False)),  # issue 12
+        "licence_fee_flux_2_dev": scenario.license_fee_usd_per_month.get(FEE_PIPELINE),
+    }
+
+
+def _floor_value(min_quality):
+    """The slider position of a scenario's ``min_quality`` ('off' unless it is on FLOOR_SCALE at a slider step)."""
+    scale, _, value = (min_quality or "").partition(":")
+    try:
+        v = float(value)
+    except ValueError:
+        return "off"
+    return int(v) if scale == FLOOR_SCALE and v.is_integer() and int(v) in FLOOR_OPTIONS else "off"
+
+
+def scenario_extra(scenario) -> dict:
+    """The scenario's fields that the form has no widget for and that differ from the defaults."""
+    from advisor.decide import Scenario
+
+    data = export.scenario_dict(scenario)
+    defaults = export.scenario_dict(Scenario(volume_images_per_month=1))
+    return {k: v for k, v in data.items() if k not in FORM_FIELDS and v != defaults.get(k)}
+
+
+def form_data(state) -> dict:
+    """Scenario data from the widget values in ``state`` (st.session_state)."""
+    data = {"volume_images_per_month": int(state["volume"]), **parse_resolution(state["resolution"]),
+            "gpu_owned": None if state["gpu_owned"] == "none" else state["gpu_owned"],
+            "commercial": state["use"] == "commercial", "needs": list(state["needs"])}
+    optional = {"electricity": ("electricity_usd_per_kwh", float), "amortization": ("amortization_months", int),
+                "powered_on_hours_per_day": ("powered_on_hours_per_day", float),
+                "batch_images": ("batch_images", int), "deadline_hours": ("deadline_hours", float)}
+    for key, (name, cast) in optional.items():
+        if state.get(key) is not None:
+            data[name] = cast(state[key])
+    if state.get("region") not in (None, "none"):  # issue 13: where the studio is (the tariff is in "electricity")
+        data["region"] = state["region"]
+    data["currency"] = state.get("currency") or "USD"
+    if state.get("allow_quality_tradeoffs"):  # issue 12
+        data["allow_quality_tradeoffs"] = True
+    if state.get("min_quality_floor") not in (None, "off"):
+        data["min_quality"] = f"{FLOOR_SCALE}:{state['min_quality_floor']}"
+    if state.get("licence_fee_flux_2_dev") is not None:  # merged with any other pipelines' fees of the scenario
+        fees = dict((state.get(EXTRA_KEY) or {}).get("license_fee_usd_per_month") or {})
+        data["license_fee_usd_per_month"] = {**fees, FEE_PIPELINE: float(state["licence_fee_flux_2_dev"])}
+    return data
+
+
+def fill_tariff() -> None:
+    """Region picker callback: put the region's tariff [USD/kWh] into the electricity field (still editable)."""
+    region = st.session_state.get("region")
+    tariff = common.catalog().tariffs.get(region) if region not in (None, "none") else None
+    st.session_state["electricity"] = tariff.usd_per_kwh.value if tariff is not None else None
+
+
+def load_price_csv(name: str, raw: bytes) -> dict:
+    """An uploaded price CSV -> catalog overrides (validated like ``advisor prices import``; "your price")."""
+    from advisor.catalog import price_overrides_to_dict
+    from advisor.catalog.prices import parse_price_csv
+
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("price upload", name, "a UTF-8 CSV file") from None
+    return price_overrides_to_dict(parse_price_csv(text, name, common.catalog()))
+
+
+def with_overrides(data: dict, overrides: dict) -> dict:
+    """Scenario data with ``overrides`` (section -> slug -> fields) merged over its own overrides."""
+    if not overrides:
+        return data
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in (data.get("overrides") or {}).items()}
+    for section, entries in overrides.items():
+        merged.setdefault(section, {})
+        for slug, fields in entries.items():
+            merged[section][slug] = {**merged[section].get(slug, {}), **fields} if isinstance(fields, dict) else fields
+    return {**data, "overrides": merged}
+
+
+@st.cache_resource(show_spinner="Asking the engine…", max_entries=32)
+def views_for(scenario_json: str, sensitivity: bool = True):
+    """The engine calls behind the page for one scenario (cached on the scenario's JSON; shared, never mutated).
+    ``sensitivity=False`` leaves out the sensitivity sweeps (several full engine runs) until that chart is shown."""
     from advisor.decide import Scenario
 
     scenario = Scenario.from_dict(json.loads(scenario_json))
-    return export.compute_views(scenario, export.load_catalog_for(scenario))
+    return export.compute_views(scenario, export.load_catalog_for(scenario), sensitivity=sensitivity)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def figure_for(scenario_json: str, name: str):
+    """One chart of a scenario (cached: re-renders and chart switches reuse it; shared, never mutated)."""
+    views = views_for(scenario_json, name == "sensitivity")
+    return export.build_figure(views, name, export.load_catalog_for(views.scenario))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def volume_spec_for(scenario_json: str) -> dict:
+    """The cost-vs-volume chart of a scenario as a Vega-Lite spec (cached; shared, never mutated)."""
+    from advisor.report import charts
+
+    views = views_for(scenario_json, False)
+    return charts.cost_vs_volume_spec(views, export.option_labels(views, export.load_catalog_for(views.scenario)))
 
 
 @st.cache_data(show_spinner="Rendering…", max_entries=64)
 def export_bytes(scenario_json: str, what: str, fmt: str) -> bytes:
     """Exported file bytes for a scenario (cached: kaleido and the HTML report cost seconds)."""
-    views = views_for(scenario_json)
+    views = views_for(scenario_json, fmt not in ("csv", "yaml"))  # charts and report: with the sensitivity sweeps
     cat = export.load_catalog_for(views.scenario)
     if fmt == "csv":
         return report.to_csv(views.result).encode()
@@ -67,6 +223,19 @@ def export_bytes(scenario_json: str, what: str, fmt: str) -> bytes:
     if fmt == "html":
         return export.report_html(views, figs, cat).encode()
     return export.figure_bytes(figs[what], fmt)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def decision_prices_for(scenario_json: str, today: str):
+    """The catalog prices behind the recommendation and the runner-up (advisor.decide.provenance)."""
+    from advisor.decide.provenance import decision_prices
+
+    views = views_for(scenario_json, False)
+    return decision_prices(views.result, export.load_catalog_for(views.scenario), dt.date.fromisoformat(today))
+
+
+def _money(x):
+    return money(x, CURRENCY, USD_TO_CURRENCY)
 
 
 st.title("Recommend")
@@ -83,75 +252,100 @@ d = cat.defaults
 example = common.guarded(export.load_scenario_file, export.EXAMPLE_SCENARIO)  # the form's defaults
 if example is None:
     st.stop()
-if example.width is not None:
-    default_res = f"{example.width}x{example.height}"
-else:
-    default_res = f"{example.megapixels if example.megapixels is not None else 1.0:g} MP"
+
+# ------------------------------------------------------------------------------------ one state: the widgets
+# Widget values live in st.session_state. Streamlit drops a widget's value when its page is left, so the last
+# values are kept under FORM_VALUES_KEY and put back; the first visit starts from the example scenario.
+for key, value in st.session_state.get(FORM_VALUES_KEY, form_state(example)).items():
+    st.session_state.setdefault(key, value)
+st.session_state.setdefault(EXTRA_KEY, scenario_extra(example))
+
+with st.expander("Load a scenario YAML (fills the form; e.g. one exported below)"):
+    up = st.file_uploader("Scenario (YAML)", type=["yaml", "yml"], key="scenario_upload")
+if up is None:
+    st.session_state[LOADED_KEY] = None
+elif st.session_state.get(LOADED_KEY) != (up.name, up.file_id):
+    loaded = common.guarded(load_uploaded_scenario_for, cat, up.name, up.getvalue(), context=f"{up.name}: ")
+    if loaded is not None:  # else: one st.error, and the form keeps its values
+        st.session_state.update(form_state(loaded))
+        st.session_state[EXTRA_KEY] = scenario_extra(loaded)
+        st.session_state[LOADED_KEY] = (up.name, up.file_id)
+        st.info(f"Loaded {up.name} into the form: the results below are this scenario's.", icon=":material/upload:")
+
+# issue 13: where the studio is (fills the electricity field, still editable), the currency shown, its own prices
+r1, r2, r3 = st.columns([2, 1, 3])
+region_choices = ["none"] + sorted(cat.tariffs)
+r1.selectbox("Region (fills the electricity price)", region_choices, key="region", on_change=fill_tariff,
+             format_func=lambda s: "none (catalog default)" if s == "none" else
+             f"{cat.tariffs[s].name}: {cat.tariffs[s].usd_per_kwh.value:.3f} USD/kWh ({cat.tariffs[s].kind}, "
+             f"{cat.tariffs[s].usd_per_kwh.as_of})")
+r2.selectbox("Currency", ["USD", "EUR", "GBP"], key="currency")
+price_up = r3.file_uploader("Your prices (CSV: section, entry, field, value|low,high, source, as_of)", type=["csv"],
+                            key="price_upload")
+price_overrides = {}
+if price_up is not None:
+    price_overrides = common.guarded(load_price_csv, price_up.name, price_up.getvalue(), context="") or {}
+    if price_overrides:
+        st.caption(f"Using your prices from {price_up.name} (shown as 'your price' in the reasons).")
+_cur = cat.currencies.get(st.session_state.get("currency") or "USD")
+if _cur is not None:
+    CURRENCY, USD_TO_CURRENCY = _cur.code, _cur.per_usd.value
+
 gpu_choices = ["none"] + sorted(cat.gpus)
-with st.form("scenario_form"):
+with st.form("scenario_form", enter_to_submit=False):
     c1, c2, c3 = st.columns(3)
-    volume = c1.number_input("Monthly volume [images/month]", min_value=0, value=int(example.volume_images_per_month), step=100,
-                             key="volume")
-    resolution = c2.text_input("Resolution (W x H pixels, or megapixels)", value=default_res, key="resolution")
-    gpu_owned = c3.selectbox("GPU you own", gpu_choices, key="gpu_owned", format_func=lambda s: common.gpu_label(cat, s),
-                             index=gpu_choices.index(example.gpu_owned) if example.gpu_owned in gpu_choices else 0)
+    c1.number_input("Monthly volume [images/month]", min_value=0, step=100, key="volume")
+    c2.text_input("Resolution (W x H pixels, or megapixels)", key="resolution")
+    c3.selectbox("GPU you own", gpu_choices, key="gpu_owned", format_func=lambda s: common.gpu_label(cat, s))
     c4, c5, c10, c6 = st.columns(4)
-    electricity = c4.number_input("Electricity price [USD/kWh]", min_value=0.0, value=example.electricity_usd_per_kwh,
-                                  step=0.01, format="%.3f",
-                                  key="electricity", placeholder=f"default {d.electricity_usd_per_kwh.value:g}")
-    amortization = c5.number_input("Amortization [months]", min_value=1,
-                                   value=None if example.amortization_months is None else int(example.amortization_months),
-                                   step=1, key="amortization",
-                                   placeholder=f"default {d.amortization_months.value:g}")
-    hours_on = c10.number_input(
-        "Powered on [h/day] (optional)", min_value=0.0, max_value=24.0, value=example.powered_on_hours_per_day,
+    c4.number_input("Electricity price [USD/kWh]", min_value=0.0, value=None, step=0.01, format="%.3f",
+                    key="electricity", placeholder=f"default {d.electricity_usd_per_kwh.value:g}")
+    c5.number_input("Amortization [months]", min_value=1, value=None, step=1, key="amortization",
+                    placeholder=f"default {d.amortization_months.value:g}")
+    c10.number_input(
+        "Powered on [h/day] (optional)", min_value=0.0, max_value=24.0, value=None,
         step=1.0, format="%g", key="powered_on_hours_per_day", placeholder="default",
         help=("Hours a day the generating machine is switched on for this work; idle hours cost electricity. "
               "Empty: a GPU you own is assumed to be on anyway for other work, so only the energy above idle "
               f"is counted; a GPU to buy runs as a dedicated box for the catalog default of "
               f"{d.powered_on_hours_per_day.value:g} h/day."))
-    use = c6.radio("Use", ["commercial", "personal"], horizontal=True, key="use", index=0 if example.commercial else 1)
+    c6.radio("Use", ["commercial", "personal"], horizontal=True, key="use")
     c7, c8, c9 = st.columns(3)
-    needs = c7.multiselect("Needs", list(ALLOWED_NEEDS), default=list(example.needs), key="needs")
-    batch_images = c8.number_input("Batch [images] (optional)", min_value=1, value=example.batch_images, step=100,
-                                   key="batch_images",
-                                   placeholder="none")
-    deadline = c9.number_input("Batch deadline [hours] (optional)", min_value=0.0, value=example.deadline_hours,
-                               step=1.0, key="deadline_hours", placeholder="none")
+    c7.multiselect("Needs", list(ALLOWED_NEEDS), key="needs")
+    c8.number_input("Batch [images] (optional)", min_value=1, value=None, step=100, key="batch_images",
+                    placeholder="none")
+    c9.number_input("Batch deadline [hours] (optional)", min_value=0.0, value=None, step=1.0, key="deadline_hours",
+                    placeholder="none")
+    q1, q2 = st.columns(2)  # issue 10
+    q1.select_slider("Quality floor: LMArena text-to-image (off = none; unscored models are dropped by a floor)",
+                     FLOOR_OPTIONS, key="min_quality_floor")
+    q2.number_input("FLUX.2 [dev] commercial licence [USD/month] (optional)", min_value=0.0, value=None, step=50.0,
+                    key="licence_fee_flux_2_dev", placeholder="not set: break-even fee shown",
+                    help="BFL publishes no self-serve price; enter your quote. Empty: costs exclude it and each "
+                         "FLUX.2 [dev] option says the fee at which it would still beat its API.")
+    st.checkbox("Allow quality trade-offs (step caching, W4A4, NVFP4 change the image)", key="allow_quality_tradeoffs",
+                help="issue 12: self-host and rental options may then use First-Block-Cache / TeaCache and 4-bit "
+                     "compute; the reasons say when they do. torch.compile, FP8 compute and attention kernels are "
+                     "always considered.")
     st.form_submit_button("Recommend", type="primary")
 
-with st.expander("Load a scenario YAML instead of the form (e.g. one exported below)"):
-    up = st.file_uploader("Scenario (YAML)", type=["yaml", "yml"], key="scenario_upload")
+st.session_state[FORM_VALUES_KEY] = {k: st.session_state.get(k) for k in form_state(example)}
+extra = st.session_state.get(EXTRA_KEY) or {}
+if extra:
+    x1 = x2 = st.container()
+    x1.caption("Also in this scenario (fields the form does not show): "
+               + "; ".join(f"`{k}` = `{json.dumps(v, default=str)[:120]}`" for k, v in extra.items()))
+    if x2.button("Drop these fields", key="drop_extra"):
+        st.session_state[EXTRA_KEY] = {}
+        st.rerun()
 
-scenario = None
-if up is not None:
-    scenario = common.guarded(load_uploaded_scenario, up.name, up.getvalue(), context=f"{up.name}: ")
-    if scenario is not None:
-        st.info(f"Using the uploaded scenario {up.name}; remove it to use the form again.", icon=":material/upload:")
-else:
-    def _from_form():
-        data = {"volume_images_per_month": int(volume), **parse_resolution(resolution),
-                "gpu_owned": None if gpu_owned == "none" else gpu_owned, "commercial": use == "commercial",
-                "needs": list(needs)}
-        if electricity is not None:
-            data["electricity_usd_per_kwh"] = float(electricity)
-        if amortization is not None:
-            data["amortization_months"] = int(amortization)
-        if hours_on is not None:
-            data["powered_on_hours_per_day"] = float(hours_on)
-        if batch_images is not None:
-            data["batch_images"] = int(batch_images)
-        if deadline is not None:
-            data["deadline_hours"] = float(deadline)
-        return build_scenario(data)
-
-    scenario = common.guarded(_from_form)
-
+scenario = common.guarded(lambda: build_scenario(with_overrides({**extra, **form_data(st.session_state)},
+                                                                  price_overrides)))
 if scenario is None:
     st.stop()
 
 scenario_json = json.dumps(export.scenario_dict(scenario), sort_keys=True)
-views = common.guarded(views_for, scenario_json)
+views = common.guarded(views_for, scenario_json, False)  # the sensitivity sweeps wait for their chart
 if views is None:
     st.stop()
 st.session_state["scenario_json"] = scenario_json
@@ -165,83 +359,106 @@ best = by_id.get(rec.option_id) if rec is not None else None
 if best is None:
     st.error("No option meets every constraint (see the excluded options below).", icon=":material/block:")
 else:
-    st.success(f"**{best.label or best.id}**  \n`{best.id}`", icon=":material/thumb_up:")
+    prices = common.guarded(decision_prices_for, scenario_json, dt.date.today().isoformat()) or {}
+    from advisor.decide.provenance import price_warnings
+
+    st.success(f"**{tables.human_label(best, cat)}**", icon=":material/thumb_up:")
+    for w in price_warnings(prices):
+        st.warning("Check this price before deciding: " + tables.price_warning_text(w), icon=":material/schedule:")
     if rec.too_close_to_call:
         runner = by_id.get(export.get(rec, "runner_up_id"))
-        st.warning("Too close to call: " + (f"the runner-up, {runner.label or runner.id}, " if runner else "the runner-up ")
+        st.warning("Too close to call: " + (f"the runner-up, {tables.human_label(runner, cat)}, " if runner else
+                                            "the runner-up ")
                    + "costs about the same within the estimate's uncertainty. Either is a sound choice.",
                    icon=":material/balance:")
+    m1, m2, m3 = st.columns(3)
+    m1.metric("Per month", _money(best.monthly_cost_usd),
+              help=f"{_money(best.monthly_cost_usd)} per month for {scenario.volume_images_per_month:,.0f} images; "
+                   f"option id `{best.id}`")
+    m2.metric("Per 1,000 images", _money(best.cost_per_image_usd * 1000),
+              help=f"{per_thousand_images(best.cost_per_image_usd, CURRENCY, USD_TO_CURRENCY)}; per image "
+                   f"{_money(best.cost_per_image_usd)}")
+    m3.metric("Seconds per image", "-" if best.seconds_per_image is None else f"{number(best.seconds_per_image)} s")
+    if best.gpu_hours_per_month:
+        st.caption(f"GPU time: {best.gpu_hours_per_month:,.1f} h/month.")
     st.markdown("\n".join(f"- {r}" for r in rec.reasons))
-    m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Monthly cost", common.usd(best.monthly_cost_usd))
-    m2.metric("Cost per image", common.usd(best.cost_per_image_usd))
-    m3.metric("Seconds per image", common.secs(best.seconds_per_image))
-    m4.metric("GPU-hours per month", "-" if best.gpu_hours_per_month is None else f"{best.gpu_hours_per_month:,.1f}")
-
-# ---------------------------------------------------------------------------------------- options table
-st.subheader("Options")
-df = pd.DataFrame(report.option_rows(result))
-st.dataframe(
-    df, key="options_table", hide_index=True, width="stretch",
-    column_config={
-        "monthly_cost_usd": st.column_config.NumberColumn("monthly cost [USD]", format="dollar"),
-        "cost_per_image_usd": st.column_config.NumberColumn("cost per image [USD]", format="$%.6f"),
-        "seconds_per_image": st.column_config.NumberColumn("seconds per image", format="%.3g"),
-        "gpu_hours_per_month": st.column_config.NumberColumn("GPU-hours per month", format="%.1f"),
-        "fits": st.column_config.CheckboxColumn("fits"),
-        **{f"{k}_usd": st.column_config.NumberColumn(f"{k} [USD/mo]", format="%.2f") for k in export.BREAKDOWN_KEYS},
-    },
-)
-if result.excluded:
-    with st.expander(f"Excluded options ({len(result.excluded)})"):
-        st.markdown("\n".join(f"- **{export.get(e, 'id')}**: {'; '.join(map(str, export.get(e, 'reasons', []) or []))}"
-                              for e in result.excluded))
+    rows = tables.price_rows(prices, result, cat)
+    if rows:
+        st.markdown("**Prices behind this decision** (the recommended option and the runner-up)")
+        st.table(pd.DataFrame(rows).set_index("option"))  # a few rows: a plain table, lighter than a data grid
 
 # ---------------------------------------------------------------------------------------- charts
-figs = export.build_figures(views, cat)
-tab_names = ["Monthly cost vs volume", "Cost per image", "Batch time", "Sensitivity"]
-t1, t2, t3, t4 = st.tabs(tab_names)
-with t1:
-    st.plotly_chart(figs["cost_vs_volume"], key="chart_cost_vs_volume")
+labels = export.option_labels(views, cat)
+available = list(CHARTS)
+chart_name = st.segmented_control("Chart", available, format_func=CHARTS.get, key="chart_view",
+                                  default=available[0], required=True)
+fig = None if chart_name == "cost_vs_volume" else figure_for(scenario_json, chart_name)
+if chart_name == "cost_vs_volume":  # Vega-Lite: drawn long before plotly.js has loaded in a fresh browser
+    st.vega_lite_chart(spec=volume_spec_for(scenario_json), width="stretch", key="chart_cost_vs_volume")
+elif chart_name == "batch_time" and fig is None:
+    st.info("Set a batch size (and a deadline) in the form to see how long each option takes.")
+elif fig is not None:
+    st.plotly_chart(fig, key=f"chart_{chart_name}", config={"displaylogo": False})
+if chart_name == "cost_vs_volume":
     crossings = [b for b in result.break_even if (export.get(b, "images_per_month") or 0) > 0
                  and export.get(b, "a") in views.leading and export.get(b, "b") in views.leading]
     if crossings:
         st.markdown("**Break-even volumes** (where two options cost the same):\n" + "\n".join(
-            f"- {by_id[b.a].label or b.a} = {by_id[b.b].label or b.b}: **{b.images_per_month:,.0f}** images/month"
+            f"- {labels.get(b.a, b.a)} = {labels.get(b.b, b.b)}: **{b.images_per_month:,.0f}** images/month"
             for b in crossings))
-with t2:
-    st.plotly_chart(figs["cost_breakdown"], key="chart_cost_breakdown")
-with t3:
-    if "batch_time" in figs:
-        st.plotly_chart(figs["batch_time"], key="chart_batch_time")
-    else:
-        st.info("Set a batch size (and a deadline) in the form to see how long each option takes.")
-with t4:
-    st.plotly_chart(figs["sensitivity"], key="chart_sensitivity")
+elif chart_name == "sensitivity":
+    names = {"electricity_usd_per_kwh": "electricity price [USD/kWh]",
+             "volume_images_per_month": "volume [images/month]",
+             "hardware_price_factor": "GPU purchase price [x catalog]"}
     rows = []
-    for param, series in views.sensitivity.items():
+    for param, series in views_for(scenario_json, True).sensitivity.items():
         for x, res in series:
-            rows.append({"input": param, "value": x, "recommended": res.recommendation.option_id if res.recommendation else None})
+            rid = res.recommendation.option_id if res.recommendation else None
+            rows.append({"input": names.get(param, param), "value": number(x, 4, trim=True),
+                         "recommended": labels.get(rid) or (tables.human_label(res.option(rid), cat) if rid else "-")})
     st.dataframe(pd.DataFrame(rows), key="sensitivity_table", hide_index=True)
-    if views.hardware_gpus:
-        st.caption("GPU purchase price scales the catalog prices of: " + ", ".join(views.hardware_gpus))
+    if views_for(scenario_json, True).hardware_gpus:
+        st.caption("GPU purchase price scales the catalog prices of: "
+                   + ", ".join(tables.card_label(g, cat) for g in views_for(scenario_json, True).hardware_gpus))
+
+# ---------------------------------------------------------------------------------------- options table
+st.subheader("Options")
+ranked = list(enumerate(result.options, 1))
+cols = list(tables.DISPLAY_COLUMNS)
+best_rows = tables.display_rows(tables.best_per_model_and_deployment(result), cat, CURRENCY, USD_TO_CURRENCY)
+st.caption("The best option of each model and each way to run it, ranked (# = overall rank). "
+           "Costs per 1,000 images and per month.")
+st.table(pd.DataFrame(best_rows, columns=cols).set_index("#"))  # a plain table: no data-grid script to load
+# the full list only on demand: 500 rows and more cost the browser seconds to lay out, even collapsed
+if st.toggle(f"Show all {len(ranked)} options (filter by model, where it runs, card)", key="show_all_options"):
+    all_rows = tables.display_rows(ranked, cat, CURRENCY, USD_TO_CURRENCY)
+    f1, f2, f3 = st.columns(3)
+    f_model = f1.multiselect("Model", sorted({r["model"] for r in all_rows}), key="filter_model")
+    f_dep = f2.multiselect("Deployment", [tables.DEPLOYMENT_LABELS[k] for k in tables.DEPLOYMENTS
+                                          if any(o.deployment == k for o in result.options)], key="filter_deployment")
+    f_card = f3.multiselect("Card", sorted({r["card"] for r in all_rows if r["card"] != "-"}), key="filter_card")
+    shown = [r for r in all_rows if (not f_model or r["model"] in f_model) and (not f_dep or r["deployment"] in f_dep)
+             and (not f_card or r["card"] in f_card)]
+    st.dataframe(pd.DataFrame(shown, columns=cols), key="options_all", hide_index=True, width="stretch")
+if result.excluded:
+    if st.toggle(f"Show the {len(result.excluded)} excluded options and why", key="show_excluded"):
+        st.markdown("\n".join(f"- **{export.excluded_label(e, cat)}**: "
+                              f"{'; '.join(map(str, export.get(e, 'reasons', []) or []))}" for e in result.excluded))
 
 # ---------------------------------------------------------------------------------------- exports
 st.subheader("Export")
 e1, e2, e3 = st.columns(3)
-e1.download_button("Options (CSV)", export_bytes(scenario_json, "", "csv"), "options.csv", "text/csv", key="dl_csv")
-e2.download_button("Scenario (YAML)", export_bytes(scenario_json, "", "yaml"), "scenario.yaml", "application/x-yaml",
-                   key="dl_yaml")
-if e3.button("Prepare HTML report", key="prep_html"):
-    st.session_state["want_html"] = scenario_json
-if st.session_state.get("want_html") == scenario_json:
-    e3.download_button("Report (HTML, works offline)", export_bytes(scenario_json, "", "html"), "report.html",
-                       "text/html", key="dl_html")
+# deferred downloads: each file is made when its button is clicked, not on every re-render
+e1.download_button("Options (CSV)", functools.partial(export_bytes, scenario_json, "", "csv"), "options.csv",
+                   "text/csv", key="dl_csv")
+e2.download_button("Scenario (YAML)", functools.partial(export_bytes, scenario_json, "", "yaml"), "scenario.yaml",
+                   "application/x-yaml", key="dl_yaml")
+e3.download_button("Report (HTML, works offline)", functools.partial(export_bytes, scenario_json, "", "html"),
+                   "report.html", "text/html", key="dl_html")
 i1, i2, i3 = st.columns(3)
-chart = i1.selectbox("Chart", list(figs), key="img_chart")
+chart = i1.selectbox("Chart", [k for k in available if k != "batch_time" or views.scenario.batch_images],
+                     format_func=CHARTS.get, key="img_chart")
 fmt = i2.selectbox("Format", list(export.IMAGE_FORMATS), key="img_fmt")
-if i3.button("Render image", key="prep_img"):
-    st.session_state["want_img"] = (scenario_json, chart, fmt)
-if st.session_state.get("want_img") == (scenario_json, chart, fmt):
-    mime = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[fmt]
-    i3.download_button(f"{chart}.{fmt}", export_bytes(scenario_json, chart, fmt), f"{chart}.{fmt}", mime, key="dl_img")
+mime = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[fmt]
+i3.download_button(f"Image ({chart}.{fmt})", functools.partial(export_bytes, scenario_json, chart, fmt),
+                   f"{chart}.{fmt}", mime, key="dl_img")

@@ -7,6 +7,7 @@ Profiles page in this session, the estimate uses the calibration fitted with it 
 
 import streamlit as st
 
+from advisor.fmt import number
 from advisor.report import charts
 from advisor.perf import OFFLOADS, PRECISIONS, PerfRequest
 from pages import common
@@ -61,19 +62,24 @@ if est is not None:
 
     dev = device_for(gpu, cat)
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("Seconds per image", f"{est.seconds_per_image:.3g}", help=f"± {est.uncertainty:.0%} (validation band)")
-    m2.metric("Seconds per step", f"{est.seconds_per_step:.3g}")
+    m1.metric("Seconds per image", number(est.seconds_per_image), help=f"± {est.uncertainty:.0%} (validation band)")
+    m2.metric("Seconds per step", number(est.seconds_per_step))
     m3.metric("Peak VRAM [GiB]", f"{est.peak_vram_gib:.1f}", help=f"capacity {dev.vram_gib.value:g} GiB")
     m4.metric("Fits", "yes" if est.fits else "no", help=f"offload used: {est.offload}")
     m5, m6, m7, m8 = st.columns(4)
-    m5.metric("Energy per image [J]", f"{est.energy_per_image_joules:.4g}")
-    m6.metric("Board power [W]", f"{est.board_power_watts:.0f}")
-    m7.metric("System power [W]", f"{est.system_power_watts:.0f}")
-    m8.metric("Cold start [s]", f"{est.cold_start_seconds:.3g}")
+    m5.metric("Energy per image [J]", number(est.energy_per_image_joules, 4))
+    m6.metric("Board power [W]", f"{est.board_power_watts:,.0f}")
+    m7.metric("System power [W]", f"{est.system_power_watts:,.0f}")
+    m8.metric("Cold start [s]", number(est.cold_start_seconds))
     st.markdown(f"Uncertainty band: **± {est.uncertainty:.0%}** &nbsp;·&nbsp; bound: **{est.bound}** &nbsp;·&nbsp; "
                 f"offload used: **{est.offload}**")
     if not est.fits:
         st.warning("Does not fit on this device with these settings.", icon=":material/memory:")
+    elif est.peak_vram_gib > dev.vram_gib.value:
+        st.info(f"Fits although the peak ({est.peak_vram_gib:.1f} GiB, what nvidia-smi would show) is above the "
+                f"{dev.vram_gib.value:g} GiB capacity: the peak includes PyTorch's reclaimable allocator cache, which "
+                "PyTorch frees and retries before running out of memory; whether it fits is decided on the memory "
+                "the run requires (advisor.perf.memory).", icon=":material/memory:")
     for note in est.notes:
         st.info(note, icon=":material/info:")
     left, right = st.columns([3, 2])
@@ -104,5 +110,5 @@ if cc1.button("Check claim", key="claim_check"):
         st.session_state["claim_verdict"] = verdict
         show = {"plausible": cc2.success, "implausible": cc2.warning, "impossible": cc2.error}.get(verdict.verdict, cc2.info)
         show(f"**{verdict.verdict}**: {verdict.reason}")
-        cc2.markdown(f"Roofline floor **{verdict.floor_seconds:.3g} s** · the claim needs **{verdict.fraction_of_peak:.0%}** "
+        cc2.markdown(f"Roofline floor **{number(verdict.floor_seconds)} s** · the claim needs **{verdict.fraction_of_peak:.0%}** "
                      f"of peak · weights fit without offload: **{'yes' if verdict.weights_fit else 'no'}**")

@@ -12,20 +12,65 @@ st.caption("How far the simulator's predictions are from measured times: public 
            "Same numbers as `advisor validate`.")
 
 
-@st.cache_data(show_spinner="Predicting every validation point…", max_entries=4)
-def report_for(refit: bool) -> dict:
+@st.cache_data(show_spinner="Reading the stored validation report…", max_entries=2)
+def stored(inputs: str) -> tuple[dict | None, str | None, bool]:
+    """(stored report, written_at, current?) for today's inputs hash (cached per hash: a changed input reloads)."""
     from advisor.fit import validate
 
-    return validate.validation_report(refit=refit)
+    doc = validate.stored_report()
+    if doc is None:
+        return None, None, False
+    return doc["report"], doc["written_at"], doc["inputs_sha256"] == inputs
 
 
-refit = st.toggle("Include the leave-one-out refits (slower: refits the calibration once per GPU and CPU configuration)",
-                  key="val_refit")
+@st.cache_data(show_spinner="Predicting every validation point (no refits)…", max_entries=2)
+def in_sample(inputs: str) -> dict:
+    """The report without the leave-one-out refits (seconds), for today's inputs."""
+    from advisor.fit import validate
+
+    return validate.validation_report(refit=False)
+
+
+def recompute() -> dict:
+    """The full report with every refit, with a progress bar (minutes); kept for this session, never written."""
+    from advisor.fit import validate
+
+    bar = st.progress(0.0, text="Refitting…")
+    rep = validate.validation_report(refit=True, progress=lambda f, text: bar.progress(min(1.0, f), text=text))
+    bar.empty()
+    return rep
+
+
 if common.catalog() is None:
     st.stop()
-report = common.guarded(report_for, refit)
+from advisor.fit import validate as _validate  # noqa: E402
+
+inputs = common.guarded(_validate.inputs_sha256)
+if inputs is None:
+    st.stop()
+stored_report, written_at, current = common.guarded(stored, inputs) or (None, None, False)
+if st.button("Recompute now (leave-one-out refits: a few minutes of CPU)", key="val_recompute"):
+    fresh = common.guarded(recompute)
+    if fresh is not None:
+        st.session_state["val_report"] = (inputs, fresh)
+session = st.session_state.get("val_report")
+if session is not None and session[0] == inputs:
+    report = session[1]
+    st.success("Recomputed in this session from today's inputs (leave-one-out refits included).",
+               icon=":material/check_circle:")
+elif stored_report is not None and current:
+    report = stored_report
+    st.caption(f"Stored report `profiles/validation/report.yaml` (written {written_at}), current: its inputs hash "
+               f"matches today's data and code (`{inputs[:12]}…`).")
+else:
+    report = common.guarded(in_sample, inputs)
+    st.warning("The stored report is " + ("stale (data or code changed since it was written)" if stored_report
+                                           else "missing") + ": showing the in-sample table without the leave-one-out "
+               "refits. Recompute here, or store it with `advisor validate --write-report`.",
+               icon=":material/history:")
 if report is None:
     st.stop()
+refit = report.get("leave_one_gpu_out_mape") is not None
 
 
 def pct(v):
@@ -41,7 +86,7 @@ m3.metric("P90 error", pct(report["p90_abs_pct_error"]),
 m4.metric("GPU MAPE", pct(report["gpu_mape"]))
 m5.metric("Leave-one-GPU-out MAPE", pct(report["leave_one_gpu_out_mape"]),
           help=(f"goal ≤ {goals['leave_one_gpu_out_mape']:g}%; " if "leave_one_gpu_out_mape" in goals else "")
-          + ("turn on the refits to compute" if not refit else ""))
+          + ("press Recompute to compute" if not refit else ""))
 m6.metric("CPU MAPE", pct(report["cpu_mape"]), help=report.get("cpu_mape_method"))
 acc = report.get("fit_classification_accuracy")
 st.markdown(f"Fit / no-fit classification of documented cases: **{'n/a' if acc is None else f'{acc:.0%}'}** "

@@ -33,3 +33,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     for item in gpu_items:
         item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def validation_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The full validation report (leave-one-out refits included), built once per test session.
+
+    The stored ``profiles/validation/report.yaml`` when its inputs hash is today's (instant); otherwise recomputed
+    once (minutes) and written only into a temporary directory, then read back the way the stored one is read.
+    Nothing is written outside the repository's tracked files and the pytest temp dir (no user cache).
+    """
+    from advisor.fit import validate as V
+
+    doc = V.stored_report()
+    if doc is not None and doc["inputs_sha256"] == V.inputs_sha256():
+        return doc["report"]
+    path = V.write_report(tmp_path_factory.mktemp("validation") / "report.yaml")
+    return V.stored_report(path)["report"]

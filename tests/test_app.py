@@ -22,6 +22,8 @@ from advisor.catalog import load_catalog  # noqa: E402
 from advisor.decide import Scenario, recommend  # noqa: E402
 from advisor.perf import PerfRequest, estimate  # noqa: E402
 from pages import common  # noqa: E402
+from advisor.fmt import money, number  # noqa: E402
+from advisor.report import charts, tables  # noqa: E402
 
 APP = str(ROOT / "app.py")
 TIMEOUT = 120  # [s] the first engine call loads the catalog and architectures; a loaded 2-core VM is slow
@@ -60,35 +62,75 @@ def _chart(at: AppTest, key_suffix: str) -> dict:
 
 
 def _check_options_table(at: AppTest, result) -> None:
-    df = next(d for d in at.dataframe if list(d.value.columns)[:2] == ["rank", "id"]).value
-    assert list(df["id"]) == [o.id for o in result.options]
-    # the table holds the engine's floats unchanged (formatting is only the column's display format)
-    assert list(df["monthly_cost_usd"]) == [o.monthly_cost_usd for o in result.options]
-    assert list(df["cost_per_image_usd"]) == [o.cost_per_image_usd for o in result.options]
-    assert list(df["gpu_hours_per_month"]) == [o.gpu_hours_per_month for o in result.options]
-    spi = [None if o.seconds_per_image is None else o.seconds_per_image for o in result.options]
-    assert [None if (x is None or x != x) else x for x in df["seconds_per_image"]] == spi
-    assert list(df["fits"]) == [o.fits for o in result.options]
+    """The grouped table: the best-ranked option of each (model, deployment), in rank order, in words and money for
+    people; the full list (expander) has every option in rank order."""
+    cat = load_catalog()
+    best = next(tb.value.reset_index() for tb in at.table if tb.value.index.name == "#")
+    assert not [d for d in at.dataframe if list(d.value.columns) == list(tables.DISPLAY_COLUMNS)]
+    at.toggle(key="show_all_options").set_value(True).run()  # the full list is shown on demand
+    assert not at.exception, at.exception
+    full = next(d.value for d in at.dataframe if list(d.value.columns) == list(tables.DISPLAY_COLUMNS))
+    # expected rows picked here by walking the ranking (first option of each (model, deployment) pair)
+    seen, expected = set(), []
+    for rank, o in enumerate(result.options, 1):
+        if (o.model, o.deployment) not in seen:
+            seen.add((o.model, o.deployment))
+            expected.append((rank, o))
+    assert list(best["#"]) == [r for r, _ in expected]
+    assert list(best.columns) == list(tables.DISPLAY_COLUMNS)
+    assert list(best["model"]) == [tables.model_label(o, cat) for _, o in expected]
+    assert list(best["per month"]) == [money(o.monthly_cost_usd) for _, o in expected]
+    assert list(best["per 1,000 images"]) == [money(o.cost_per_image_usd * 1000) for _, o in expected]
+    assert list(full["#"]) == list(range(1, len(result.options) + 1))
+    assert list(full["per month"]) == [money(o.monthly_cost_usd) for o in result.options]
+    assert "id" not in full.columns and "id" not in best.columns  # ids only in exports and tooltips
 
 
 def _check_recommendation(at: AppTest, result) -> None:
     best = result.option(result.recommendation.option_id)
-    assert best.id in at.success[0].value and best.label in at.success[0].value
+    assert at.success[0].value == f"**{tables.human_label(best, load_catalog())}**"
+    assert best.id not in at.success[0].value
     m = _metrics(at)
-    assert m["Monthly cost"] == common.usd(best.monthly_cost_usd)
-    assert m["Cost per image"] == common.usd(best.cost_per_image_usd)
-    assert m["Seconds per image"] == common.secs(best.seconds_per_image)
+    assert m["Per month"] == money(best.monthly_cost_usd)
+    assert m["Per 1,000 images"] == money(best.cost_per_image_usd * 1000)
+    assert m["Seconds per image"] == ("-" if best.seconds_per_image is None else f"{number(best.seconds_per_image)} s")
     assert ("Too close to call" in " ".join(w.value for w in at.warning)) == result.recommendation.too_close_to_call
     shown = " ".join(md.value for md in at.markdown)
     for reason in result.recommendation.reasons:
         assert reason in shown
 
 
+def _prices_table(at: AppTest):
+    """The 'prices behind this decision' table (the Recommend page's dataframe whose first column is 'option')."""
+    return next(tb.value.reset_index() for tb in at.table if tb.value.index.name == "option")
+
+
+def _shown_scenario(at: AppTest) -> Scenario:
+    return Scenario.from_dict(json.loads(at.session_state["scenario_json"]))
+
+
+def _example_with(**changes) -> Scenario:
+    """The example scenario (the form's start) with the fields a test typed into the form."""
+    data = export.scenario_dict(export.load_scenario_file(export.EXAMPLE_SCENARIO))
+    if "width" in changes:
+        data.pop("megapixels", None)
+    data.update(changes)
+    return Scenario.from_dict({k: v for k, v in data.items() if v is not None})
+
+
+def _show_chart(at: AppTest, name: str) -> AppTest:
+    at.segmented_control(key="chart_view").set_value(name).run()
+    assert not at.exception, at.exception
+    return at
+
+
 # ------------------------------------------------------------------------------------------------ Recommend
 def test_recommend_default_is_the_example_scenario():
     at = _app()
     assert not at.error, [e.value for e in at.error]
-    result = recommend(export.load_scenario_file(export.EXAMPLE_SCENARIO))
+    example = export.load_scenario_file(export.EXAMPLE_SCENARIO)
+    assert _shown_scenario(at) == example
+    result = recommend(example)
     _check_recommendation(at, result)
     _check_options_table(at, result)
 
@@ -107,72 +149,81 @@ def test_recommend_form_inputs_match_engine():
     at.number_input(key="deadline_hours").set_value(12.0)
     at.button[0].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
-    scenario = Scenario.from_dict({"volume_images_per_month": 20_000, "width": 1024, "height": 768, "gpu_owned": None,
-                                   "electricity_usd_per_kwh": 0.30, "amortization_months": 24, "commercial": True,
-                                   "needs": ["quality"], "batch_images": 5_000, "deadline_hours": 12.0,
-                                   "powered_on_hours_per_day": 8.0})
+    scenario = _example_with(volume_images_per_month=20_000, width=1024, height=768, gpu_owned=None,
+                             electricity_usd_per_kwh=0.30, amortization_months=24, commercial=True, needs=["quality"],
+                             batch_images=5_000, deadline_hours=12.0, powered_on_hours_per_day=8.0)
+    assert _shown_scenario(at) == scenario
     result = recommend(scenario)
     _check_recommendation(at, result)
     _check_options_table(at, result)
+    views = export.compute_views(scenario, load_catalog())
+    labels = export.option_labels(views, load_catalog())
+    by_label = {labels[o.id]: o for o in result.options}
 
     # charts carry engine numbers: the break-even markers sit at the engine's crossing volumes, at the
-    # monthly cost the engine gives option a at that volume
-    views = export.compute_views(scenario, load_catalog())
-    spec = _chart(at, "Monthly cost vs volume")
-    marks = next((t for t in spec["data"] if t.get("name") == "break-even"), None)
+    # monthly cost the engine gives option a at that volume (the page draws this chart with Vega-Lite)
+    _show_chart(at, "cost_vs_volume")
+    shown = json.loads(next(iter(at.get("vega_lite_chart"))).proto.spec)
+    spec = charts.cost_vs_volume_spec(views, labels)
+    assert shown["title"] == spec["title"] and len(shown["layer"]) == len(spec["layer"])
+    marks = next((lay["data"]["values"] for lay in spec["layer"] if lay["mark"].get("shape") == "diamond"), [])
     expected = [b for b in result.break_even if (b.images_per_month or 0) > 0 and b.a in views.leading
                 and b.b in views.leading]
-    if expected:
-        assert marks is not None
-        assert sorted(_decode(marks["x"])) == sorted(b.images_per_month for b in expected)
-    else:  # no crossing among the leading options: the chart must not invent break-even markers
-        assert marks is None or len(_decode(marks["x"])) == 0
-    # the cost chart: per-image parts are the engine's cost_breakdown_per_image_usd, the label its cost per image
-    parts = _chart(at, "Cost per image by part")
+    # no crossing among the leading options: the chart must not invent break-even markers
+    assert sorted(m["volume"] for m in marks) == sorted(b.images_per_month for b in expected)
+    for m, b in zip(sorted(marks, key=lambda m: m["volume"]), sorted(expected, key=lambda b: b.images_per_month)):
+        assert m["cost"] == views.volume_results[b.images_per_month].option(b.a).monthly_cost_usd
+    lines = next(lay["data"]["values"] for lay in spec["layer"] if lay["mark"]["type"] == "line")
+    for pt in lines:  # every point of every curve is the engine's monthly cost at that volume
+        assert pt["cost"] == views.volume_results[pt["volume"]].option(pt["id"]).monthly_cost_usd
+    # the cost chart: per-1,000-image parts are the engine's cost_breakdown_per_image_usd x 1,000 (a change of
+    # unit: 1,000 images per priced batch), the label its cost per image x 1,000
+    parts = _chart(_show_chart(at, "cost_breakdown"), "Cost per 1,000 images by part")
     bars = [t for t in parts["data"] if t["type"] == "bar"]
     assert bars and {t["name"] for t in bars} <= set(export.BREAKDOWN_KEYS)
-    by_label = {(o.label or o.id): o for o in result.options}
     for t in bars:
         for label, x in zip(_decode(t["y"]), _decode(t["x"])):
-            assert x == by_label[label].cost_breakdown_per_image_usd[t["name"]]
+            assert x == by_label[label].cost_breakdown_per_image_usd[t["name"]] * 1000
     text = next(t for t in parts["data"] if t["type"] == "scatter")
     for label, x in zip(_decode(text["y"]), _decode(text["x"])):
-        assert x == by_label[label].cost_per_image_usd
+        assert x == by_label[label].cost_per_image_usd * 1000
     # the batch-time chart has one bar per option that has a batch time: the engine's Option.batch_hours
-    batch = _chart(at, "Time to finish the batch")
+    batch = _chart(_show_chart(at, "batch_time"), "Time to finish the batch")
     shown = dict(zip(_decode(batch["data"][0]["y"]), _decode(batch["data"][0]["x"])))
     assert shown
     for label, h in shown.items():
         assert h == by_label[label].batch_hours
     # sensitivity table: the engine's recommendation at each electricity price
+    _show_chart(at, "sensitivity")
     sens = next(d.value for d in at.dataframe if list(d.value.columns) == ["input", "value", "recommended"])
-    elec = sens[sens["input"] == "electricity_usd_per_kwh"]
-    for price, rec_id in zip(elec["value"], elec["recommended"]):
+    elec = sens[sens["input"] == "electricity price [USD/kWh]"]
+    assert len(elec) == len(views.sensitivity["electricity_usd_per_kwh"])
+    for (price, _), shown_rec in zip(views.sensitivity["electricity_usd_per_kwh"], elec["recommended"]):
         s2 = Scenario.from_dict({**scenario.model_dump(mode="json", exclude_none=True), "electricity_usd_per_kwh": price})
-        assert recommend(s2).recommendation.option_id == rec_id
+        r2 = recommend(s2)
+        assert shown_rec == tables.human_label(r2.option(r2.recommendation.option_id), load_catalog())
 
 
 def test_recommend_powered_on_hours():
     """Empty: the owned GPU counts only the energy above idle; a number makes it a dedicated box (idle counted)."""
-    base = {"volume_images_per_month": 500, "megapixels": 1.0, "gpu_owned": "rtx-4090", "commercial": False,
-            "needs": []}
     at = _app()
     assert at.number_input(key="powered_on_hours_per_day").value is None  # the example scenario leaves it empty
     assert "powered_on_hours_per_day" not in json.loads(at.session_state["scenario_json"])
-    owned_id = next(o.id for o in recommend(Scenario.from_dict(base)).options if o.hardware == "owned")
+    base = _example_with(volume_images_per_month=500, megapixels=1.0, gpu_owned="rtx-4090", needs=[])
+    owned_id = next(o.id for o in recommend(base).options if o.hardware == "owned")
     at.number_input(key="powered_on_hours_per_day").set_value(6.0)
     at.button[0].click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert json.loads(at.session_state["scenario_json"])["powered_on_hours_per_day"] == 6.0
-    result = recommend(Scenario.from_dict({**base, "powered_on_hours_per_day": 6.0}))
+    six = _example_with(volume_images_per_month=500, megapixels=1.0, gpu_owned="rtx-4090", needs=[],
+                        powered_on_hours_per_day=6.0)
+    assert _shown_scenario(at) == six
+    result = recommend(six)
     _check_recommendation(at, result)
-    _check_options_table(at, result)
     owned = result.option(owned_id)
     assert "switched on 6 h/day for this work as you set" in owned.reasons[0]
-    # the field reaches the engine: with the idle hours paid, the engine recommends something else than with the
-    # field empty, and the page shows the engine's choice for 6 h/day (checked above)
-    assert result.recommendation.option_id != recommend(Scenario.from_dict(base)).recommendation.option_id
-    assert owned.monthly_cost_usd > recommend(Scenario.from_dict(base)).option(owned_id).monthly_cost_usd
+    # the field reaches the engine: with the idle hours paid, the owned GPU costs more than with the field empty
+    assert owned.monthly_cost_usd > recommend(base).option(owned_id).monthly_cost_usd
 
 
 @pytest.mark.parametrize("field,value,message", [
@@ -201,12 +252,43 @@ def _upload_scenario(at: AppTest, name: str, data: bytes) -> AppTest:
     return at.run()
 
 
-def test_recommend_uploaded_scenario_roundtrip():
-    scenario = Scenario.from_dict({"volume_images_per_month": 3000, "megapixels": 2.0, "commercial": True})
+def test_recommend_uploaded_scenario_fills_the_form():
+    """One state: the uploaded scenario's values are read back from the form's widgets, the results are that
+    scenario's, and the exported scenario YAML reloads to the same scenario; fields without a widget are kept."""
+    overrides = {"defaults": {"electricity_usd_per_kwh": {"value": 0.21, "source": "my tariff", "as_of": "2026-11-01"}}}
+    scenario = Scenario.from_dict({"volume_images_per_month": 3000, "width": 1280, "height": 768,
+                                   "gpu_owned": "rtx-3090", "electricity_usd_per_kwh": 0.42, "amortization_months": 30,
+                                   "powered_on_hours_per_day": 10.0, "commercial": True, "needs": ["quality"],
+                                   "batch_images": 800, "deadline_hours": 6.0, "input_megapixels": 0.5,
+                                   "overrides": overrides})
     at = _upload_scenario(_app(), "mine.yaml", export.scenario_to_yaml(scenario).encode())
-    assert not at.exception and not at.error
-    assert "Using the uploaded scenario mine.yaml" in at.info[0].value
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "Loaded mine.yaml into the form" in at.info[0].value
+    # the widgets show the uploaded values
+    assert at.number_input(key="volume").value == 3000
+    assert at.text_input(key="resolution").value == "1280x768"
+    assert at.selectbox(key="gpu_owned").value == "rtx-3090"
+    assert at.number_input(key="electricity").value == 0.42
+    assert at.number_input(key="amortization").value == 30
+    assert at.number_input(key="powered_on_hours_per_day").value == 10.0
+    assert at.radio(key="use").value == "commercial"
+    assert at.multiselect(key="needs").value == ["quality"]
+    assert at.number_input(key="batch_images").value == 800
+    assert at.number_input(key="deadline_hours").value == 6.0
+    # the results and the exported scenario are the uploaded scenario's (fields without a widget kept and shown)
+    assert _shown_scenario(at) == scenario
+    assert any("input_megapixels" in c.value and "overrides" in c.value for c in at.caption)
     _check_recommendation(at, recommend(scenario))
+    exported = at.get("download_button")
+    yaml_text = export.scenario_to_yaml(_shown_scenario(at))
+    assert export.load_scenario_text(yaml_text) == scenario
+    assert any(b.proto.label == "Scenario (YAML)" for b in exported)
+    # editing the form after the upload changes the results (the form stays the one state)
+    at.number_input(key="volume").set_value(4000)
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    assert _shown_scenario(at) == Scenario.from_dict({**scenario.model_dump(mode="json", exclude_none=True),
+                                                      "volume_images_per_month": 4000})
 
 
 @pytest.mark.parametrize("data,message", [
@@ -221,6 +303,81 @@ def test_recommend_bad_upload_shows_error(data, message):
     assert not at.exception
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and message in errors[0], errors
+    # the form keeps its values and the page still answers for them
+    assert _shown_scenario(at) == export.load_scenario_file(export.EXAMPLE_SCENARIO) and at.success
+
+
+def _api_priced_per_image():
+    cat = load_catalog()
+    return next(a for a in cat.apis.values() if a.pricing == "per-image" and a.commercial_use
+                and cat.pipelines[a.pipeline].license.commercial_use != "forbidden")
+
+
+def test_recommend_warns_about_a_stale_price_of_the_recommendation():
+    """An API price 2024-01-02 old (an override, as a scenario carries one) and cheap enough to be recommended: the
+    page shows a warning next to the recommendation with the price's as-of date and its source, and so does the HTML
+    report; the prices table lists it as stale."""
+    api = _api_priced_per_image()
+    over = {"apis": {api.slug: {"per_image_usd": {"value": 0.000001, "source": "an old test quote",
+                                                  "as_of": "2024-01-02"}}}}
+    scenario = Scenario.from_dict({"volume_images_per_month": 1000, "megapixels": 1.0, "overrides": over})
+    result = recommend(scenario)
+    assert result.recommendation.option_id == f"api:{api.slug}"  # $0.001 per 1,000 images: the cheapest
+    at = _upload_scenario(_app(), "old.yaml", export.scenario_to_yaml(scenario).encode())
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    warnings = [w.value for w in at.warning
+                if w.value.startswith("Check this price") and "an old test quote" in w.value]
+    assert len(warnings) == 1  # (the runner-up's prices may bring their own warnings)
+    # today - 2024-01-02 is more than 180 days whatever day the test runs after 2024-07-01
+    assert "as of 2024-01-02" in warnings[0] and "stale" in warnings[0] and "an old test quote" in warnings[0]
+    prices = _prices_table(at)
+    row = prices[prices["source"] == "an old test quote"].iloc[0]
+    assert row["as of"] == "2024-01-02" and row["check"].startswith("stale")
+    assert row["option"].startswith("recommended: ")
+    views = export.compute_views(scenario, export.load_catalog_for(scenario))
+    cat = export.load_catalog_for(scenario)
+    page = export.report_html(views, {}, cat)
+    assert "Check this price before deciding" in page and "as of 2024-01-02" in page and "an old test quote" in page
+
+
+def test_recommend_shows_the_as_of_date_of_every_price_behind_the_decision():
+    """Fresh prices: no warning, but each price behind the recommendation and the runner-up is listed with its date."""
+    from advisor.decide.provenance import decision_prices
+
+    at = _app()
+    example = export.load_scenario_file(export.EXAMPLE_SCENARIO)
+    prices = decision_prices(recommend(example), load_catalog())
+    shown = _prices_table(at)
+    expected = [(p.source, p.as_of.isoformat()) for items in prices.values() for p in items]
+    assert expected and list(zip(shown["source"], shown["as of"])) == expected
+    assert sum(w.value.startswith("Check this price") for w in at.warning) == len(
+        {p.field for items in prices.values() for p in items if p.needs_check})
+
+
+def test_recommend_full_options_list_filters_by_model_deployment_and_card():
+    at = _app()
+    at.toggle(key="show_all_options").set_value(True).run()
+    assert not at.exception, at.exception
+    result = recommend(_shown_scenario(at))
+    cat = load_catalog()
+
+    def full():
+        return next(d.value for d in at.dataframe if list(d.value.columns) == list(tables.DISPLAY_COLUMNS))
+
+    assert len(full()) == len(result.options)
+    model = tables.model_label(next(o for o in result.options if o.deployment == "self-host"), cat)
+    at.multiselect(key="filter_model").set_value([model]).run()
+    expected = [i for i, o in enumerate(result.options, 1) if tables.model_label(o, cat) == model]
+    assert list(full()["#"]) == expected and set(full()["model"]) == {model}
+    at.multiselect(key="filter_deployment").set_value([tables.DEPLOYMENT_LABELS["self-host"]]).run()
+    expected = [i for i, o in enumerate(result.options, 1)
+                if tables.model_label(o, cat) == model and o.deployment == "self-host"]
+    assert list(full()["#"]) == expected
+    cards = sorted({tables.card_label(result.options[i - 1].gpu, cat) for i in expected})
+    assert expected and cards  # a model with own-hardware options: at least one card
+    at.multiselect(key="filter_card").set_value(cards[:1]).run()
+    assert set(full()["card"]) == {cards[0]}
+    assert list(full()["#"]) == [i for i in expected if tables.card_label(result.options[i - 1].gpu, cat) == cards[0]]
 
 
 # ------------------------------------------------------------------------------------------------ Simulator
@@ -239,10 +396,10 @@ def test_simulator_shows_engine_numbers():
                                steps=6, offload="none"))
     assert at.session_state["sim_estimate"] == est
     m = _metrics(at)
-    assert m["Seconds per image"] == f"{est.seconds_per_image:.3g}"
+    assert m["Seconds per image"] == number(est.seconds_per_image)
     assert m["Peak VRAM [GiB]"] == f"{est.peak_vram_gib:.1f}"
-    assert m["Energy per image [J]"] == f"{est.energy_per_image_joules:.4g}"
-    assert m["Board power [W]"] == f"{est.board_power_watts:.0f}"
+    assert m["Energy per image [J]"] == number(est.energy_per_image_joules, 4)
+    assert m["Board power [W]"] == f"{est.board_power_watts:,.0f}"
     stages = _chart(at, "Seconds per image by stage")
     shown = {t["name"]: _decode(t["x"])[0] for t in stages["data"] if t["type"] == "bar"}
     assert shown == est.stages_seconds

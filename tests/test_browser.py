@@ -169,21 +169,29 @@ def _wait_until(check, what: str, timeout_ms: int = RENDER_TIMEOUT_MS, every_s: 
 
 
 def _legend(page) -> list[str]:
+    """Legend entries of the first chart: plotly's (SVG text) or Vega-Lite's (drawn as SVG: role-legend text)."""
     charts = page.locator("[data-testid='stPlotlyChart']")
-    return charts.first.locator("g.legend text").all_text_contents() if charts.count() else []
+    if charts.count():
+        return charts.first.locator("g.legend text").all_text_contents()
+    vega = page.locator("[data-testid='stVegaLiteChart']")
+    return vega.first.locator("g.role-legend text").all_text_contents() if vega.count() else []
 
 
 def test_recommend_form_charts_and_screenshot(server, browser):
-    from advisor.report import export
-    from advisor.decide import Scenario, recommend
+    from advisor.catalog import load_catalog
+    from advisor.report import export, tables
+    from advisor.decide import Scenario
 
     # the scenario the form will describe (the example scenario's defaults plus what is typed), asked of the engine
     example = export.scenario_dict(export.load_scenario_file(export.EXAMPLE_SCENARIO))
     example.pop("megapixels", None)
-    expected = recommend(Scenario.from_dict({**example, "volume_images_per_month": 50000, "width": 1024, "height": 1024,
-                                             "commercial": False}))
-    best = expected.recommendation.option_id
-    best_label = expected.option(best).label
+    scenario = Scenario.from_dict({**example, "volume_images_per_month": 50000, "width": 1024, "height": 1024,
+                                   "commercial": False})
+    views = export.compute_views(scenario, export.load_catalog_for(scenario))
+    expected = views.result
+    best_option = expected.option(expected.recommendation.option_id)
+    best = tables.human_label(best_option, load_catalog())  # the page names options for people, ids in tooltips
+    best_label = export.option_labels(views, export.load_catalog_for(scenario))[best_option.id]
 
     page = _new_page(browser, 2400)
     with explained(server, page, "recommend"):
@@ -197,7 +205,7 @@ def test_recommend_form_charts_and_screenshot(server, browser):
         page.get_by_text("personal", exact=True).click()  # radio; also moves focus out of the text field
         page.get_by_role("button", name="Recommend").click()
         _ready(page, page.get_by_test_id("stAlertContentSuccess").filter(has_text=best), f"the recommendation {best}")
-        _ready(page, page.locator("[data-testid='stPlotlyChart'] .main-svg"), "the charts")
+        _ready(page, page.locator("[data-testid='stVegaLiteChart'] svg.marks"), "the cost-vs-volume chart")
         # the chart's series names are SVG text: the recommended option is one of the curves (polled: the first
         # chart on screen may still be the previous run's until Streamlit replaces it)
         _wait_until(lambda: best_label in _legend(page) or None,
@@ -226,6 +234,57 @@ def test_bad_resolution_shows_error_and_page_survives(server, browser):
     page.close()
 
 
+def test_exported_scenario_is_the_form(server, browser):
+    """One state, in a real browser: the Scenario (YAML) download (made when clicked) reloads to the scenario the form
+    shows, with the volume typed into the form."""
+    from advisor.report import export
+
+    page = _new_page(browser, 1800)
+    with explained(server, page, "export_yaml"):
+        page.goto(server.url, wait_until="domcontentloaded")
+        vol = page.get_by_label("Monthly volume [images/month]")
+        vol.wait_for()
+        vol.fill("4321")
+        page.get_by_role("button", name="Recommend").click()
+        _ready(page, page.get_by_test_id("stMetricValue").first, "the headline metrics")
+        button = page.get_by_role("button", name="Scenario (YAML)")
+        _wait_until(lambda: button.count() and button.is_enabled(), "the Scenario (YAML) button")
+        _wait_until(lambda: page.evaluate("() => !document.querySelector('[data-testid=\"stStatusWidget\"]') || "
+                                          "document.querySelector('[data-testid=\"stStatusWidget\"]').innerText"
+                                          ".indexOf('Running') < 0"), "the page to finish its run")
+        with page.expect_download(timeout=RENDER_TIMEOUT_MS) as dl:
+            button.click()
+        text = Path(dl.value.path()).read_text(encoding="utf-8")
+        scenario = export.load_scenario_text(text)
+        assert scenario.volume_images_per_month == 4321
+        example = export.load_scenario_file(export.EXAMPLE_SCENARIO)
+        assert scenario.gpu_owned == example.gpu_owned and scenario.needs == example.needs
+    page.close()
+
+
+def test_recommend_readable_at_800px(server, browser):
+    """At 820 px wide the headline metrics are shown whole (not cut to '$0.0...'), and typing in a form field shows no
+    'Press Enter to submit form' hint over the inputs."""
+    page = browser.new_page(viewport={"width": 820, "height": 1600})
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+    with explained(server, page, "narrow"):
+        page.goto(server.url, wait_until="domcontentloaded")
+        _ready(page, page.get_by_test_id("stMetricValue").first, "the headline metrics")
+        values = page.get_by_test_id("stMetricValue")
+        cut = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stMetricValue']")]
+            .filter(e => { const t = e.querySelector('div') || e; return t.scrollWidth > t.clientWidth + 1; })
+            .map(e => e.innerText)""")
+        assert values.count() >= 3 and cut == [], f"metric values cut at 820 px: {cut}"
+        res = page.get_by_label("Resolution (W x H pixels, or megapixels)")
+        res.click()
+        res.press("End")
+        res.type(" ")
+        page.wait_for_timeout(500)
+        assert page.get_by_text("Press Enter to submit form").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "recommend_820px.png"), full_page=True)
+    page.close()
+
+
 @pytest.mark.parametrize("name,heading", [("Simulator", "Simulator"), ("Validation", "Validation"),
                                           ("Catalog", "Catalog"), ("Profiles", "Measured profiles")])
 def test_every_page_renders(server, browser, name, heading):
@@ -242,4 +301,24 @@ def test_every_page_renders(server, browser, name, heading):
             _ready(page, page.locator("[data-testid='stPlotlyChart'] .main-svg"), "the chart")
         assert page.get_by_test_id("stException").count() == 0
         page.screenshot(path=str(ARTIFACTS / f"page_{name.lower()}.png"))
+    page.close()
+
+
+def test_compare_page_screenshot(server, browser):
+    """Issue 10: the Compare page answers the studio question (Z-Image Turbo vs FLUX.2 [dev], owned RTX 4090,
+    commercial, 500/month) on one screen; its screenshot goes to artifacts/compare.png."""
+    page = _new_page(browser, 2400)
+    with explained(server, page, "compare"):
+        page.goto(server.url, wait_until="domcontentloaded")
+        link = page.get_by_role("link", name="Compare")
+        link.wait_for()
+        link.click()
+        _ready(page, page.get_by_role("heading", name="Compare models"), "the Compare heading")
+        _ready(page, page.get_by_text("Assumed commercial use.", exact=True), "the answer's use line")
+        _ready(page, page.locator("[data-testid='stDataFrame']").first, "the deployments table")
+        _ready(page, page.locator("[data-testid='stPlotlyChart'] .main-svg"), "the cost-vs-volume chart")
+        _wait_until(lambda: any("z-image-turbo · own" in t for t in _legend(page)) or None,
+                    f"the owned Z-Image Turbo line in the legend {_legend(page)!r}")
+        assert page.get_by_test_id("stException").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
     page.close()

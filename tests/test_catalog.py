@@ -60,7 +60,7 @@ def test_every_number_is_sourced_dated_and_explained(cat):
         for slug, entry in section.items():
             for path, num in iter_sourced(entry):
                 count += 1
-                assert num.as_of <= TODAY, f"{slug}.{path} dated in the future"
+                assert num.as_of <= dt.date.today(), f"{slug}.{path} dated in the future"
                 if isinstance(num, Sourced) and num.derived:
                     assert num.note, f"{slug}.{path} is derived but has no note with the arithmetic"
     assert count > 250  # 14 GPUs x ~15 numbers alone; guards against iter_sourced silently finding nothing
@@ -87,7 +87,9 @@ def test_fp32_accumulate_halved_on_geforce_only(cat):
 def test_rentals_and_apis_reference_known_slugs(cat):
     assert [r.slug for r in cat.rentals_for("h100-pcie")] == ["lambda-h100-pcie"]
     assert cat.rentals["lambda-h100-pcie"].on_demand_usd_per_hour.low == 3.29
-    assert cat.api("bfl-flux-2-pro").variant == "pro" and cat.api("bfl-flux-2-pro").pipeline == "flux-2-dev"
+    # FLUX.2 [pro] is an API-only model, not the flux-2-dev weights (issue 13): no pipeline, its own model slug
+    assert cat.api("bfl-flux-2-pro").variant == "pro" and cat.api("bfl-flux-2-pro").pipeline is None
+    assert cat.api("bfl-flux-2-pro").model == "flux-2-pro"
 
 
 # --- error messages -----------------------------------------------------------------------------------------------

@@ -143,14 +143,28 @@ def test_keyboard_interrupt_writes_partial_profile(tmp_path, monkeypatch):
     assert prof.status_reason.startswith("interrupted")
 
 
-def test_time_budget_stops_starting_runs(tmp_path):
-    r = _run(["--pipeline", "flux-2-klein-9b", *TINY, "--warmup", "0", "--runs", "50", "--time-budget", "0.000001",
+def test_time_budget_stops_between_steps_keeping_finished_runs(tmp_path, monkeypatch):
+    """A fake budget clock that advances 1 s per reading: the loop start reads 0, then each of the 2 denoising
+    steps of a run reads once (the step callback) and each run start reads once or twice (the between-runs check).
+    Readings: start 0 | run 1: check 1, step 2, step 3 | run 2: check 4, 5 (prediction), step 6 > 5.5 -> stop.
+    So with a 5.5 s budget run 1 finishes and run 2 is stopped between its steps and discarded."""
+    ticks = iter(range(10_000))
+    monkeypatch.setattr(measure.runner, "_clock", lambda: float(next(ticks)))
+    r = _run(["--pipeline", "flux-2-klein-9b", *TINY, "--warmup", "0", "--runs", "50", "--time-budget", "5.5",
               "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
     (prof,) = load_measured_profiles(tmp_path)
-    # the first timed run always starts (nothing measured yet); the budget then stops the rest
     assert prof.status == "partial" and len(prof.runs) == 1
-    assert prof.status_reason == "time budget of 1e-06 s reached"
+    assert prof.status_reason.startswith("time budget of 5.5 s reached during run 2 (stopped between steps")
+
+
+def test_time_budget_spent_before_any_run_gives_failed_profile(tmp_path):
+    r = _run(["--pipeline", "flux-2-klein-9b", *TINY, "--warmup", "0", "--runs", "50", "--time-budget", "0.000001",
+              "--out", str(tmp_path)])
+    assert r.exit_code == 1, r.output
+    (prof,) = load_measured_profiles(tmp_path)
+    assert prof.status == "failed" and prof.runs == []
+    assert prof.status_reason.startswith("time budget of 1e-06 s reached")
 
 
 def test_real_weights_folder_loads_offline(tmp_path):
@@ -266,3 +280,128 @@ def test_cuda_code_path_with_fake_gpu_and_fake_nvml(tmp_path, monkeypatch):
     assert nv.state["shutdown"] == 1
     (loaded,) = load_measured_profiles(tmp_path)
     assert loaded == p
+
+
+# ------------------------------------------------------------------------------ never lose or reduce a profile
+def _main_profile(tmp_path, runs: int, extra_runs: int = 0) -> Path:
+    """Measure a tiny z-image-turbo campaign of ``runs`` runs into tmp_path; optionally pad its runs list with
+    copies (a profile on disk that holds ``runs + extra_runs`` completed runs). Returns its path."""
+    r = _run(["--pipeline", "z-image-turbo", *TINY, "--warmup", "0", "--runs", str(runs), "--out", str(tmp_path),
+              "--format", "json"])
+    assert r.exit_code == 0, r.output
+    path = Path(json.loads(r.stdout)["path"])
+    if extra_runs:
+        import yaml
+
+        data = yaml.safe_load(path.read_text())
+        data["runs"] += [dict(data["runs"][0], run_index=i) for i in range(runs, runs + extra_runs)]
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _beside(tmp_path) -> list[Path]:
+    return sorted(tmp_path.rglob("*.fewer-runs-*.yaml"))
+
+
+def test_interrupt_never_replaces_a_profile_with_more_runs(tmp_path, monkeypatch):
+    main = _main_profile(tmp_path, runs=3)
+    before = main.read_bytes()
+    calls = {"n": 0}
+    real = measure.runner.call_pipeline
+
+    def interrupted(pipe, kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:  # run 1 done, Ctrl-C during run 2
+            raise KeyboardInterrupt
+        return real(pipe, kwargs)
+
+    monkeypatch.setattr(measure.runner, "call_pipeline", interrupted)
+    r = _run(["--pipeline", "z-image-turbo", *TINY, "--warmup", "0", "--runs", "3", "--out", str(tmp_path)])
+    assert r.exit_code == 130
+    assert main.read_bytes() == before  # the 3-run profile is untouched
+    (beside,) = _beside(tmp_path)
+    assert beside.parent == main.parent and beside.name.startswith(main.stem + ".fewer-runs-")
+    assert "already holds 3 completed run(s), more than this campaign's 1" in r.output
+    from advisor.catalog.measured import profile_from_yaml_text
+
+    kept = profile_from_yaml_text(beside.read_text())
+    assert kept.status == "partial" and len(kept.runs) == 1
+    # the profile kept beside is not mixed into calibration
+    (loaded,) = load_measured_profiles(tmp_path)
+    assert len(loaded.runs) == 3
+
+
+def test_interrupt_during_build_keeps_the_existing_profile(tmp_path, monkeypatch):
+    import measure.pipelines
+
+    main = _main_profile(tmp_path, runs=1)
+    before = main.read_bytes()
+
+    def killed(*a, **k):
+        raise KeyboardInterrupt("signal 15")
+
+    monkeypatch.setattr(measure.pipelines, "build_pipeline", killed)
+    r = _run(["--pipeline", "z-image-turbo", *TINY, "--warmup", "0", "--runs", "1", "--out", str(tmp_path)])
+    assert r.exit_code == 130
+    assert main.read_bytes() == before
+    (beside,) = _beside(tmp_path)
+    assert "status: failed" in beside.read_text()
+
+
+def test_each_run_is_written_as_it_completes_and_more_runs_move_back_to_the_main_path(tmp_path, monkeypatch):
+    """The main path holds 2 runs. A new 3-run campaign: after run 1 its state goes beside (1 < 2); after run 2 it
+    moves to the main path (2 >= 2) and the file beside is removed; the end leaves a complete 3-run profile."""
+    main = _main_profile(tmp_path, runs=2)
+    seen = []
+    real = measure.runner.call_pipeline
+
+    def watching(pipe, kwargs):
+        import yaml
+
+        files = {p.name: yaml.safe_load(p.read_text()) for p in main.parent.glob("*.yaml")}
+        seen.append({name: (d["status"], len(d["runs"]), d.get("status_reason")) for name, d in files.items()})
+        return real(pipe, kwargs)
+
+    monkeypatch.setattr(measure.runner, "call_pipeline", watching)
+    r = _run(["--pipeline", "z-image-turbo", *TINY, "--warmup", "0", "--runs", "3", "--out", str(tmp_path)])
+    assert r.exit_code == 0, r.output
+    # before run 1: only the old 2-run profile
+    assert seen[0] == {main.name: ("complete", 2, None)}
+    # before run 2: the old profile untouched, this campaign's run 1 beside it
+    (beside_name,) = [n for n in seen[1] if n != main.name]
+    assert seen[1][main.name] == ("complete", 2, None)
+    assert seen[1][beside_name] == ("partial", 1, "in progress: 1 of 3 timed runs done")
+    # before run 3: 2 runs written to the main path, nothing beside
+    assert seen[2] == {main.name: ("partial", 2, "in progress: 2 of 3 timed runs done")}
+    (prof,) = load_measured_profiles(tmp_path)
+    assert prof.status == "complete" and len(prof.runs) == 3 and _beside(tmp_path) == []
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_real_signal_never_reduces_a_profile(tmp_path, sig):
+    """``python -m measure`` in a subprocess, signalled after its first timed run: exit 130; the profile on disk
+    that held more runs (1 measured + 600 copies) is unchanged and the new partial profile is kept beside it."""
+    import signal as _signal
+
+    main = _main_profile(tmp_path, runs=1, extra_runs=600)
+    before = main.read_bytes()
+    proc = subprocess.Popen([sys.executable, "-m", "measure", "--pipeline", "z-image-turbo", *TINY, "--warmup", "0",
+                             "--runs", "500", "--out", str(tmp_path)], cwd=ROOT, stderr=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        for line in proc.stderr:
+            if line.startswith("run 2/500"):
+                break
+        proc.send_signal(getattr(_signal, sig))
+        out, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert main.read_bytes() == before
+    (beside,) = _beside(tmp_path)
+    from advisor.catalog.measured import profile_from_yaml_text
+
+    kept = profile_from_yaml_text(beside.read_text())
+    assert kept.status == "partial" and len(kept.runs) >= 2 and kept.status_reason.startswith("interrupted")

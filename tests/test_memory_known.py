@@ -67,7 +67,7 @@ def test_offload_strategies_are_ordered():
 
 def test_vae_workspace_by_hand():
     # FLUX VAE at 1024^2: largest conv tensor = 256 ch x 1024 x 1024 (upsampler conv at full res) x 2 B = 0.5 GiB;
-    # x VAE_DECODE_LIVE_BUFFERS (4.9, fitted 2026-11-26 on H100 peaks) = 2.45 GiB (512^2: 0.125 x 4.9 = 0.6125). Quadruples from 512^2 to 1024^2.
+    # x vae_decode_live_buffers (prior 4.9 = the 2026-11-26 fit on H100 peaks) = 2.45 GiB (512^2: 0.125 x 4.9 = 0.6125). Quadruples from 512^2 to 1024^2.
     spec = load_architecture("flux-1-dev")
     assert vae_decode_workspace_gib(spec, 1024, 1024) == pytest.approx(2.45, rel=1e-12)
     assert vae_decode_workspace_gib(spec, 512, 512) == pytest.approx(0.6125, rel=1e-12)
@@ -102,3 +102,18 @@ def test_flux2_klein_4b_tied_lm_head_is_not_a_buffer():
     # whole pipeline vs the weights_gib 14.8677 measured on the H100 and H200 (sum of the built pipeline's
     # parameter bytes; 1e-3 relative covers the 4-digit rounding of the recorded value)
     assert total_weight_gib(spec) == pytest.approx(14.8677, rel=1e-3)
+
+
+def test_constants_are_a_value_passed_in():
+    from advisor.perf.memory import PRIOR_VRAM, VramConstants, stage_breakdown
+
+    spec = load_architecture("flux-1-dev")
+    # same largest conv tensor (0.5 GiB at 1024^2) x 2.0 live buffers = 1.0 GiB; the priors are untouched
+    assert vae_decode_workspace_gib(spec, 1024, 1024, constants=VramConstants(vae_decode_live_buffers=2.0)) == \
+        pytest.approx(1.0, rel=1e-12)
+    assert vae_decode_workspace_gib(spec, 1024, 1024) == pytest.approx(2.45, rel=1e-12)
+    assert PRIOR_VRAM.vae_decode_live_buffers == 4.9
+    # weights 10 GiB, activations 2 GiB, priors: total = 10 + 2 + 2 x 1.0 (allocator cache) + 1.15 (context)
+    # = 15.15 GiB; required = 10 + 2 x (1 + 0.25) + 1.15 = 13.65 GiB
+    b = stage_breakdown(10.0, 2.0, "transformer", "none")
+    assert (b.total_gib, b.required_gib, b.overhead_gib) == pytest.approx((15.15, 13.65, 3.15), rel=1e-12)

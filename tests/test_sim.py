@@ -40,7 +40,6 @@ def _pipe(slug, p_tr, p_te, p_vae, steps=10, evals=1.0, padded=True):
         "slug": slug,
         "name": slug,
         "family": "toy",
-        "diffusers_pipeline_class": "ToyPipeline",
         "components": {
             "transformer": {"class_name": "ToyTransformer", "parameters": _n(p_tr)},
             "text_encoder": {"class_name": "ToyTE", "parameters": _n(p_te)},
@@ -51,8 +50,6 @@ def _pipe(slug, p_tr, p_te, p_vae, steps=10, evals=1.0, padded=True):
         "default_guidance": 0.0,
         "guidance_kind": "none",
         "guidance_distilled": True,
-        "max_sequence_length": 64,
-        "text_padded": padded,
         "license": LICENSE,
     }
 

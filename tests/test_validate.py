@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 import yaml
 
 from advisor.fit import calibrate as C
+from advisor.errors import CatalogError, InputError
 from advisor.fit import validate as V
 
 
 @pytest.fixture(scope="module")
-def report():
-    return V.validation_report(refit=True)
+def report(validation_report):
+    """The full report (conftest: the stored one while current, else recomputed once per session in a temp dir)."""
+    return validation_report
 
 
 def test_error_table_is_computed_from_the_data(report):
@@ -103,4 +107,103 @@ def test_out_of_sample_report_matches_the_committed_predictions():
     # predicted 1.713 s (predictions file), measured median total 1.548562744 s: (1.713 - 1.5486) / 1.5486 = +10.6%
     assert row["predicted"] == 1.713 and row["measured"] == pytest.approx(1.548562744, rel=1e-6)
     assert row["error_pct"] == pytest.approx(10.62, abs=0.01)
-    assert rep["predictions_commit"] is None or len(rep["predictions_commit"].split()[0]) == 40
+    # the compared file is named by its content hash (no git call)
+    assert rep["predictions_sha256"] == hashlib.sha256(V.PREDICTIONS_PATH.read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------ the stored report
+def test_stored_report_is_current():
+    """profiles/validation/report.yaml must be the report of today's inputs (data + simulator/fit code)."""
+    doc = V.stored_report()
+    assert doc is not None, "profiles/validation/report.yaml is missing: run `advisor validate --write-report`"
+    assert doc["inputs_sha256"] == V.inputs_sha256(), (
+        "profiles/validation/report.yaml is stale (data or simulator/fit code changed since it was written): "
+        "run `advisor validate --write-report` and commit it")
+
+
+def test_report_matches_an_in_sample_recomputation(report):
+    """The in-sample part of the report (every point's prediction, floor and check; fit cases; VRAM rows) equals a
+    fresh computation without refits: a stored report cannot hide a change its inputs hash missed."""
+    fresh = V.validation_report(refit=False)
+    keys = ("id", "predicted_seconds", "abs_pct_error", "floor_seconds", "fraction_of_peak", "roofline_check",
+            "quality", "use_for_fit", "measured_seconds")
+    assert [{k: r[k] for k in keys} for r in report["points"]] == [{k: r[k] for k in keys} for r in fresh["points"]]
+    for k in ("mape", "p90_abs_pct_error", "gpu_mape", "n_points", "n_used", "fit_classification_accuracy",
+              "peak_vram_allocated_mape", "peak_vram_nvml_mape", "fit_cases", "vram", "energy"):
+        assert report[k] == fresh[k], k
+
+
+def test_report_inputs_cover_the_data_and_the_code():
+    names = {f.relative_to(C.ROOT).as_posix() for f in V.report_input_files()}
+    for must in ("profiles/calibration.yaml", "profiles/validation/public.yaml", "profiles/validation/fit_cases.yaml",
+                 "advisor/perf/timing.py", "advisor/fit/calibrate.py"):
+        assert must in names, must
+    assert any(n.startswith("profiles/measured/h100-sxm/") for n in names)
+
+
+def test_inputs_hash_changes_with_any_input(tmp_path):
+    """A copy of two inputs: same bytes -> same hash; one byte changed -> another hash."""
+    for rel in ("profiles/calibration.yaml", "advisor/perf/power.py"):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes((C.ROOT / rel).read_bytes())
+    h = V.inputs_sha256(tmp_path)
+    assert V.inputs_sha256(tmp_path) == h
+    (tmp_path / "advisor/perf/power.py").write_bytes((C.ROOT / "advisor/perf/power.py").read_bytes() + b"\n")
+    assert V.inputs_sha256(tmp_path) != h
+
+
+def test_write_report_round_trips_and_refuses_other_suffixes(tmp_path):
+    rep = {"points": [{"id": "a", "predicted_seconds": 0.1 + 0.2, "logo_abs_pct_error": None}], "mape": 1 / 3}
+    out = V.write_report(tmp_path / "r.yaml", report=rep)
+    doc = V.stored_report(out)
+    assert doc["report"] == rep  # floats exactly (0.30000000000000004, 0.333...)
+    assert doc["inputs_sha256"] == V.inputs_sha256()
+    with pytest.raises(InputError, match="--write-report"):
+        V.write_report(tmp_path / "r.json", report=rep)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yaml"]
+
+
+def test_refits_write_nothing_and_call_no_git(tmp_path, monkeypatch):
+    """validation_report with refits on a small subset: no file under HOME / XDG_CACHE_HOME, no subprocess."""
+    import subprocess
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def no_subprocess(*a, **k):
+        raise AssertionError("validation must not run a subprocess")
+
+    monkeypatch.setattr(subprocess, "run", no_subprocess)
+    points = [p for p in C.load_points() if p.kind == "measured" and p.gpu.slug == "h200"][:4]
+    points += [p for p in C.load_points() if p.kind == "measured" and p.gpu.slug == "h100-sxm"][:4]
+    seen = []
+    rep = V.validation_report(points=points, refit=True, progress=lambda f, text: seen.append(f))
+    assert rep["leave_one_gpu_out_mape"] is not None
+    assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+    V.out_of_sample()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_planned_runs_come_from_the_data_file(tmp_path):
+    runs = V.planned_runs()
+    assert [r["id"] for r in runs][:2] == ["z-image-turbo-bf16-1024", "z-image-turbo-bf16-512"]
+    assert {r["components"] for r in runs} == {"all", "transformer"}
+    bad = tmp_path / "p.yaml"
+    bad.write_text("runs:\n- {id: x, pipeline: z-image-turbo, precision: bf16, width: 1024, height: 1024, steps: 9}\n")
+    with pytest.raises(CatalogError, match=r"\[x\] field 'components'"):
+        V.planned_runs(bad)
+
+
+def test_predictions_use_the_engines_power_split_and_vram():
+    """One power split and one VRAM model: a planned full-pipeline run's board power and peak VRAM equal the
+    simulator's estimate of the same request (no offload)."""
+    from advisor.perf import PerfRequest, estimate
+
+    pred = V.predictions("h100-sxm")
+    run = next(r for r in pred["runs"] if r["id"] == "z-image-turbo-bf16-1024")
+    est = estimate(PerfRequest("z-image-turbo", "h100-sxm", width=1024, height=1024, steps=9, offload="none"))
+    # predictions are rounded to 4 significant digits (_round)
+    assert run["board_power_watts"] == pytest.approx(est.board_power_watts, rel=5e-4)
+    assert run["peak_vram_gib"] == pytest.approx(est.peak_vram_gib, rel=5e-4)
+    assert run["seconds_per_image"] == pytest.approx(est.seconds_per_image - est.stages_seconds["offload_transfer"],
+                                                     rel=5e-4)

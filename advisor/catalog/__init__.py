@@ -19,9 +19,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from advisor.errors import CatalogError, UnknownSlugError
+from advisor.catalog.physical import PhysicalError, check_entry
+from advisor.errors import AdvisorError, CatalogError, InputError, UnknownSlugError
+from advisor.catalog.quality import QualityBook, build_quality, read_quality_raw  # noqa: E402  (issue 10)
+from advisor.catalog.optimizations import OptimizationBook, build_optimizations, read_optimizations_raw  # noqa: E402  (issue 12)
 
 #: the repository root (the checkout that holds ``profiles/``)
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -31,8 +34,7 @@ STALE_AFTER_DAYS = 180
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9.]+)*$")
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from advisor.catalog.base import Strict  # noqa: E402  (the one strict base model; re-exported)
 
 
 class Sourced(Strict):
@@ -112,6 +114,8 @@ class GPU(Strict):
     launch_price_usd: Sourced | None = None
     street_price_usd: SourcedRange | None = None
     used_price_usd: SourcedRange | None = None
+    #: the kind of machine the card goes into (keys Defaults.rest_of_system_usd: CPU, board, RAM, PSU, case, storage)
+    system_class: str | None = None
     notes: str | None = None
 
     @property
@@ -151,7 +155,6 @@ class Pipeline(Strict):
     slug: str
     name: str
     family: str
-    diffusers_pipeline_class: str
     components: dict[ComponentRole, Component]
     default_steps: int = Field(gt=0)  # scheduler steps (num_inference_steps)
     transformer_evals_per_step: float = Field(gt=0)  # 1, or 2 with real CFG
@@ -159,22 +162,26 @@ class Pipeline(Strict):
     default_guidance: float = Field(ge=0)
     guidance_kind: Literal["none", "embedded", "cfg"]
     guidance_distilled: bool
-    max_sequence_length: int = Field(gt=0)
-    text_padded: bool  # FLUX.2 feeds all padded text tokens; Z-Image strips padding
     license: License
     capabilities: list[CapabilityEvidence] = []
     quality_elo: Sourced | None = None
     default_precision: Literal["bf16", "fp16", "fp8", "int8", "nf4", "fp32"] = "bf16"
+    #: size of the full pipeline's weights on disk per precision (transformer + text encoders + VAE) [GB, 1e9 bytes]
+    weights_on_disk_gb: dict[Literal["bf16", "fp8"], Sourced] = {}
 
 
-PricingKind = Literal["first-mp-plus-additional", "per-megapixel", "per-image"]
+PricingKind = Literal["first-mp-plus-additional", "per-megapixel", "per-image", "subscription"]
+OfferStatus = Literal["active", "deprecated", "retired"]
 Rounding = Literal["none", "ceil-mp"]
 
 
 class APIOffer(Strict):
     slug: str
     provider: str
-    pipeline: str  # pipeline slug (the model served)
+    #: pipeline slug when the offer serves open weights that are in the catalog; None for API-only models
+    pipeline: str | None = None
+    #: the model served (quality figures are keyed by model); None = the pipeline's own model (same slug)
+    model: str | None = None
     variant: str | None = None  # e.g. 'pro', 'flex', 'max' for FLUX.2 API-only models
     pricing: PricingKind
     first_mp_usd: Sourced | None = None
@@ -184,8 +191,22 @@ class APIOffer(Strict):
     input_mp_usd: Sourced | None = None  # per input (reference) megapixel
     rounding: Rounding = "none"
     max_mp: float | None = None
-    commercial_use: bool = True
+    commercial_use: bool | None = True  # None = the provider's terms were not verified
+    commercial_terms: str | None = None
+    status: OfferStatus = "active"  # retired offers stay for history and are never ranked
+    status_source: str | None = None
+    status_as_of: dt.date | None = None
+    shutdown_date: dt.date | None = None  # deprecated: the announced date; retired: the date it stopped
+    rate_limit_note: str | None = None
+    latency_seconds_per_image: Sourced | None = None  # published typical latency [s]
+    subscription_usd_per_month: Sourced | None = None  # pricing 'subscription' (e.g. Midjourney plans) [USD/month]
+    fast_gpu_hours_per_month: Sourced | None = None  # subscription: fast GPU time included [h/month]
     notes: str | None = None
+
+    @property
+    def model_slug(self) -> str:
+        """The model this offer serves (``model``, else the pipeline slug)."""
+        return self.model or self.pipeline
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> "APIOffer":
@@ -193,10 +214,15 @@ class APIOffer(Strict):
             "first-mp-plus-additional": ("first_mp_usd", "additional_mp_usd"),
             "per-megapixel": ("per_mp_usd",),
             "per-image": ("per_image_usd",),
+            "subscription": ("subscription_usd_per_month",),
         }[self.pricing]
         missing = [f for f in need if getattr(self, f) is None]
         if missing:
             raise ValueError(f"pricing '{self.pricing}' needs {', '.join(missing)}")
+        if self.pipeline is None and self.model is None:
+            raise ValueError("an offer needs a pipeline (open weights) or a model (API-only)")
+        if self.status == "deprecated" and self.shutdown_date is None:
+            raise ValueError("a deprecated offer needs its shutdown_date")
         return self
 
 
@@ -209,6 +235,14 @@ class RentalOffer(Strict):
     serverless: bool = False  # bills only while a worker runs (scale to zero), incl. cold start and idle timeout
     billing_increment_seconds: float = Field(default=1.0, gt=0)
     minimum_billing_seconds: float = Field(default=60.0, ge=0)
+    billing_source: str | None = None  # where the increment and minimum come from
+    boot_seconds: Sourced | None = None  # pod/instance start until usable [s]; None -> Defaults.pod_boot_seconds
+    persistent_storage_usd_per_gb_month: Sourced | None = None  # volume that keeps the weights [USD/(GB month)]
+    volume_read_gb_per_s: Sourced | None = None  # read rate of that volume [GB/s]; None -> Defaults
+    cold_start_seconds: Sourced | None = None  # serverless: worker start + model load [s]; None -> boot + load
+    idle_timeout_seconds: Sourced | None = None  # serverless: billed idle time before a worker stops [s]
+    egress_note: str | None = None
+    interruption_note: str | None = None  # spot/interruptible: what the provider says about reclaiming
     notes: str | None = None
 
 
@@ -222,6 +256,63 @@ class Defaults(Strict):
     rental_utilization: Sourced  # fraction of billed rental time spent generating
     powered_on_hours_per_day: Sourced  # for owned hardware idle energy
     too_close_fraction: Sourced  # fallback relative band when no validation uncertainty is known
+    # rentals billed per working session (None in an old catalog: the engine then says what it cannot cost)
+    sessions_per_working_day: Sourced | None = None  # pod start-ups per working day [1/day]
+    working_days_per_month: Sourced | None = None  # [d/month]
+    pod_boot_seconds: Sourced | None = None  # default boot time when an offer has none [s]
+    volume_read_gb_per_s: Sourced | None = None  # default persistent-volume read rate [GB/s]
+    download_gb_per_s: Sourced | None = None  # default download rate of weights into a fresh pod [GB/s]
+    spot_interruptions_per_hour: Sourced | None = None  # default reclaim rate of spot/interruptible GPUs [1/h]
+    #: cost of the rest of a working machine (CPU, board, RAM, PSU, case, storage) per GPU.system_class [USD]
+    rest_of_system_usd: dict[str, SourcedRange] = {}
+
+
+class Tariff(Strict):
+    """Electricity price of a region, in its currency and converted to USD at a dated rate."""
+
+    slug: str
+    name: str
+    currency: str
+    kind: Literal["commercial", "business", "residential"]
+    price_per_kwh: Sourced  # [local currency/kWh]
+    usd_per_kwh: Sourced  # [USD/kWh] (derived with the rate in currencies when not USD)
+    notes: str | None = None
+
+
+class Currency(Strict):
+    """Units of ``code`` per 1 USD at a dated rate (e.g. EUR 0.8573)."""
+
+    code: Literal["USD", "EUR", "GBP", "JPY", "CNY", "INR"]
+    per_usd: Sourced
+    notes: str | None = None
+
+
+PriceSection = Literal["gpus", "rentals", "apis", "defaults"]
+
+
+class PriceOverride(Strict):
+    """A studio's own quote for one catalog price (``advisor prices import``); shown as "your price"."""
+
+    section: PriceSection
+    entry: str  # slug (``defaults`` for the defaults section)
+    field: str  # a sourced price field of that entry (see PRICE_FIELDS)
+    value: float | None = None  # for a single-value field
+    low: float | None = None  # for a range field (street price, rental $/h)
+    high: float | None = None
+    source: str = Field(min_length=3)
+    as_of: dt.date
+    note: str | None = None
+
+
+#: price fields a studio may override, per section: field -> "value" (Sourced) or "range" (SourcedRange)
+PRICE_FIELDS: dict[str, dict[str, str]] = {
+    "gpus": {"street_price_usd": "range", "used_price_usd": "range", "launch_price_usd": "value"},
+    "rentals": {"on_demand_usd_per_hour": "range", "spot_usd_per_hour": "range",
+                "persistent_storage_usd_per_gb_month": "value"},
+    "apis": {"per_image_usd": "value", "per_mp_usd": "value", "first_mp_usd": "value", "additional_mp_usd": "value",
+             "input_mp_usd": "value", "subscription_usd_per_month": "value"},
+    "defaults": {"electricity_usd_per_kwh": "value"},
+}
 
 
 class Catalog(Strict):
@@ -231,6 +322,12 @@ class Catalog(Strict):
     rentals: dict[str, RentalOffer]
     defaults: Defaults
     root: str
+    tariffs: dict[str, Tariff] = {}  # electricity by region (profiles/tariffs.yaml)
+    currencies: dict[str, Currency] = {}  # units per USD (profiles/tariffs.yaml)
+    #: quality scales, figures, head-to-head results and keep rates (profiles/quality.yaml, keep_rates.yaml)
+    quality: QualityBook = QualityBook()
+    #: named inference optimizations and compute capabilities (profiles/optimizations.yaml, issue 12)
+    optimizations: OptimizationBook = OptimizationBook()
 
     def gpu(self, slug: str) -> GPU:
         if slug not in self.gpus:
@@ -270,17 +367,12 @@ def _first_error(exc: ValidationError) -> tuple[str, str]:
     return field, f"{msg} (got {err.get('input')!r})" if err.get("type") not in ("missing", "extra_forbidden") else msg
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CatalogError(str(path), None, None, "file not found") from None
-    try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # safe loader, C speed
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise CatalogError(str(path), None, None, f"malformed YAML{where}: {getattr(exc, 'problem', exc)}") from None
+def _read_yaml(path: Path, expect: type = list) -> Any:
+    """One catalog file through the hardened reader (:mod:`advisor.catalog.yaml_reader`): size, depth, alias
+    expansion, duplicate keys and binary content refused; an empty file or the wrong top-level type too."""
+    from advisor.catalog.yaml_reader import read_yaml_file
+
+    return read_yaml_file(path, expect=expect)
 
 
 def parse_entries(path: Path, data: Any, model: type[Strict]) -> dict[str, Any]:
@@ -297,6 +389,7 @@ def parse_entries(path: Path, data: Any, model: type[Strict]) -> dict[str, Any]:
         except ValidationError as exc:
             field, msg = _first_error(exc)
             raise CatalogError(str(path), str(entry), field, msg) from None
+        check_entry(obj, str(path), str(entry))  # physical validation (advisor.catalog.physical)
         if not SLUG_RE.match(obj.slug):
             raise CatalogError(str(path), obj.slug, "slug", "must be lower-case words joined by hyphens")
         if obj.slug in out:
@@ -312,6 +405,19 @@ def _deep_merge(base: Any, over: Any) -> Any:
             merged[k] = _deep_merge(base.get(k), v) if k in base else v
         return merged
     return over
+
+
+def _override_error(exc: CatalogError, section: str, over: Any) -> AdvisorError:
+    """A catalog error in an entry the scenario overrides: the scenario's one-line InputError naming the
+    override (``overrides.<section>.<slug>.<field>``), the value and what is allowed; else ``exc`` unchanged."""
+    if not over or (section != "defaults" and exc.entry not in over):
+        return exc
+    if section == "defaults" and exc.field and exc.field.split(".")[0] not in over:
+        return exc
+    where = "overrides.defaults" if section == "defaults" else f"overrides.{section}.{exc.entry}"
+    if isinstance(exc, PhysicalError):
+        return InputError(f"{where}.{exc.field}", exc.value, exc.allowed)
+    return InputError(f"{where}.{exc.field}" if exc.field else where, "(see allowed)", exc.problem)
 
 
 def build_catalog(raw: dict[str, Any], root: str, overrides: dict[str, Any] | None = None) -> Catalog:
@@ -333,19 +439,29 @@ def build_catalog(raw: dict[str, Any], root: str, overrides: dict[str, Any] | No
                 raise UnknownSlugError(f"overrides.{key}", slug, by_slug)
             by_slug[slug] = _deep_merge(by_slug[slug], patch)
         entries = [by_slug.get(e.get("slug"), e) if isinstance(e, dict) else e for e in entries]
-        sections[key] = parse_entries(Path(root) / fname if over == {} else Path(f"{root}/{fname} (+ scenario overrides)"), entries, model)
+        try:
+            sections[key] = parse_entries(Path(root) / fname if over == {} else Path(f"{root}/{fname} (+ scenario overrides)"), entries, model)
+        except CatalogError as exc:
+            raise _override_error(exc, key, over) from None
     defaults_raw = _deep_merge(raw["defaults"], overrides.get("defaults") or {})
     try:
         defaults = Defaults.model_validate(defaults_raw)
+        check_entry(defaults, f"{root}/defaults.yaml", "defaults")
     except ValidationError as exc:
         field, msg = _first_error(exc)
-        raise CatalogError(f"{root}/defaults.yaml", "defaults", field, msg) from None
-    cat = Catalog(defaults=defaults, root=str(root), **sections)
+        err = CatalogError(f"{root}/defaults.yaml", "defaults", field, msg)
+        raise _override_error(err, "defaults", overrides.get("defaults")) from None
+    except CatalogError as exc:
+        raise _override_error(exc, "defaults", overrides.get("defaults")) from None
+    tariffs, currencies = _parse_tariffs(raw.get("tariffs"), root)
+    cat = Catalog(defaults=defaults, root=str(root), tariffs=tariffs, currencies=currencies,
+                  quality=build_quality(raw.get("quality_book")),
+                  optimizations=build_optimizations(raw.get("optimizations_book"), root), **sections)
     for r in cat.rentals.values():
         if r.gpu not in cat.gpus:
             raise CatalogError(f"{root}/rentals.yaml", r.slug, "gpu", f"unknown GPU slug {r.gpu!r}")
     for a in cat.apis.values():
-        if a.pipeline not in cat.pipelines:
+        if a.pipeline is not None and a.pipeline not in cat.pipelines:
             raise CatalogError(f"{root}/apis.yaml", a.slug, "pipeline", f"unknown pipeline slug {a.pipeline!r}")
     return cat
 
@@ -354,13 +470,82 @@ def read_raw(root: Path | str | None = None) -> dict[str, Any]:
     """Read the raw YAML data of every catalog file under ``root`` (default: the package's profiles/)."""
     root = Path(root) if root is not None else PROFILES_DIR
     raw = {key: _read_yaml(root / fname) for key, (fname, _) in _FILES.items()}
-    raw["defaults"] = _read_yaml(root / "defaults.yaml")
+    raw["defaults"] = _read_yaml(root / "defaults.yaml", dict)
+    raw["quality_book"] = read_quality_raw(root)
+    raw["optimizations_book"] = read_optimizations_raw(root)  # issue 12
+    if (root / "tariffs.yaml").exists():
+        raw["tariffs"] = _read_yaml(root / "tariffs.yaml", dict)
     return raw
+
+
+def _parse_tariffs(data: Any, root: str) -> tuple[dict[str, "Tariff"], dict[str, "Currency"]]:
+    """``tariffs.yaml`` = ``{regions: [Tariff...], currencies: [Currency...]}``; absent file -> empty."""
+    if data is None:
+        return {}, {}
+    path = f"{root}/tariffs.yaml"
+    if not isinstance(data, dict):
+        raise CatalogError(path, None, None, "expected a mapping with 'regions' and 'currencies'")
+    extra = set(data) - {"regions", "currencies"}
+    if extra:
+        raise CatalogError(path, None, sorted(extra)[0], "unknown key (not allowed)")
+    regions = parse_entries(Path(path), data.get("regions") or [], Tariff)
+    currencies: dict[str, Currency] = {}
+    for i, raw in enumerate(data.get("currencies") or []):
+        try:
+            cur = Currency.model_validate(raw)
+        except ValidationError as exc:
+            field, msg = _first_error(exc)
+            raise CatalogError(path, f"currencies[{i}]", field, msg) from None
+        currencies[cur.code] = cur
+    return regions, currencies
+
+
+#: where ``advisor prices import`` keeps a studio's own prices (applied by :func:`load_catalog`)
+PRICE_OVERRIDES_FILE = Path("overrides") / "prices.yaml"
+
+
+def price_overrides_to_dict(prices: list["PriceOverride"]) -> dict[str, Any]:
+    """Catalog overrides (``section -> slug -> {field: sourced}``) from a studio's prices; every source is
+    prefixed ``your price:`` so that reasons quoting it say whose number it is."""
+    out: dict[str, Any] = {}
+    for p in prices:
+        num: dict[str, Any] = {"source": f"your price: {p.source}", "as_of": p.as_of.isoformat()}
+        if p.note:
+            num["note"] = p.note
+        if PRICE_FIELDS[p.section][p.field] == "range":
+            num.update(low=p.low, high=p.high)
+        else:
+            num["value"] = p.value
+        if p.section == "defaults":
+            out.setdefault("defaults", {})[p.field] = num
+        else:
+            out.setdefault(p.section, {}).setdefault(p.entry, {})[p.field] = num
+    return out
+
+
+def read_price_overrides(path: Path | str) -> list["PriceOverride"]:
+    """The studio's prices kept in ``path`` (a YAML list of :class:`PriceOverride`); [] when absent."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    data = _read_yaml(path, list)
+    out = []
+    for i, raw in enumerate(data):
+        try:
+            out.append(PriceOverride.model_validate(raw))
+        except ValidationError as exc:
+            field, msg = _first_error(exc)
+            raise CatalogError(str(path), f"#{i + 1}", field, msg) from None
+    return out
+
+
+def _price_overrides(root: Path | str) -> dict[str, Any]:
+    return price_overrides_to_dict(read_price_overrides(Path(root) / PRICE_OVERRIDES_FILE))
 
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(root: str) -> Catalog:
-    return build_catalog(read_raw(root), root)
+    return build_catalog(read_raw(root), root, _price_overrides(root) or None)
 
 
 def load_catalog(root: Path | str | None = None) -> Catalog:
@@ -374,7 +559,7 @@ def load_catalog_with_overrides(overrides: dict[str, Any] | None, root: Path | s
     if not overrides:
         return load_catalog(root)
     root = Path(root) if root is not None else PROFILES_DIR
-    return build_catalog(read_raw(root), str(root), overrides)
+    return build_catalog(read_raw(root), str(root), _deep_merge(_price_overrides(root), overrides))
 
 
 # --- helpers for listing and exporting sourced numbers -------------------------------------------------------------

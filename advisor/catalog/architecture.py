@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
+from advisor.catalog.base import Strict
 from advisor.errors import CatalogError, UnknownSlugError
 
 #: Which tokens a linear/norm layer runs over.
@@ -53,11 +54,9 @@ TextPolicy = Literal["padded", "prompt_only"]
 Role = Literal["transformer", "text_encoder", "vae_decoder", "vae_encoder"]
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class LinearGroup(_Model):
+class LinearGroup(Strict):
     """``count`` identical linear layers [in_features -> out_features] over ``stream`` tokens.
 
     FLOPs per token = 2 * in_features * out_features * count (multiply-add = 2 FLOPs).
@@ -78,7 +77,7 @@ class LinearGroup(_Model):
         return self.count * (self.in_features * self.out_features + (self.out_features if self.bias else 0))
 
 
-class AttentionGroup(_Model):
+class AttentionGroup(Strict):
     """``count`` identical scaled-dot-product attentions (one per block) over ``sequence``.
 
     Score + weighted-sum FLOPs (non-causal) = 4 * Lq * Lkv * heads * head_dim per attention.
@@ -94,7 +93,7 @@ class AttentionGroup(_Model):
     scale: float = 1.0
 
 
-class ConvGroup(_Model):
+class ConvGroup(Strict):
     """``count`` identical Conv2d layers; ``out_scale`` = output spatial size / latent grid size.
 
     FLOPs = 2 * kernel_h * kernel_w * (in_channels / groups) * out_channels * H_out * W_out per conv.
@@ -117,7 +116,7 @@ class ConvGroup(_Model):
         return self.count * (w + (self.out_channels if self.bias else 0))
 
 
-class NormGroup(_Model):
+class NormGroup(Strict):
     """``count`` normalisation layers (LayerNorm, RMSNorm, GroupNorm, BatchNorm) of ``features`` channels."""
 
     name: str
@@ -128,7 +127,7 @@ class NormGroup(_Model):
     scale: float = 1.0
 
 
-class TokenRules(_Model):
+class TokenRules(Strict):
     """How resolution and prompt length become token counts for the denoiser.
 
     image tokens = ceil_to(ceil(H / (vae_scale_factor * patch_size)) * ceil(W / (vae_scale_factor * patch_size)),
@@ -146,7 +145,7 @@ class TokenRules(_Model):
     notes: str = ""
 
 
-class ComponentSpec(_Model):
+class ComponentSpec(Strict):
     """One component the pipeline runs.
 
     ``module`` is the pipeline attribute holding it (``transformer``, ``text_encoder``, ``text_encoder_2``, ``vae``);
@@ -162,6 +161,16 @@ class ComponentSpec(_Model):
     class_name: str
     config: dict[str, Any]
     param_count: int = Field(ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded_config(cls, data: Any) -> Any:
+        """The free-form ``config`` (copied from diffusers/transformers): plain data, bounded in size and depth."""
+        from advisor.catalog.yaml_reader import bounded_plain
+
+        if isinstance(data, dict) and "config" in data:
+            bounded_plain(data["config"])
+        return data
     param_count_unused: int = Field(0, ge=0)
     buffer_count: int = Field(0, ge=0, description="persistent buffer elements (e.g. BatchNorm running stats)")
     sequence_policy: TextPolicy | None = Field(None, description="text encoders: padded to max_sequence_length or prompt only")
@@ -179,7 +188,7 @@ class ComponentSpec(_Model):
     notes: str = ""
 
 
-class ArchitectureSpec(_Model):
+class ArchitectureSpec(Strict):
     """The architecture facts of one pipeline (``slug``), generated from the real classes."""
 
     slug: str
@@ -254,12 +263,14 @@ def available_architectures(directory: Path | None = None) -> list[str]:
 
 def spec_from_yaml_text(text: str, file: str = "<string>") -> ArchitectureSpec:
     """Parse and validate an architecture YAML document; errors name the file, entry and field."""
-    try:
-        data = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader (C or pure Python)
-    except yaml.YAMLError as exc:
-        raise CatalogError(file, None, None, f"invalid YAML: {exc}") from None
-    if not isinstance(data, dict):
-        raise CatalogError(file, None, None, "expected a mapping at top level")
+    from advisor.catalog.yaml_reader import read_yaml_text
+
+    data = read_yaml_text(text, file, expect=dict)  # the hardened reader: one-line errors naming the file
+    return spec_from_data(data, file)
+
+
+def spec_from_data(data: dict, file: str = "<data>") -> ArchitectureSpec:
+    """Validate parsed YAML data into an :class:`ArchitectureSpec`; one-line CatalogError naming file and field."""
     try:
         return ArchitectureSpec.model_validate(data)
     except ValidationError as exc:
@@ -275,8 +286,11 @@ def spec_to_yaml_text(spec: ArchitectureSpec) -> str:
 
 @lru_cache(maxsize=None)
 def _load_cached(path_str: str, mtime: float) -> ArchitectureSpec:
+    from advisor.catalog.yaml_reader import read_yaml_file
+
     path = Path(path_str)
-    return spec_from_yaml_text(path.read_text(encoding="utf-8"), file=str(path))
+    data = read_yaml_file(path, expect=dict)
+    return spec_from_data(data, str(path))
 
 
 def load_architecture(slug: str, directory: Path | None = None) -> ArchitectureSpec:

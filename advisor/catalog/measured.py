@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from advisor.catalog.architecture import ArchitectureSpec
+from advisor.catalog.base import Strict
 from advisor.errors import CatalogError
 
 SCHEMA_VERSION = 1
@@ -37,8 +38,6 @@ MEASURED_DIR = Path(__file__).resolve().parents[2] / "profiles" / "measured"  # 
 RANDOM_WEIGHTS_RE = re.compile(r"^(tiny|full|scaled:(0?\.\d+|1(\.0*)?|0))$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 # --------------------------------------------------------------------------------------------- device
@@ -77,7 +76,7 @@ def gpu_slug_for_name(name: str | None) -> str | None:
     return None
 
 
-class DeviceInfo(_Strict):
+class DeviceInfo(Strict):
     """The device the pipeline ran on."""
 
     kind: Literal["cpu", "cuda"]
@@ -93,7 +92,7 @@ class DeviceInfo(_Strict):
     torch_threads: int | None = None
 
 
-class SoftwareInfo(_Strict):
+class SoftwareInfo(Strict):
     torch: str | None = None
     diffusers: str | None = None
     transformers: str | None = None
@@ -102,7 +101,7 @@ class SoftwareInfo(_Strict):
 
 
 # ------------------------------------------------------------------------------------------- settings
-class MeasureSettings(_Strict):
+class MeasureSettings(Strict):
     """Exactly what was run."""
 
     pipeline: str = Field(description="pipeline slug, e.g. z-image-turbo")
@@ -138,7 +137,7 @@ class MeasureSettings(_Strict):
 
 
 # -------------------------------------------------------------------------------------------- results
-class RunTiming(_Strict):
+class RunTiming(Strict):
     """Raw stage times of one timed run [seconds]."""
 
     run_index: int = Field(ge=0)
@@ -152,7 +151,7 @@ class RunTiming(_Strict):
     energy_joules: float | None = Field(None, ge=0, description="board energy of the run (NVML counter or integrated)")
 
 
-class Spread(_Strict):
+class Spread(Strict):
     """min / median / p90 / max of a sample [same unit as the field it describes]."""
 
     n: int = Field(ge=1)
@@ -180,7 +179,7 @@ def _quantile(sorted_vals: list[float], q: float) -> float:
     return sorted_vals[lo] + (sorted_vals[hi] - sorted_vals[lo]) * (pos - lo)
 
 
-class TimingSummary(_Strict):
+class TimingSummary(Strict):
     """Spread over the timed runs; ``step_seconds`` pools every step of every run."""
 
     text_encoder_seconds: Spread | None = None
@@ -193,7 +192,7 @@ class TimingSummary(_Strict):
     seconds_per_image: float | None = Field(None, ge=0, description="median total_seconds / batch_size")
 
 
-class MemoryInfo(_Strict):
+class MemoryInfo(Strict):
     """Peak memory over the timed runs [GiB = 2**30 bytes]."""
 
     torch_max_allocated_gib: float | None = None
@@ -203,7 +202,7 @@ class MemoryInfo(_Strict):
     cpu_peak_rss_gib: float | None = Field(None, description="process peak RSS (includes model build)")
 
 
-class PowerInfo(_Strict):
+class PowerInfo(Strict):
     """Board power [watts] and energy [joules]; all null with ``reason`` when unavailable."""
 
     method: str | None = Field(None, description="e.g. nvml:power_instant, nvml:power_usage, rapl")
@@ -221,14 +220,14 @@ class PowerInfo(_Strict):
     cpu_energy_per_image_joules: float | None = Field(None, description="RAPL package energy, when readable")
 
 
-class Failure(_Strict):
+class Failure(Strict):
     run_index: int = Field(ge=0)
     phase: Literal["build", "warmup", "run"]
     type: str
     message: str
 
 
-class ComponentInfo(_Strict):
+class ComponentInfo(Strict):
     """A component of the pipeline that was built (fallback when no ArchitectureSpec is available)."""
 
     name: str
@@ -237,8 +236,16 @@ class ComponentInfo(_Strict):
     dtype: str | None = None
     config: dict[str, Any] = Field(default_factory=dict)
 
+    @field_validator("config", mode="before")
+    @classmethod
+    def _bounded_config(cls, v: Any) -> Any:
+        """A free-form config copied from diffusers: plain data, bounded in size and depth (before it is walked)."""
+        from advisor.catalog.yaml_reader import bounded_plain
 
-class MeasuredProfile(_Strict):
+        return bounded_plain(v)
+
+
+class MeasuredProfile(Strict):
     """One measurement campaign: one pipeline, one setting, one device."""
 
     schema_version: Literal[1] = SCHEMA_VERSION
@@ -287,10 +294,14 @@ def _error_location(exc: ValidationError) -> tuple[str, str]:
 
 def profile_from_yaml_text(text: str, file: str = "<string>") -> MeasuredProfile:
     """Parse and validate one measured-profile YAML document; errors name the file and field."""
+    from advisor.catalog.yaml_reader import YAMLFileError, read_yaml_text
+
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CatalogError(file, None, None, f"invalid YAML: {exc}") from None
+        data = read_yaml_text(text, file, expect=dict)  # the hardened reader (size, depth, aliases, duplicates)
+    except YAMLFileError as exc:
+        if exc.kind == "syntax":
+            raise CatalogError(file, None, None, f"invalid YAML: {exc.problem}") from None
+        raise
     return profile_from_data(data, file)
 
 
@@ -317,7 +328,15 @@ def load_measured_profiles(root: str | Path = "profiles/measured") -> list[Measu
         return []
     out = []
     for path in sorted(root.rglob("*.yaml")):
-        if path.name.startswith("."):
-            continue
-        out.append(profile_from_yaml_text(path.read_text(encoding="utf-8"), file=str(path)))
+        if path.name.startswith(".") or ".fewer-runs-" in path.name:
+            continue  # temp files; profiles kept beside one with more runs (measure.profile_io.GuardedWriter)
+        from advisor.catalog.yaml_reader import YAMLFileError, read_yaml_file
+
+        try:
+            data = read_yaml_file(path, expect=dict)
+        except YAMLFileError as exc:
+            if exc.kind == "syntax":  # same words as profile_from_yaml_text
+                raise CatalogError(str(path), None, None, f"invalid YAML: {exc.problem}") from None
+            raise
+        out.append(profile_from_data(data, file=str(path)))
     return out

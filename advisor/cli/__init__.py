@@ -24,10 +24,45 @@ class _AdvisorGroup(TyperGroup):
 
     def invoke(self, ctx):  # type: ignore[override]
         try:
+            _refuse_repeated_options(self, ctx)
             return super().invoke(ctx)
         except AdvisorError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+
+
+def _refuse_repeated_options(group, ctx) -> None:
+    """Refuse an option given twice or together with its opposite (``--format json --format csv``,
+    ``--commercial --personal``): click would silently keep the last one. Repeatable options are not checked."""
+    from advisor.errors import InputError
+
+    protected = getattr(ctx, "_protected_args", None)
+    if protected is None:
+        protected = getattr(ctx, "protected_args", None) or []
+    args = [*protected, *ctx.args]
+    if not args:
+        return
+    cmd = group.get_command(ctx, args[0])
+    if cmd is None:
+        return
+    names: dict[str, str] = {}
+    for p in getattr(cmd, "params", []):
+        if getattr(p, "param_type_name", "") != "option" or getattr(p, "multiple", False) or getattr(p, "count", False):
+            continue
+        for o in (*p.opts, *getattr(p, "secondary_opts", [])):
+            names[o] = p.name
+    seen: dict[str, list[str]] = {}
+    for a in args[1:]:
+        if a == "--":
+            break
+        key = a.split("=", 1)[0] if a.startswith("--") else a
+        if key in names:
+            seen.setdefault(names[key], []).append(key)
+    for given in seen.values():
+        if len(given) > 1:
+            flags = "/".join(dict.fromkeys(given))
+            raise InputError(flags, " ".join(given), "each option once (repeated or conflicting flags are refused, "
+                                                     "not silently last-wins)")
 
 
 app = typer.Typer(
@@ -46,6 +81,9 @@ COMMAND_MODULES = (
     "claim_cmd",
     "measure_cmd",
     "export_cmd",
+    "compare_cmd",
+    "prices_cmd",
+    "turnaround_cmd",
 )
 
 _loaded = False

@@ -1,4 +1,6 @@
-"""``advisor catalog gpus|pipelines|apis|rentals``: list the sourced catalog, every number with source and date.
+"""``advisor catalog gpus|pipelines|apis|rentals|tariffs|stale``: list the sourced catalog, every number with source
+and date. ``apis`` also shows each offer's status (active, deprecated with its shutdown date, retired) and source;
+``stale`` lists every price (USD, per-kWh and currency figures) older than 180 days, with its source.
 
 Table format: one row per sourced number (entry, field, value, as_of, stale, source). JSON format: the validated
 entries with each sourced number as ``{value|low,high, source, as_of, derived, note, stale}``. A number is *stale*
@@ -23,6 +25,9 @@ class Section(str, Enum):
     pipelines = "pipelines"
     apis = "apis"
     rentals = "rentals"
+    tariffs = "tariffs"
+    stale = "stale"
+    optimizations = "optimizations"  # issue 12: profiles/optimizations.yaml
 
 
 class OutputFormat(str, Enum):
@@ -30,7 +35,9 @@ class OutputFormat(str, Enum):
     json = "json"
 
 
-_GETTERS = {"gpus": "gpu", "pipelines": "pipeline", "apis": "api", "rentals": None}
+_GETTERS = {"gpus": "gpu", "pipelines": "pipeline", "apis": "api", "rentals": None, "tariffs": None}
+#: a field path that holds a price (money, energy tariff or exchange rate), for ``advisor catalog stale``
+PRICE_FIELD_WORDS = ("usd", "price", "per_kwh", "per_usd")
 
 
 def _entries(catalog, section: str, slug: Optional[str]) -> list:
@@ -44,7 +51,7 @@ def _entries(catalog, section: str, slug: Optional[str]) -> list:
     if getter is not None:
         return [getattr(catalog, getter)(slug)]
     if slug not in items:
-        raise UnknownSlugError("rental", slug, items)
+        raise UnknownSlugError(section.rstrip("s"), slug, items)
     return [items[slug]]
 
 
@@ -58,6 +65,13 @@ def catalog_rows(entries: list, today: dt.date) -> list[dict]:
 
     rows = []
     for entry in entries:
+        status = getattr(entry, "status", None)
+        if status is not None and hasattr(entry, "status_source"):  # API offers: status row first (issue 13)
+            text = status + (f" (shutdown {entry.shutdown_date})" if entry.shutdown_date else "")
+            as_of = entry.status_as_of
+            rows.append({"entry": entry.slug, "field": "status", "value": text,
+                         "as_of": as_of.isoformat() if as_of else "", "stale": bool(as_of and (today - as_of).days > 180),
+                         "derived": False, "source": entry.status_source or "(no status source)", "note": None})
         for path, num in iter_sourced(entry):
             value = _fmt_number(num.value) if isinstance(num, Sourced) else f"{_fmt_number(num.low)}-{_fmt_number(num.high)}"
             rows.append(
@@ -96,6 +110,12 @@ def catalog_command(
             except ValueError:
                 raise InputError("--today", today, "a date YYYY-MM-DD") from None
         catalog = load_catalog(root)
+        if section is Section.stale:
+            _print_stale(catalog, ref, output_format)
+            return
+        if section is Section.optimizations:
+            _print_optimizations(catalog, output_format, slug)
+            return
         entries = _entries(catalog, section.value, slug)
     except AdvisorError as exc:
         raise fail(str(exc)) from None
@@ -107,7 +127,9 @@ def catalog_command(
             "stale_after_days": STALE_AFTER_DAYS,
             "entries": [to_json_dict(e, ref) for e in entries],
         }
-        typer.echo(json.dumps(doc, indent=2))
+        from advisor.jsonsafe import dumps
+
+        typer.echo(dumps(doc, indent=2))  # strict JSON: no Infinity/NaN
         return
 
     from rich.console import Console
@@ -123,3 +145,76 @@ def catalog_command(
         table.add_row(r["entry"], r["field"], value, r["as_of"], "STALE" if r["stale"] else "", r["source"])
     Console(width=200).print(table)
     typer.echo("(D) = derived by arithmetic; see the note in --format json.")
+
+
+def stale_price_rows(catalog, today: dt.date, days: int = 180) -> list[dict]:
+    """Every price in the catalog (sections gpus, rentals, apis, tariffs, currencies, defaults) whose ``as_of`` is
+    more than ``days`` days before ``today``: section, entry, field, value, as_of, age_days, source."""
+    from advisor.catalog import Sourced, iter_sourced
+
+    groups = [("gpus", catalog.gpus), ("rentals", catalog.rentals), ("apis", catalog.apis),
+              ("tariffs", catalog.tariffs), ("currencies", catalog.currencies), ("defaults", {"defaults": catalog.defaults})]
+    rows = []
+    for section, items in groups:
+        for slug, entry in items.items():
+            for path, num in iter_sourced(entry):
+                if not any(w in path for w in PRICE_FIELD_WORDS) or not num.is_stale(today, days):
+                    continue
+                value = _fmt_number(num.value) if isinstance(num, Sourced) else \
+                    f"{_fmt_number(num.low)}-{_fmt_number(num.high)}"
+                rows.append({"section": section, "entry": slug, "field": path, "value": value,
+                             "as_of": num.as_of.isoformat(), "age_days": (today - num.as_of).days, "source": num.source})
+    return sorted(rows, key=lambda r: (-r["age_days"], r["section"], r["entry"], r["field"]))
+
+
+def _print_stale(catalog, ref: dt.date, output_format: "OutputFormat") -> None:
+    from advisor.catalog import STALE_AFTER_DAYS
+
+    rows = stale_price_rows(catalog, ref, STALE_AFTER_DAYS)
+    if output_format is OutputFormat.json:
+        typer.echo(json.dumps({"today": ref.isoformat(), "stale_after_days": STALE_AFTER_DAYS, "prices": rows},
+                              indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"prices older than {STALE_AFTER_DAYS} days before {ref}: {len(rows)}")
+    for col in ("section", "entry", "field", "value", "as_of", "age_days", "source"):
+        table.add_column(col, overflow="fold", no_wrap=col not in ("source",))
+    for r in rows:
+        table.add_row(r["section"], r["entry"], r["field"], r["value"], r["as_of"], str(r["age_days"]), r["source"])
+    Console(width=220).print(table)
+
+
+def _print_optimizations(catalog, output_format: "OutputFormat", slug: Optional[str]) -> None:
+    """``advisor catalog optimizations`` (issue 12): each named optimization, where it runs, whether it changes
+    quality, every factor with its source (JSON: the validated entries)."""
+    book = catalog.optimizations
+    entries = [book.get(slug)] if slug else list(book.optimizations.values())
+    if output_format is OutputFormat.json:
+        from advisor.jsonsafe import dumps
+
+        typer.echo(dumps({"section": "optimizations", "entries": [e.model_dump(mode="json") for e in entries],
+                          "compute_capability": book.compute_capability.model_dump(mode="json")
+                          if book.compute_capability else None}, indent=2))
+        return
+    for e in entries:
+        where = ", ".join(e.architectures) if e.architectures else "any family"
+        typer.echo(f"{e.slug} [{e.kind}] {e.name}")
+        typer.echo(f"  runs on: compute capability >= {e.min_compute_capability:.1f}, {where}"
+                   f"{'; includes ' + ', '.join(e.includes) if e.includes else ''}"
+                   f"; changes quality: {'yes' if e.changes_quality else 'no'}")
+        if e.weight_format:
+            typer.echo(f"  weight format: {e.weight_format}")
+        if e.matmul_tensor_key:
+            typer.echo(f"  matmul rate: {e.matmul_tensor_key}")
+        for f in ("matmul_rate_multiplier", "linear_efficiency_factor", "attention_efficiency_factor",
+                  "elementwise_traffic_factor", "launch_overhead_factor", "dequant_bytes_per_weight",
+                  "activation_quant_bytes_per_element", "evals_skipped_fraction", "compile_seconds",
+                  "per_image_overhead_seconds"):
+            v = getattr(e, f)
+            if v is not None:
+                typer.echo(f"  {f} = {v.value:g}{' (D)' if v.derived else ''} [{v.as_of}] {v.source}")
+        if e.quality_note:
+            typer.echo(f"  quality: {e.quality_note}")
+        typer.echo(f"  sources: {' | '.join(e.sources)}")

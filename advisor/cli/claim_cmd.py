@@ -31,7 +31,9 @@ def check_claim_cmd(
 
     c = check_claim(pipeline, gpu, seconds, steps, precision, width, height)
     if fmt == Fmt.json:
-        typer.echo(json.dumps(c.to_json_dict(), indent=2))
+        from advisor.jsonsafe import dumps
+
+        typer.echo(dumps(c.to_json_dict(), indent=2))  # strict JSON: no Infinity/NaN
         return
     typer.echo(f"{c.verdict.upper()}: {c.reason}")
     typer.echo(f"  floor {c.floor_seconds:.3f} s at 100% of peak; claim needs {c.fraction_of_peak * 100:.0f}% of peak; "

@@ -14,7 +14,8 @@ from advisor.cli import app
 @app.command("export")
 def export_command(
     scenario: Optional[Path] = typer.Option(None, "--scenario", help="scenario YAML (default: the embedded example)"),
-    out: Path = typer.Option(..., "--out", help="folder to write into (created if missing); nothing is written elsewhere"),
+    out: str = typer.Option(..., "--out", help="folder to write into (created if missing); all files or none, "
+                                               "nothing is written elsewhere"),
     formats: str = typer.Option("png,svg,pdf,html,csv,yaml", "--formats",
                                 help="comma-separated: png,svg,pdf,html,csv,yaml"),
 ) -> None:
@@ -27,8 +28,11 @@ def export_command(
         from advisor.errors import InputError
 
         raise InputError("--formats", formats, ",".join(export.FORMATS))
+    from advisor.io import check_output_dir
+
+    check_output_dir("--out", out)  # the raw text: "" is refused, not read as the current folder
     path = scenario or export.EXAMPLE_SCENARIO
     scen = export.load_scenario_file(path)
-    written = export.write_exports(scen, out, fmts)
+    written = export.write_exports(scen, Path(out), fmts, field="--out")
     for p in written:
         typer.echo(str(p))

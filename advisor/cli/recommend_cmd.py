@@ -20,14 +20,32 @@ FLAG_FOR = {
 from advisor.cost.scenario import EXAMPLE_SCENARIO  # noqa: E402
 
 
+def parse_assignments(items: list[str] | None, flag: str, allowed: str) -> dict[str, float]:
+    """``['slug=12.5', ...]`` -> ``{'slug': 12.5}``; InputError naming the flag when malformed."""
+    from advisor.errors import InputError
+
+    out: dict[str, float] = {}
+    for item in items or []:
+        slug, sep, raw = item.partition("=")
+        try:
+            if not sep or not slug.strip():
+                raise ValueError
+            out[slug.strip()] = float(raw)
+        except ValueError:
+            raise InputError(flag, item, allowed) from None
+    return out
+
+
 def build_scenario_data(
     scenario_file: Optional[Path],
     **flags,
 ) -> dict:
     """Scenario fields: the YAML file's (if any), then every CLI flag that was given on top."""
-    from advisor.decide import read_scenario_yaml
+    from advisor.cost.scenario import read_scenario_yaml  # the reader alone: a bad file is refused before the engine loads
 
     data: dict = dict(read_scenario_yaml(scenario_file)) if scenario_file is not None else {}
+    if flags.get("megapixels") is not None:  # the flag wins over the file's size in either form
+        data.pop("width", None), data.pop("height", None)
     for key, value in flags.items():
         if value is None or (key == "needs" and not value):
             continue
@@ -45,7 +63,7 @@ def recommend_command(
     amortization_months: Optional[float] = typer.Option(None, "--amortization-months",
                                                         help="amortization of bought hardware [months]; default: catalog"),
     commercial: Optional[bool] = typer.Option(None, "--commercial/--personal",
-                                              help="commercial use (licences must allow it); default personal"),
+                                              help="commercial use (paid licences are added); default commercial"),
     need: Optional[List[str]] = typer.Option(None, "--need", help="chinese-text | multi-reference | quality (repeatable)"),
     deadline_hours: Optional[float] = typer.Option(None, "--deadline-hours", help="a batch must finish within [h]"),
     batch_images: Optional[int] = typer.Option(None, "--batch-images", help="images in the deadline batch"),
@@ -57,7 +75,35 @@ def recommend_command(
              "catalog default (24), an owned GPU is assumed on anyway and only the energy above idle is counted"),
     scenario: Optional[Path] = typer.Option(None, "--scenario",
                                             help="scenario YAML (same fields, plus catalog 'overrides:'); flags win"),
+    min_quality: Optional[str] = typer.Option(None, "--min-quality",
+                                              help="quality floor SCALE:VALUE, e.g. lmarena-t2i:1100 (hard constraint)"),
+    quality_scale: Optional[str] = typer.Option(None, "--quality-scale", help="scale to rank/chart quality on"),
+    licence_fee: Optional[List[str]] = typer.Option(None, "--licence-fee",
+                                                    help="PIPELINE=USD per month commercial licence fee (repeatable)"),
+    keep_rate: Optional[List[str]] = typer.Option(None, "--keep-rate", help="MODEL=SHARE of generations kept"),
+    kind_of_work: Optional[str] = typer.Option(None, "--kind-of-work",
+                                               help="general | portrait | text-in-image-english | text-in-image-chinese"),
+    setup_hours: Optional[float] = typer.Option(None, "--setup-hours", help="people: one-off set-up [h]; default 0"),
+    upkeep_hours: Optional[float] = typer.Option(None, "--upkeep-hours-per-month",
+                                                 help="people: upkeep of self-hosting [h/month]; default 0"),
+    hourly_rate: Optional[float] = typer.Option(None, "--hourly-rate", help="people: cost of one hour [USD/h]"),
+    # issue 11: turnaround (a p95 target is a hard constraint) and risk (cost spread, what would flip the answer)
+    team: Optional[int] = typer.Option(None, "--team", help="turnaround: people sending requests"),
+    requests_per_person_per_hour: Optional[float] = typer.Option(
+        None, "--requests-per-person-per-hour", help="turnaround: [1/h per person]; default: volume over working hours"),
+    burst: Optional[List[str]] = typer.Option(None, "--burst", help="turnaround: HOUR:REQUESTS per person (repeatable)"),
+    images_per_request: Optional[int] = typer.Option(None, "--images-per-request", help="turnaround: default 1"),
+    working_hours: Optional[float] = typer.Option(None, "--working-hours", help="turnaround: [h/day], default 8"),
+    working_days: Optional[int] = typer.Option(None, "--working-days", help="turnaround: days simulated, default 5"),
+    p95_minutes: Optional[float] = typer.Option(None, "--p95-minutes",
+                                                help="turnaround target: 95 % of requests done within [min] (hard)"),
+    api_concurrency: Optional[int] = typer.Option(None, "--api-concurrency", help="turnaround: API calls in flight"),
+    api_latency: Optional[float] = typer.Option(None, "--api-latency", help="turnaround: [s per API call] fallback"),
+    risk: bool = typer.Option(True, "--risk/--no-risk", help="add P10/P50/P90 costs, tornado and flip thresholds "
+                                                             "(table and json; a few seconds)"),
     output_format: str = typer.Option("table", "--format", help="table | json | csv"),
+    allow_quality_tradeoffs: bool = typer.Option(False, "--allow-quality-tradeoffs", help="let self-host and rental "
+                                                 "options use step caching, W4A4 and NVFP4 (they change the image)"),
     limit: int = typer.Option(10, "--limit", help="rows of the ranked table (table format; the best option of each "
                                                    "deployment kind is always shown above it)"),
 ) -> None:
@@ -74,15 +120,35 @@ def recommend_command(
             electricity_usd_per_kwh=electricity_usd_per_kwh, amortization_months=amortization_months,
             commercial=commercial, needs=list(need) if need else None, deadline_hours=deadline_hours,
             batch_images=batch_images, input_megapixels=input_megapixels,
-            powered_on_hours_per_day=hours_on_per_day,
+            powered_on_hours_per_day=hours_on_per_day, min_quality=min_quality, quality_scale=quality_scale,
+            kind_of_work=kind_of_work, setup_hours=setup_hours, upkeep_hours_per_month=upkeep_hours,
+            hourly_rate_usd=hourly_rate,
         )
+        from advisor.cli.turnaround_cmd import turnaround_flag_data  # issue 11
+
+        data.update({k: v for k, v in turnaround_flag_data(
+            team, requests_per_person_per_hour, burst, images_per_request, working_hours, working_days, p95_minutes,
+            api_concurrency, api_latency).items() if v is not None})
+        fees = parse_assignments(licence_fee, "--licence-fee", "PIPELINE=USD per month, e.g. flux-2-dev=999")
+        keeps = parse_assignments(keep_rate, "--keep-rate", "MODEL=SHARE in (0, 1], e.g. z-image-turbo=0.8")
+        if fees:
+            data["license_fee_usd_per_month"] = {**data.get("license_fee_usd_per_month", {}), **fees}
+        if keeps:
+            data["keep_rates"] = {**data.get("keep_rates", {}), **keeps}
+        if allow_quality_tradeoffs:  # issue 12
+            data["allow_quality_tradeoffs"] = True
         if "volume_images_per_month" not in data:
             raise InputError("--volume", None, "a number of images per month > 0 (or a --scenario file with "
                                                "volume_images_per_month)")
         from advisor import report
         from advisor.decide import Scenario, recommend
 
-        result = recommend(Scenario.from_dict(data))
+        sc = Scenario.from_dict(data)
+        result = recommend(sc)
+        if risk and output_format != "csv" and result.options:  # issue 11: cost spread and flip thresholds
+            from advisor.decide.risk import assess, attach_risk
+
+            attach_risk(result, assess(sc, result))
         if output_format == "json":
             typer.echo(report.to_json(result))
         elif output_format == "csv":
@@ -91,12 +157,18 @@ def recommend_command(
             report.render_table(result, limit=limit)
     except AdvisorError as exc:
         field = getattr(exc, "field", None)
-        flag = FLAG_FOR.get(field or "")
+        from advisor.cli.turnaround_cmd import TURNAROUND_FLAGS
+
+        flag = FLAG_FOR.get(field or "") or TURNAROUND_FLAGS.get(field or "")
         given = {"--volume": volume, "--gpu": gpu, "--megapixels": megapixels,
                  "--electricity-usd-per-kwh": electricity_usd_per_kwh, "--amortization-months": amortization_months,
                  "--deadline-hours": deadline_hours, "--batch-images": batch_images,
                  "--input-megapixels": input_megapixels, "--need": need or None,
-                 "--hours-on-per-day": hours_on_per_day}.get(flag or "")
+                 "--hours-on-per-day": hours_on_per_day, "--team": team,
+                 "--requests-per-person-per-hour": requests_per_person_per_hour, "--burst": burst or None,
+                 "--images-per-request": images_per_request, "--working-hours": working_hours,
+                 "--working-days": working_days, "--p95-minutes": p95_minutes, "--api-concurrency": api_concurrency,
+                 "--api-latency": api_latency}.get(flag or "")
         if isinstance(exc, InputError) and flag and given is not None:
             raise fail(f"{flag}: got {exc.value!r}; allowed: {exc.allowed}") from None
         raise fail(str(exc)) from None

@@ -34,6 +34,10 @@ def estimate_to_json(est) -> dict:
         "bound": est.bound,
         "cold_start_seconds": est.cold_start_seconds,
         "notes": list(est.notes),
+        # issue 12: the named optimizations and every factor they applied, with its source
+        "optimizations": list(getattr(r, "optimizations", ())),
+        "optimizations_applied": [{"optimization": a.optimization, "field": a.field, "value": a.value,
+                                   "source": a.source} for a in getattr(est, "optimizations_applied", ())],
     }
 
 
@@ -49,15 +53,29 @@ def simulate(
     offload: str = typer.Option("auto", "--offload", help="auto|none|model|group|sequential"),
     batch_size: int = typer.Option(1, "--batch-size"),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
+    optimization: list[str] = typer.Option(None, "--optimization", help="named optimization, repeatable "
+                                           "(advisor catalog optimizations), e.g. fp8-compute, torch-compile"),
 ) -> None:
     """Simulate one pipeline on one GPU: seconds per image, per stage, peak VRAM, power, uncertainty."""
     from advisor.perf import PerfRequest, estimate
 
+    if gpu == "cpu" and offload in ("model", "group", "sequential"):
+        from advisor.errors import InputError
+
+        raise InputError("--offload", offload, "auto or none with --gpu cpu (offloading moves weights between GPU "
+                                               "memory and host memory; the CPU has no GPU memory)")
     est = estimate(PerfRequest(pipeline, gpu, precision=precision, width=width, height=height, steps=steps,
-                               guidance=guidance, batch_size=batch_size, offload=offload))
+                               guidance=guidance, batch_size=batch_size, offload=offload,
+                               optimizations=tuple(optimization or ())))
     data = estimate_to_json(est)
+    if precision == "fp8" and not optimization:  # issue 12: say which FP8 this is
+        data["notes"].append("precision=fp8 models FP8 weights AND FP8 matmuls everywhere; diffusers' layerwise "
+                             "casting (FP8 storage, BF16 compute) is --optimization fp8-storage, torchao FP8 "
+                             "matmuls with activation quantisation is --optimization fp8-compute")
     if fmt == Fmt.json:
-        typer.echo(json.dumps(data, indent=2))
+        from advisor.jsonsafe import dumps
+
+        typer.echo(dumps(data, indent=2))  # strict JSON: no Infinity/NaN
         return
     u = est.uncertainty * 100
     typer.echo(f"{pipeline} on {gpu} ({precision}, {width}x{height}, offload={est.offload}, bound={est.bound})")
@@ -69,5 +87,8 @@ def simulate(
     typer.echo(f"  board power         {est.board_power_watts:10.0f} W   (system {est.system_power_watts:.0f} W)")
     typer.echo(f"  energy per image    {est.energy_per_image_joules:10.0f} J")
     typer.echo(f"  cold start          {est.cold_start_seconds:10.1f} s")
-    for n in est.notes:
+    for n in data["notes"]:
         typer.echo(f"  note: {n}")
+    for a in getattr(est, "optimizations_applied", ()):
+        shown = a.source if a.value is None else f"{a.value:g}  ({a.source})"
+        typer.echo(f"  applied: {a.optimization} {a.field} = {shown}")

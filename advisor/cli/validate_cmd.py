@@ -27,6 +27,9 @@ def validate_cmd(
     write_predictions: Path = typer.Option(None, "--write-predictions",
                                            help="write the planned H100 campaign predictions to this YAML and exit"),
     fast: bool = typer.Option(False, "--fast", help="skip the leave-one-out refits"),
+    write_report: bool = typer.Option(False, "--write-report",
+                                      help="recompute the full report (refits; minutes) and store it in "
+                                      "profiles/validation/report.yaml, keyed by the hash of its inputs"),
     against_predictions: Path = typer.Option(
         None, "--against-predictions",
         help="compare a committed predictions YAML with the matching measured profiles (out-of-sample report)"),
@@ -39,7 +42,9 @@ def validate_cmd(
     if against_predictions is not None:
         rep = V.out_of_sample(against_predictions)
         if fmt == Fmt.json:
-            text = json.dumps(rep, indent=2, default=str)
+            from advisor.jsonsafe import dumps
+
+            text = dumps(rep, indent=2, default=str)  # strict JSON: no Infinity/NaN
         else:
             text = V.format_out_of_sample(rep, markdown=fmt == Fmt.markdown)
         if output is not None:
@@ -51,15 +56,31 @@ def validate_cmd(
         out = V.write_predictions(write_predictions)
         typer.echo(f"wrote {out}")
         return
-    report = V.validation_report(refit=not fast)
+    if write_report:
+        out = V.write_report()
+        typer.echo(f"wrote {out}", err=True)
+        report = V.stored_report(out)["report"]
+    elif fast:
+        report = V.validation_report(refit=False)
+    else:
+        report, stored = V.current_report()  # the stored report while its inputs are unchanged, else recomputed
+        if not stored:
+            typer.echo("profiles/validation/report.yaml is stale or missing: recomputed (store it with "
+                       "`advisor validate --write-report`)", err=True)
     if plot is not None:
         written = V.write_plot(report, plot)
         msg = f"plot: {written}" + ("" if written.suffix == plot.suffix else " (static export unavailable: HTML instead)")
         typer.echo(msg, err=True)
     if fmt == Fmt.json:
-        text = json.dumps(V.json_summary(report), indent=2, default=str)
+        from advisor.jsonsafe import dumps
+
+        from advisor.fit.optimizations import optimization_report  # issue 12
+
+        text = dumps({**V.json_summary(report), "optimizations": optimization_report()}, indent=2, default=str)
     else:
-        text = V.format_table(report)
+        from advisor.fit.optimizations import format_report, optimization_report  # issue 12
+
+        text = V.format_table(report) + "\n" + format_report(optimization_report())
     if output is not None:
         atomic_write_text(output, text + "\n")
     typer.echo(text)

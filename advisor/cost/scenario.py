@@ -9,10 +9,12 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from advisor.cost import tco
 from advisor.errors import InputError
+
+KINDS_OF_WORK: tuple[str, ...] = ("general", "portrait", "text-in-image-english", "text-in-image-chinese")
 
 #: the example scenario shipped with the package (the app opens on it)
 EXAMPLE_SCENARIO = Path(__file__).resolve().parent / "scenarios" / "example.yaml"
@@ -41,7 +43,53 @@ ALLOWED: dict[str, str] = {
     "powered_on_hours_per_day": "a finite number in [0, 24] [h/day] the generating machine is switched on for this "
                                 "work, or null (bought box: catalog default; owned GPU: on anyway, idle not counted)",
     "overrides": "a mapping of catalog section (gpus, pipelines, apis, rentals, defaults) -> slug -> fields",
+    # issue 10: quality, licence fee, keep rates, people's time
+    "min_quality": "SCALE:VALUE, a quality floor on one catalog scale (e.g. lmarena-t2i:1100), or null",
+    "quality_scale": "a quality scale slug from profiles/quality.yaml used to rank and chart quality, or null "
+                     "(lmarena-t2i)",
+    "license_fee_usd_per_month": "a mapping of pipeline slug -> your commercial licence fee [USD/month], each >= 0",
+    "keep_rates": "a mapping of model slug -> share of generations you keep, in (0, 1]",
+    "kind_of_work": f"one of {', '.join(KINDS_OF_WORK)} (picks the catalog keep rate)",
+    "setup_hours": "hours to set up self-hosting or a rental, one-off, >= 0 [h] (amortised like hardware)",
+    "upkeep_hours_per_month": "hours a month keeping self-hosting running, >= 0 [h/month]",
+    "hourly_rate_usd": "the studio's cost of one person-hour, >= 0 [USD/h]",
+    # issue 11: turnaround (who waits, how long they may wait) and risk (spread of the inputs)
+    "team_size": "an integer in [1, 100000] [people sending requests], or null (no turnaround check)",
+    "requests_per_person_per_hour": "a finite number in (0, 3600] [requests per person per working hour], or null "
+                                    "(derived from the monthly volume)",
+    "bursts": "a list of {at_hour: number >= 0 and < working_hours_per_day, requests: integer >= 1} [requests per "
+              "person at that hour of each working day], or null",
+    "images_per_request": "an integer in [1, 10000] [images per request], or null for 1",
+    "working_hours_per_day": "a finite number in (0, 24] [h/day], or null for 8",
+    "working_days": "an integer in [1, 31] [working days simulated], or null for 5",
+    "p95_target_minutes": "a finite number in (0, 10080] [min] within which 95 % of requests must be done (needs "
+                          "team_size), or null",
+    "api_concurrency_limit": "an integer in [1, 100000] [API calls in flight], or null for the catalog's or 4",
+    "api_latency_seconds_per_image": "a finite number in (0, 3600] [s per API call], or null for the catalog's or 10",
+    "volume_relative_sd": "a finite number in [0, 2] [coefficient of variation of the monthly volume], or null for "
+                          "0.25",
+    "electricity_usd_per_kwh_range": "a [low, high] pair with 0 <= low <= high <= 5 [USD/kWh], or null for the "
+                                     "price x [0.75, 1.25]",
+    # issue 13: where the studio is and how it rents
+    "region": "a region slug from profiles/tariffs.yaml (sets the electricity price unless electricity_usd_per_kwh "
+              "is given), or null",
+    "currency": "USD, EUR or GBP (amounts are computed in USD and also shown converted at the catalog's dated rate)",
+    "sessions_per_working_day": "a finite number in (0, 48] [rental start-ups per working day], or null for the "
+                                "catalog default",
+    "working_days_per_month": "a finite number in (0, 31] [d/month], or null for the catalog default",
+    "rental_storage": "auto (the cheaper per offer), volume (keep the weights on a persistent volume) or download "
+                      "(fetch the weights every session)",
+    "pod_boot_seconds": "a finite number in [0, 3600] [s], or null (the offer's figure, else the catalog default)",
+    "volume_read_gb_per_s": "a finite number in (0, 100] [GB/s], or null for the catalog default",
+    "download_gb_per_s": "a finite number in (0, 100] [GB/s], or null for the catalog default",
+    "spot_interruptions_per_hour": "a finite number in [0, 60] [reclaims per GPU-hour], or null for the catalog "
+                                   "default",
 }
+#: people's time a studio example states (advisor/cost/scenarios/example.yaml and `advisor compare` defaults);
+#: assumptions to replace, not measurements. The Scenario model itself defaults to 0 (people's time left out).
+STUDIO_SETUP_HOURS = 8.0  # [h] one-off: install, download weights, test prompts
+STUDIO_UPKEEP_HOURS_PER_MONTH = 2.0  # [h/month]: driver/library updates, failed runs
+STUDIO_HOURLY_RATE_USD = 50.0  # [USD/h]
 
 
 class Scenario(BaseModel):
@@ -56,19 +104,67 @@ class Scenario(BaseModel):
     gpu_owned: str | None = None
     electricity_usd_per_kwh: float | None = Field(default=None, ge=0, le=5, allow_inf_nan=False)
     amortization_months: float | None = Field(default=None, gt=0, le=240, allow_inf_nan=False)
-    commercial: bool = False
+    commercial: bool = True  # studios are commercial (issue 10); every answer states which was assumed
     needs: list[Literal["chinese-text", "multi-reference", "quality"]] = []
     deadline_hours: float | None = Field(default=None, gt=0, le=8760, allow_inf_nan=False)
     batch_images: int | None = Field(default=None, ge=1, le=100_000_000)
     input_megapixels: float = Field(default=0.0, ge=0, le=4 * MAX_MEGAPIXELS, allow_inf_nan=False)
     powered_on_hours_per_day: float | None = Field(default=None, ge=0, le=24, allow_inf_nan=False)
     overrides: dict[str, Any] = {}
+    min_quality: str | None = None  # SCALE:VALUE (checked against the catalog's scales by the engine)
+    quality_scale: str | None = None
+    license_fee_usd_per_month: dict[str, float] = {}  # pipeline slug -> [USD/month]
+    keep_rates: dict[str, float] = {}  # model slug -> kept share (0, 1]
+    kind_of_work: Literal["general", "portrait", "text-in-image-english", "text-in-image-chinese"] = "general"
+    setup_hours: float = Field(default=0.0, ge=0, le=10_000, allow_inf_nan=False)  # [h]
+    #: issue 12: let the recommender use quality-changing optimizations (step caching, W4A4, NVFP4)
+    allow_quality_tradeoffs: bool = False
+    upkeep_hours_per_month: float = Field(default=0.0, ge=0, le=744, allow_inf_nan=False)  # [h/month]
+    hourly_rate_usd: float = Field(default=0.0, ge=0, le=10_000, allow_inf_nan=False)  # [USD/h]
+    # issue 11: turnaround (null -> defaults in advisor.decide.turnaround_rule) and risk (advisor.decide.risk)
+    team_size: int | None = Field(default=None, ge=1, le=100_000)
+    requests_per_person_per_hour: float | None = Field(default=None, gt=0, le=3600, allow_inf_nan=False)
+    bursts: list[dict[str, Any]] | None = None
+    images_per_request: int | None = Field(default=None, ge=1, le=10_000)
+    working_hours_per_day: float | None = Field(default=None, gt=0, le=24, allow_inf_nan=False)
+    working_days: int | None = Field(default=None, ge=1, le=31)
+    p95_target_minutes: float | None = Field(default=None, gt=0, le=10_080, allow_inf_nan=False)
+    api_concurrency_limit: int | None = Field(default=None, ge=1, le=100_000)
+    api_latency_seconds_per_image: float | None = Field(default=None, gt=0, le=3600, allow_inf_nan=False)
+    volume_relative_sd: float | None = Field(default=None, ge=0, le=2, allow_inf_nan=False)
+    electricity_usd_per_kwh_range: tuple[float, float] | None = None
+    # issue 13: where the studio is and how it rents (null -> catalog defaults, profiles/defaults.yaml)
+    region: str | None = None
+    currency: Literal["USD", "EUR", "GBP"] = "USD"
+    sessions_per_working_day: float | None = Field(default=None, gt=0, le=48, allow_inf_nan=False)
+    working_days_per_month: float | None = Field(default=None, gt=0, le=31, allow_inf_nan=False)
+    rental_storage: Literal["auto", "volume", "download"] = "auto"
+    pod_boot_seconds: float | None = Field(default=None, ge=0, le=3600, allow_inf_nan=False)
+    volume_read_gb_per_s: float | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
+    download_gb_per_s: float | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
+    spot_interruptions_per_hour: float | None = Field(default=None, ge=0, le=60, allow_inf_nan=False)
 
     def __init__(self, **data: Any):
         try:
             super().__init__(**data)
         except ValidationError as exc:
             raise _input_error(exc, data) from None
+
+    @field_validator("volume_images_per_month", "megapixels", "width", "height", "electricity_usd_per_kwh",
+                     "amortization_months", "deadline_hours", "batch_images", "input_megapixels",
+                     "powered_on_hours_per_day", mode="before")
+    @classmethod
+    def _no_bool_numbers(cls, v: Any, info: Any) -> Any:
+        """true/false is not a number (pydantic would read it as 1/0)."""
+        if isinstance(v, bool):
+            raise InputError(info.field_name, v, ALLOWED[info.field_name])
+        return v
+
+    @field_validator("overrides", mode="before")
+    @classmethod
+    def _known_overrides(cls, v: Any) -> Any:
+        """Overrides name catalog sections and fields only (checked before anything walks them)."""
+        return check_overrides(v)
 
     @classmethod
     def from_dict(cls, data: Any) -> "Scenario":
@@ -79,6 +175,14 @@ class Scenario(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Scenario":
+        for slug, fee in self.license_fee_usd_per_month.items():
+            if not (isinstance(fee, (int, float)) and math.isfinite(fee) and fee >= 0):
+                raise InputError(f"license_fee_usd_per_month.{slug}", fee, "a finite number >= 0 [USD/month]")
+        for slug, keep in self.keep_rates.items():
+            if not (isinstance(keep, (int, float)) and 0 < keep <= 1):
+                raise InputError(f"keep_rates.{slug}", keep, ALLOWED["keep_rates"])
+        if self.megapixels is not None and self.width is not None:
+            raise InputError("megapixels", self.megapixels, "either megapixels or width and height, not both")
         if (self.width is None) != (self.height is None):
             missing = "height" if self.height is None else "width"
             raise InputError(missing, None, ALLOWED[missing])
@@ -87,6 +191,7 @@ class Scenario(BaseModel):
         if (self.deadline_hours is None) != (self.batch_images is None):
             missing = "batch_images" if self.batch_images is None else "deadline_hours"
             raise InputError(missing, None, ALLOWED[missing])
+        _check_turnaround_fields(self)
         return self
 
     @property
@@ -105,17 +210,53 @@ class Scenario(BaseModel):
         return side, side
 
 
+def _check_turnaround_fields(sc: "Scenario") -> None:
+    """Consistency of the turnaround and risk fields (issue 11); :class:`InputError` naming the field."""
+    if sc.requests_per_person_per_hour is not None and sc.bursts is not None:
+        raise InputError("bursts", sc.bursts, "null when requests_per_person_per_hour is given (not both)")
+    if sc.p95_target_minutes is not None and sc.team_size is None:
+        raise InputError("team_size", None, "an integer >= 1, required with p95_target_minutes")
+    if sc.bursts is not None:
+        hours = sc.working_hours_per_day if sc.working_hours_per_day is not None else 8.0
+        if not sc.bursts:
+            raise InputError("bursts", sc.bursts, ALLOWED["bursts"].replace("a list", "a non-empty list"))
+        for item in sc.bursts:
+            if set(item) != {"at_hour", "requests"}:
+                raise InputError("bursts[]", item, "a mapping with exactly the keys at_hour, requests")
+            at, n = item["at_hour"], item["requests"]
+            if isinstance(at, bool) or not isinstance(at, (int, float)) or not (math.isfinite(at) and 0 <= at < hours):
+                raise InputError("bursts.at_hour", at, f"a number with 0 <= at_hour < working_hours_per_day ({hours:g})")
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise InputError("bursts.requests", n, "an integer >= 1 [requests per person]")
+    rng = sc.electricity_usd_per_kwh_range
+    if rng is not None and not (math.isfinite(rng[0]) and math.isfinite(rng[1]) and 0 <= rng[0] <= rng[1] <= 5):
+        raise InputError("electricity_usd_per_kwh_range", list(rng), ALLOWED["electricity_usd_per_kwh_range"])
+
+
+#: a scenario YAML is under 2 kB; anything near this is not one [bytes]
+MAX_SCENARIO_BYTES = 256 * 1024
+#: nodes with aliases expanded / nesting levels a scenario may have (the example has ~40 nodes, 3 levels)
+MAX_SCENARIO_NODES = 20_000
+MAX_SCENARIO_DEPTH = 16
+
+
+def _reader_error(exc: Any, file: str) -> InputError:
+    """The hardened reader's refusal as the scenario's one-line InputError (field = the file)."""
+    return InputError(file, exc.problem, "a YAML mapping of scenario fields" if exc.kind == "syntax" else
+                      f"a UTF-8 YAML scenario file of at most {MAX_SCENARIO_BYTES:,} bytes, {MAX_SCENARIO_NODES:,} "
+                      f"nodes (aliases expanded) and {MAX_SCENARIO_DEPTH} levels, each key once")
+
+
 def parse_scenario_yaml(text: str, file: str = "<scenario>") -> dict[str, Any]:
-    """The mapping in a scenario YAML document (``yaml.safe_load``); one-line :class:`InputError` when bad."""
-    import yaml
+    """The mapping in a scenario YAML document (the hardened reader, :mod:`advisor.catalog.yaml_reader`);
+    one-line :class:`InputError` when bad."""
+    from advisor.catalog.yaml_reader import YAMLFileError, read_yaml_text
 
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or "not YAML"
-        raise InputError(file, f"malformed YAML{where} ({problem})", "a YAML mapping of scenario fields") from None
+        data = read_yaml_text(text, file, max_bytes=MAX_SCENARIO_BYTES, max_nodes=MAX_SCENARIO_NODES,
+                              max_depth=MAX_SCENARIO_DEPTH)
+    except YAMLFileError as exc:
+        raise _reader_error(exc, file) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -123,17 +264,39 @@ def parse_scenario_yaml(text: str, file: str = "<scenario>") -> dict[str, Any]:
     return data
 
 
+def parse_scenario_bytes(data: bytes, file: str = "<upload>") -> dict[str, Any]:
+    """Like :func:`parse_scenario_yaml` for raw bytes (an upload): size and UTF-8 checked first."""
+    from advisor.catalog.yaml_reader import YAMLFileError, read_yaml_bytes
+
+    try:
+        parsed = read_yaml_bytes(data, file, max_bytes=MAX_SCENARIO_BYTES, max_nodes=MAX_SCENARIO_NODES,
+                                 max_depth=MAX_SCENARIO_DEPTH)
+    except YAMLFileError as exc:
+        raise _reader_error(exc, file) from None
+    if parsed is None:
+        return {}
+    if not isinstance(parsed, dict):
+        raise InputError(file, f"a YAML {type(parsed).__name__}", "a YAML mapping of scenario fields")
+    return parsed
+
+
 def read_scenario_yaml(path: Any) -> dict[str, Any]:
     """The mapping in a scenario YAML file (not yet validated; see :func:`load_scenario`)."""
-    from pathlib import Path
+    from advisor.catalog.yaml_reader import YAMLFileError, read_yaml_file
 
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("--scenario", str(path),
-                         f"a readable UTF-8 YAML file ({getattr(exc, 'strerror', None) or exc})") from None
-    return parse_scenario_yaml(text, str(path))
+        data = read_yaml_file(path, max_bytes=MAX_SCENARIO_BYTES, max_nodes=MAX_SCENARIO_NODES,
+                              max_depth=MAX_SCENARIO_DEPTH)
+    except YAMLFileError as exc:
+        if exc.kind == "io":
+            raise InputError("--scenario", str(path), f"a readable UTF-8 YAML file ({exc.problem})") from None
+        raise _reader_error(exc, str(path)) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InputError(str(path), f"a YAML {type(data).__name__}", "a YAML mapping of scenario fields")
+    return data
 
 
 def load_scenario_text(text: str, file: str = "<scenario>") -> Scenario:
@@ -144,6 +307,58 @@ def load_scenario_text(text: str, file: str = "<scenario>") -> Scenario:
 def load_scenario(path: Any) -> Scenario:
     """Read and validate a scenario YAML file (see ``advisor/cost/scenarios/example.yaml``)."""
     return Scenario.from_dict(read_scenario_yaml(path))
+
+
+#: bounds of a scenario's ``overrides`` (a few numbers with source and as_of each) [values, levels]
+MAX_OVERRIDE_NODES = 2_000
+MAX_OVERRIDE_DEPTH = 6
+
+
+def check_overrides(v: Any) -> Any:
+    """Check scenario ``overrides`` against the catalog's sections and fields; one-line :class:`InputError` if not.
+
+    Allowed: ``{gpus|pipelines|apis|rentals: {slug: {field: value}}, defaults: {field: value}}`` where every
+    field is a field of that catalog model, plain data of at most ``MAX_OVERRIDE_NODES`` values and
+    ``MAX_OVERRIDE_DEPTH`` levels. Slugs and values are checked when the catalog is rebuilt with them.
+    """
+    from advisor.catalog import _FILES, Defaults
+    from advisor.catalog.yaml_reader import bounded_plain
+
+    if v is None:
+        return {}
+    if not isinstance(v, dict):
+        raise InputError("overrides", _short(v), ALLOWED["overrides"])
+    try:
+        bounded_plain(v, MAX_OVERRIDE_NODES, MAX_OVERRIDE_DEPTH)
+    except ValueError as exc:
+        raise InputError("overrides", f"{exc}".split(" (")[0], f"at most {MAX_OVERRIDE_NODES:,} values and "
+                         f"{MAX_OVERRIDE_DEPTH} levels of plain YAML data") from None
+    sections = {key: model for key, (_, model) in _FILES.items()}
+    for section, body in v.items():
+        if section == "defaults":
+            _check_fields("overrides.defaults", body, Defaults)
+            continue
+        if section not in sections:
+            raise InputError("overrides", section, f"sections {', '.join([*sections, 'defaults'])}")
+        if not isinstance(body, dict):
+            raise InputError(f"overrides.{section}", _short(body), "a mapping of slug -> fields")
+        for slug, patch in body.items():
+            _check_fields(f"overrides.{section}.{slug}", patch, sections[section])
+    return v
+
+
+def _check_fields(where: str, patch: Any, model: type[BaseModel]) -> None:
+    if not isinstance(patch, dict):
+        raise InputError(where, _short(patch), "a mapping of field -> value")
+    known = [f for f in model.model_fields if f != "slug"]
+    for key in patch:
+        if key not in known:
+            raise InputError(f"{where}", key, f"fields of {model.__name__}: {', '.join(known)}")
+
+
+def _short(v: Any) -> str:
+    s = " ".join(repr(v).split())
+    return s if len(s) <= 80 else s[:77] + "..."
 
 
 def _input_error(exc: ValidationError, data: dict[str, Any]) -> InputError:

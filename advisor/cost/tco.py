@@ -352,3 +352,153 @@ def payback_months(purchase_usd: float, running_usd_per_month: float, alternativ
     if saving <= 0:
         return None
     return purchase_usd / saving
+
+
+# --- issue 10: people's time, keep rate, licence-fee break-even ------------------------------------------------------
+
+def people_usd_per_month(setup_hours: float, upkeep_hours_per_month: float, hourly_rate_usd: float,
+                         amortization_months: float) -> float:
+    """People's time of running a deployment: one-off set-up amortised like hardware plus monthly upkeep.
+
+    ``setup_hours x rate / amortization_months + upkeep_hours_per_month x rate`` [USD/month]
+    (straight-line amortisation, as :func:`hardware_amortization_usd_per_month`).
+    """
+    for name, v in (("setup_hours", setup_hours), ("upkeep_hours_per_month", upkeep_hours_per_month),
+                    ("hourly_rate_usd", hourly_rate_usd)):
+        _check_nonneg(name, v)
+    if not (amortization_months > 0 and math.isfinite(amortization_months)):
+        raise ValueError(f"amortization_months must be > 0, got {amortization_months!r}")
+    return setup_hours * hourly_rate_usd / amortization_months + upkeep_hours_per_month * hourly_rate_usd
+
+
+def attempts_per_kept_image(attempts_per_image: float, keep_rate: float) -> float:
+    """Generations per image a designer keeps: ``attempts / keep_rate`` [generations/image].
+
+    ``attempts`` covers technical failures (retries); ``keep_rate`` is the share of finished images kept.
+    """
+    if not (0 < keep_rate <= 1):
+        raise ValueError(f"keep_rate must be in (0, 1], got {keep_rate!r}")
+    _check_nonneg("attempts_per_image", attempts_per_image)
+    return attempts_per_image / keep_rate
+
+
+def break_even_license_fee_usd_per_month(alternative_usd_per_month: float,
+                                         cost_without_license_usd_per_month: float) -> float | None:
+    """Highest licence fee at which a licensed deployment still costs no more than an alternative.
+
+    ``alternative - cost_without_license`` [USD/month]; ``None`` when the deployment costs more than the
+    alternative even with a free licence.
+    """
+    fee = alternative_usd_per_month - cost_without_license_usd_per_month
+    return fee if fee >= 0 else None
+
+
+# --- rentals billed per working session (issue 13) ----------------------------------------------
+# A pod is started when someone needs images and stopped afterwards. Each session bills its boot, the load of the
+# weights (from a persistent volume or a fresh download) and the generation, rounded to the provider's increment and
+# minimum; a volume that keeps the weights between sessions bills per GB-month whether or not a pod runs
+# (docs.runpod.io/pods/storage: network volume $0.07/GB/month).
+
+
+def weight_load_seconds(weights_gb: float, read_gb_per_s: float) -> float:
+    """Time to read a pipeline's weights: ``weights_gb / read_gb_per_s``. [s]
+
+    ``weights_gb`` [GB, 1e9 bytes] on disk; ``read_gb_per_s`` [GB/s] the volume read rate or the download rate.
+    """
+    _check_nonneg("weights_gb", weights_gb)
+    if not (read_gb_per_s > 0 and math.isfinite(read_gb_per_s)):
+        raise ValueError(f"read_gb_per_s must be > 0, got {read_gb_per_s!r}")
+    return weights_gb / read_gb_per_s
+
+
+def sessions_per_month(images_per_month: float, sessions_per_working_day: float, working_days_per_month: float) -> float:
+    """Working sessions a month: ``min(sessions_per_working_day x working_days, images_per_month)``. [1/month]
+
+    A session makes at least one image, so a low volume never starts more sessions than it has images.
+    """
+    _check_nonneg("images_per_month", images_per_month)
+    _check_nonneg("sessions_per_working_day", sessions_per_working_day)
+    _check_nonneg("working_days_per_month", working_days_per_month)
+    return min(sessions_per_working_day * working_days_per_month, images_per_month)
+
+
+def generation_seconds_per_session(images_per_month: float, sessions: float, seconds_per_image: float,
+                                   attempts_per_image: float = 1.0) -> float:
+    """Generating time in one session: ``images / sessions x attempts x seconds_per_image``. [s]"""
+    _check_nonneg("images_per_month", images_per_month)
+    _check_nonneg("seconds_per_image", seconds_per_image)
+    if not sessions > 0:
+        raise ValueError(f"sessions must be > 0, got {sessions!r}")
+    return images_per_month / sessions * attempts_per_image * seconds_per_image
+
+
+def session_seconds(boot_seconds: float, load_seconds: float, generation_seconds: float,
+                    idle_timeout_seconds: float = 0.0) -> float:
+    """Run time of one session: boot (or serverless cold start) + weight load + generation + idle timeout. [s]
+
+    The idle timeout is what a scale-to-zero worker bills after its last request before it stops
+    (docs.runpod.io/serverless/pricing: billed "until it fully stops"; default idle timeout 5 s).
+    """
+    for name, v in (("boot_seconds", boot_seconds), ("load_seconds", load_seconds),
+                    ("generation_seconds", generation_seconds), ("idle_timeout_seconds", idle_timeout_seconds)):
+        _check_nonneg(name, v)
+    return boot_seconds + load_seconds + generation_seconds + idle_timeout_seconds
+
+
+def session_usd(run_seconds: float, usd_per_hour: float, minimum_billing_seconds: float = 0.0,
+                billing_increment_seconds: float = 1.0) -> float:
+    """Bill of one session: :func:`billed_seconds` / 3600 x hourly price. [USD]"""
+    _check_nonneg("usd_per_hour", usd_per_hour)
+    return billed_seconds(run_seconds, minimum_billing_seconds, billing_increment_seconds) / SECONDS_PER_HOUR * usd_per_hour
+
+
+def storage_usd_per_month(weights_gb: float, usd_per_gb_month: float) -> float:
+    """Persistent volume that keeps the weights between sessions: ``GB x USD/(GB month)``. [USD/month]"""
+    _check_nonneg("weights_gb", weights_gb)
+    _check_nonneg("usd_per_gb_month", usd_per_gb_month)
+    return weights_gb * usd_per_gb_month
+
+
+def spot_interruptions_per_session(session_run_seconds: float, interruptions_per_hour: float) -> float:
+    """Expected reclaims of a spot/interruptible GPU in one session: ``rate x seconds / 3600`` (Poisson mean). [-]"""
+    _check_nonneg("session_run_seconds", session_run_seconds)
+    _check_nonneg("interruptions_per_hour", interruptions_per_hour)
+    return interruptions_per_hour * session_run_seconds / SECONDS_PER_HOUR
+
+
+def spot_redo_seconds(interruptions: float, seconds_per_image: float, restart_seconds: float) -> float:
+    """Work redone after reclaims: each loses on average half an image in flight and pays a new boot + load. [s]
+
+    ``interruptions x (seconds_per_image / 2 + restart_seconds)``. Finished images are kept, so only the image in
+    flight is lost (uniform reclaim time within it: mean loss half an image). First order in the reclaim rate:
+    reclaims during the redone work are neglected (valid while interruptions per session << 1).
+    """
+    _check_nonneg("interruptions", interruptions)
+    _check_nonneg("seconds_per_image", seconds_per_image)
+    _check_nonneg("restart_seconds", restart_seconds)
+    return interruptions * (seconds_per_image / 2.0 + restart_seconds)
+
+
+def sessions_usd_per_month(sessions: float, usd_per_session: float, storage_usd_month: float = 0.0) -> float:
+    """Rental bill: ``sessions x billed session + storage``. [USD/month]"""
+    _check_nonneg("sessions", sessions)
+    _check_nonneg("usd_per_session", usd_per_session)
+    _check_nonneg("storage_usd_month", storage_usd_month)
+    return sessions * usd_per_session + storage_usd_month
+
+
+# --- buying a working machine and showing money -------------------------------------------------
+
+
+def system_price_usd(card_usd: float, rest_of_system_usd: float) -> float:
+    """Price of a box that runs: GPU card + rest of system (CPU, board, RAM, PSU, case, storage). [USD]"""
+    _check_nonneg("card_usd", card_usd)
+    _check_nonneg("rest_of_system_usd", rest_of_system_usd)
+    return card_usd + rest_of_system_usd
+
+
+def convert_from_usd(amount_usd: float, units_per_usd: float) -> float:
+    """An amount in another currency at a dated rate: ``amount_usd x units_per_usd``. [currency units]"""
+    if not (units_per_usd > 0 and math.isfinite(units_per_usd)):
+        raise ValueError(f"units_per_usd must be > 0, got {units_per_usd!r}")
+    return amount_usd * units_per_usd

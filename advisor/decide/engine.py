@@ -17,13 +17,15 @@ Costs come only from :mod:`advisor.cost.tco`; rules from :mod:`advisor.decide.ru
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterator
 
 
 from advisor.cost import tco
-from advisor.decide import rules
+from advisor.decide import market, quality, rules, turnaround_rule
+from advisor.decide import optimize  # issue 12
 from advisor.catalog import GPU, Catalog, Pipeline, Sourced, SourcedRange, load_catalog, load_catalog_with_overrides
 from advisor.errors import InputError, UnknownSlugError
 from advisor.perf import PerfEstimate, PerfRequest, estimate
@@ -33,9 +35,7 @@ from advisor.fmt import usd as _usd  # the one money formatter (CLI, reasons, ap
 Estimator = Callable[[PerfRequest, Catalog], PerfEstimate]
 
 DAYS_PER_MONTH = tco.DAYS_PER_MONTH  # 30.4375 d
-LEADING_FOR_BREAK_EVEN = 3
-#: Assumption: serverless (scale-to-zero) rentals are used in one session a day, each paying one cold start.
-SERVERLESS_SESSIONS_PER_MONTH = DAYS_PER_MONTH  # top options always included in the pairwise break-even table
+LEADING_FOR_BREAK_EVEN = 3  # top options always included in the pairwise break-even table
 
 # --- result -----------------------------------------------------------------------------------
 
@@ -45,7 +45,7 @@ class Option:
     """One priced way to make the images. Costs in USD per month unless the name says otherwise."""
 
     id: str
-    pipeline: str
+    pipeline: str | None  # None: an API-only model (no open weights in the catalog); ``model`` names it
     deployment: str  # self-host | cloud-gpu | api
     gpu: str | None
     precision: str | None
@@ -71,6 +71,42 @@ class Option:
     #: time to finish the scenario's batch (``batch_images``) on ``gpus_needed`` GPUs, one cold start included [h];
     #: None without a batch, and for APIs (no sourced throughput)
     batch_hours: float | None = None
+    #: the model that makes the images (quality figures are keyed by it): the pipeline slug when self-hosted or
+    #: rented, the offer's model for an API ("" = same as ``pipeline``)
+    model: str = ""
+    #: issue 11: the team's wait on this option (p50/p95/max [min], GPUs needed; advisor.decide.turnaround_rule);
+    #: None without a p95 target
+    turnaround: dict[str, Any] | None = None
+    #: issue 11: energy behind the electricity cost (self-host; for advisor.decide.risk): drawn whatever the volume
+    #: [kWh/month] and per kept image [kWh/image]; electricity in the linear decomposition = price x these
+    fixed_kwh_per_month: float = 0.0
+    variable_kwh_per_image: float = 0.0
+    #: issue 11: the simulator's relative uncertainty behind seconds_per_image (validation band) [-]; 0 for APIs
+    simulator_uncertainty: float = 0.0
+    # --- issue 10: quality, keep rate, licence, people's time, purchase ---
+    quality_scale: str | None = None  # the scale ``quality_elo`` is on (None: unscored on the ranking scale)
+    quality_source: str | None = None  # source and as_of of that figure
+    keep_rate: float = 1.0  # share of generations kept (catalog per model and kind of work, or the scenario's)
+    keep_rate_source: str = ""
+    #: seconds of GPU time per image kept = seconds_per_image x attempts / keep_rate [s]; None for APIs
+    gpu_seconds_per_kept_image: float | None = None
+    license: str = ""  # the licence this deployment runs under, in words (weights licence, or API terms)
+    #: False when commercial use needs a paid licence whose fee is neither sourced nor given (costs then exclude it)
+    license_fee_known: bool = True
+    license_paid: bool = False  # commercial use of these weights needs a paid licence (self-host and rental)
+    #: self-host/rental of a paid-licence model: the fee at which this option costs the same as the cheapest API of
+    #: the same model [USD/month]; None when no API serves the model or the option loses even with a free licence
+    break_even_license_fee_usd_per_month: float | None = None
+    purchase_usd: float | None = None  # buying only: the price paid for the cards [USD]
+    #: the catalog offer behind the option: a ``rentals`` slug (cloud-gpu) or an ``apis`` slug (api); None when
+    #: self-hosted. Callers read this, never the id's parts.
+    offer: str | None = None
+    spot: bool = False  # cloud-gpu only: priced at the offer's spot/interruptible rate
+    payback_against: str | None = None  # buying only: the option id payback is measured against
+
+    def __post_init__(self) -> None:
+        if not self.model:
+            self.model = self.pipeline
 
 
 @dataclass
@@ -78,7 +114,7 @@ class Excluded:
     """An option ruled out by a hard constraint."""
 
     id: str
-    pipeline: str
+    pipeline: str | None  # None: an API-only model
     deployment: str
     gpu: str | None
     precision: str | None
@@ -98,6 +134,7 @@ class BreakEven:
     a: str
     b: str
     images_per_month: float | None  # None: never cross at a positive volume
+    pair: str = ""  # what the pair is, e.g. "z-image-turbo: own vs its API", "recommendation vs runner-up"
 
 
 @dataclass
@@ -108,6 +145,8 @@ class Result:
     recommendation: Recommendation
     break_even: list[BreakEven]
     assumptions: dict[str, Any] = field(default_factory=dict)
+    #: issue 11: cost distributions and flip thresholds (advisor.decide.risk.attach_risk); None until attached
+    risk: dict[str, Any] | None = None
 
     def option(self, option_id: str) -> Option:
         for o in self.options:
@@ -124,7 +163,14 @@ class Result:
             "excluded": [asdict(e) for e in self.excluded],
             "break_even": [asdict(b) for b in self.break_even],
             "assumptions": self.assumptions,
+            "use": self.use,
+            **({"risk": self.risk} if self.risk is not None else {}),
         }
+
+    @property
+    def use(self) -> str:
+        """'commercial' or 'personal': the use every cost in this result assumed."""
+        return "commercial" if self.scenario.get("commercial", True) else "personal"
 
 
 # --- step 1: prepare --------------------------------------------------------------------------
@@ -153,6 +199,9 @@ class Context:
     resale_fraction: float
     too_close_fraction: float
     estimator: Estimator
+    quality_scale: str = "lmarena-t2i"  # the scale rankings, charts and the floor use
+    min_quality: tuple[str, float] | None = None  # (scale, value) hard floor
+    turnaround: Any = None  # issue 11: turnaround_rule.TurnaroundPlanner when the scenario has a team_size
 
 
 def prepare(scenario: Scenario, catalog: Catalog | None, estimator: Estimator) -> Context:
@@ -172,8 +221,7 @@ def prepare(scenario: Scenario, catalog: Catalog | None, estimator: Estimator) -
         megapixels=scenario.output_megapixels,
         width=width,
         height=height,
-        usd_per_kwh=scenario.electricity_usd_per_kwh if scenario.electricity_usd_per_kwh is not None
-        else d.electricity_usd_per_kwh.value,
+        usd_per_kwh=market.electricity_for(scenario, catalog)[0],  # scenario, else its region's tariff, else default
         amortization_months=scenario.amortization_months or d.amortization_months.value,
         failure_rate=d.failure_rate.value,
         attempts=tco.expected_attempts_per_image(d.failure_rate.value),
@@ -186,6 +234,8 @@ def prepare(scenario: Scenario, catalog: Catalog | None, estimator: Estimator) -
         resale_fraction=d.resale_fraction.value,
         too_close_fraction=d.too_close_fraction.value,
         estimator=estimator,
+        turnaround=turnaround_rule.planner_for(scenario, require_target=False),
+        **quality.quality_context(scenario, catalog),
     )
 
 
@@ -211,10 +261,13 @@ def _fitting_estimates(ctx: Context, pipe: Pipeline, gpu: GPU) -> tuple[list[Per
     for precision in rules.precisions_for(gpu, pipe):
         try:
             est = ctx.estimator(_request(ctx, pipe.slug, gpu.slug, precision), ctx.catalog)
-        except (InputError, ValueError, KeyError):
+        except InputError as exc:
+            if exc.field not in ("precision", "gpu"):  # anything else is an error to report, not a GPU to drop
+                raise
             continue  # precision not supported by the simulator for this pair
-        if est.fits:
-            fitting.append(est)
+        if est.fits:  # issue 12: the fastest allowed optimization set that still fits (advisor/decide/optimize.py)
+            fitting.append(optimize.fastest(est, ctx.catalog, ctx.estimator,
+                                            bool(getattr(ctx.scenario, "allow_quality_tradeoffs", False))))
         elif smallest is None or est.peak_vram_gib < smallest.peak_vram_gib:
             smallest = est
     return fitting, smallest
@@ -237,8 +290,8 @@ def _price_basis(gpu: GPU) -> tuple[float, str] | None:
 
 
 def _quality_reason(ctx: Context, pipe: Pipeline) -> str | None:
-    if "quality" not in ctx.scenario.needs:
-        return None
+    if "quality" not in ctx.scenario.needs or ctx.catalog.quality.figures:
+        return None  # the quality book (profiles/quality.yaml) speaks instead: advisor.decide.quality.annotate
     q = rules.quality_score(pipe)
     if q is None:
         return f"You asked for quality: {pipe.name} has no sourced quality score, so it ranks after scored pipelines."
@@ -260,7 +313,7 @@ def _hostable_pipelines(ctx: Context, deployment: str, excluded: list[Excluded])
         if hard:
             excluded.append(Excluded(f"{deployment}:*:{pipe.slug}", pipe.slug, deployment, None, None, hard))
             continue
-        yield pipe, rules.license_fee_usd_per_month(pipe, ctx.scenario.commercial)
+        yield pipe, quality.license_fee(ctx.scenario, pipe)[0]
 
 
 def _exclude_not_fitting(excluded: list[Excluded], option_id: str, pipe: Pipeline, deployment: str, gpu: GPU,
@@ -306,6 +359,12 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
     units = max(capacity_units, deadline_units)
     kind = "owned" if owned else "buy"
     oid = f"self-host:{kind}:{gpu.slug}:{pipe.slug}:{est.request.precision}"
+    wait = turnaround_rule.gpu_wait(ctx.turnaround, est.seconds_per_image * ctx.attempts, _uncertainty(ctx, est))
+    if wait is not None and (wait.fails or (owned and wait.units > 1)):  # issue 11: the p95 target is hard
+        return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision,
+                        [wait.sentence(f"{gpu.name} card(s)", ctx.turnaround)
+                         + (" You own one; buying more is costed as its own option." if not wait.fails else "")])
+    units = max(units, wait.units if wait is not None else 1)
     if owned and units > 1:
         why = (f"{_n(ctx.volume)} images/month x {est.seconds_per_image:.2f} s needs {busy_h:,.0f} GPU-hours, more "
                f"than one card running 24/7 ({tco.HOURS_PER_MONTH:.0f} h)") if capacity_units > 1 else \
@@ -354,6 +413,7 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
             f"{_kwh(idle_w * idle_h / 1000)}, at {_usd(ctx.usd_per_kwh)}/kWh = {_usd(electricity)}/month")
     reasons: list[str] = []
     hardware = 0.0
+    purchase_usd = None
     if owned:
         hardware = tco.owned_gpu_sunk_cost_usd_per_month()
         if shared_machine:
@@ -368,16 +428,20 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
                 f"{ctx.powered_on_hours_per_day:g} h/day for this work as you set, costs its electricity including "
                 f"idle: {energy_text}. Not counted: the purchase (a sunk cost).")
     else:
-        basis = _price_basis(gpu)
-        if basis is None:
+        basis = market.system_price(ctx.catalog, gpu)  # card + rest of a working machine (issue 13)
+        if basis is None or isinstance(basis, str):
             return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision,
-                            [f"The catalog has no price for the {gpu.name}, so buying it cannot be costed."])
-        price, basis_text = basis
+                            [basis or f"The catalog has no price for the {gpu.name}, so buying it cannot be costed."])
+        price, basis_text = basis.total_usd, basis.text
         hardware = units * tco.hardware_amortization_usd_per_month(price, price * ctx.resale_fraction,
                                                                    ctx.amortization_months)
+        purchase_usd = units * price
+        resale_src = ("your scenario" if ctx.catalog.defaults.resale_fraction.value != ctx.resale_fraction else
+                      f"{ctx.catalog.defaults.resale_fraction.source}, {ctx.catalog.defaults.resale_fraction.as_of}")
         reasons.append(
-            f"Buying {units} x {gpu.name} at {_usd(price)} ({basis_text}) over {ctx.amortization_months:g} months to "
-            f"a {ctx.resale_fraction:.0%} resale value costs {_usd(hardware)}/month, plus {_usd(electricity)}/month "
+            f"Buying {units} x a working machine with the {gpu.name} at {_usd(price)} ({basis_text}) over "
+            f"{ctx.amortization_months:g} months to a resale fraction of {ctx.resale_fraction:.0%} (an input: "
+            f"{resale_src}) costs {_usd(hardware)}/month, plus {_usd(electricity)}/month "
             f"electricity for a dedicated box: {energy_text}.")
         if capacity_units > 1:
             reasons.append(f"{_n(ctx.volume)} images/month need {busy_h:,.0f} GPU-hours: {capacity_units} cards "
@@ -394,9 +458,12 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
         reasons.append(f"{pipe.name} fits the {gpu.name}'s {gpu.vram_gib.value:.0f} GiB only with {est.offload} "
                        f"offload at {est.request.precision} (peak {est.peak_vram_gib:.1f} GiB), which the estimate "
                        f"of {est.seconds_per_image:.1f} s/image includes.")
-    for r in (rules.precision_note(est.request.precision, pipe.default_precision), _quality_reason(ctx, pipe)):
+    for r in (rules.precision_note(est.request.precision, pipe.default_precision), _quality_reason(ctx, pipe),
+              optimize.reason_for(est, ctx.catalog, ctx.estimator)):
         if r:
             reasons.append(r)
+    if wait is not None:
+        reasons.append(wait.sentence(f"{gpu.name} card(s)", ctx.turnaround))
 
     total = hardware + electricity + license_usd
     u = _uncertainty(ctx, est)
@@ -419,7 +486,10 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
         hardware="owned" if owned else "purchase", offload=est.offload, gpus_needed=units,
         batch_hours=_batch_hours(ctx, est, units) if sc.batch_images else None,
         fixed_usd_per_month=fixed, variable_usd_per_image=per_image,
-        uncertainty_usd_per_month=u * electricity, quality_elo=rules.quality_score(pipe),
+        turnaround=wait.summary() if wait is not None else None, simulator_uncertainty=u,
+        fixed_kwh_per_month=(tco.electricity_usd_per_month(0, 0, 1.0, 0, idle_w, on_h) if idle_regime else 0.0),
+        variable_kwh_per_image=ctx.attempts * max(energy_j - swapped_idle_j, 0.0) / tco.JOULES_PER_KWH,
+        uncertainty_usd_per_month=u * electricity, quality_elo=rules.quality_score(pipe), purchase_usd=purchase_usd,
     )
 
 
@@ -433,7 +503,7 @@ def self_host_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
             if gpu.architecture == "cpu":
                 continue
             is_owned = gpu.slug == owned
-            if not is_owned and _price_basis(gpu) is None:
+            if not is_owned and market.card_price(gpu) is None:
                 continue
             fitting, smallest = _fitting_estimates(ctx, pipe, gpu)
             if not fitting:
@@ -443,7 +513,7 @@ def self_host_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
                 continue
             for est in fitting:
                 for own_flag in ((True, False) if is_owned else (False,)):
-                    item = _self_host_option(ctx, pipe, gpu, est, own_flag, license_usd)
+                    item = _self_host_option(quality.for_model(ctx, pipe.slug), pipe, gpu, est, own_flag, license_usd)
                     (options if isinstance(item, Option) else excluded).append(item)
     return options, excluded
 
@@ -456,7 +526,9 @@ def rental_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
     options: list[Option] = []
     excluded: list[Excluded] = []
     sc = ctx.scenario
-    for pipe, license_usd in _hostable_pipelines(ctx, "cloud-gpu", excluded):
+    base = ctx
+    for pipe, license_usd in _hostable_pipelines(base, "cloud-gpu", excluded):
+        ctx = quality.for_model(base, pipe.slug)  # attempts per kept image of this model (keep rate)
         for offer in ctx.catalog.rentals.values():
             gpu = ctx.catalog.gpu(offer.gpu)
             fitting, smallest = _fitting_estimates(ctx, pipe, gpu)
@@ -473,57 +545,100 @@ def rental_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
                                               f"your {sc.deadline_hours:g} h deadline."]))
                     continue
                 serverless = bool(getattr(offer, "serverless", False))
-                # Pods: billed time = generating time / utilization (boot, load and idle gaps are the rest).
-                # Serverless: billed only while a worker runs, so utilization 1 plus one cold start per session.
-                util = 1.0 if serverless else ctx.rental_utilization
-                sessions = max(units, math.ceil(SERVERLESS_SESSIONS_PER_MONTH)) if serverless else units
-                gen_hours = tco.rental_gpu_hours_per_month(ctx.volume, est.seconds_per_image, util, ctx.attempts)
-                cold_hours = tco.cold_start_hours_per_month(est.cold_start_seconds, sessions) if serverless else 0.0
-                hours = gen_hours + cold_hours
+                wait = turnaround_rule.gpu_wait(ctx.turnaround, est.seconds_per_image * ctx.attempts,
+                                                _uncertainty(ctx, est))
+                if wait is not None and wait.fails:  # issue 11: the p95 target is hard
+                    excluded.append(Excluded(oid, pipe.slug, "cloud-gpu", gpu.slug, est.request.precision,
+                                             [wait.sentence(f"rented {gpu.name}(s)", ctx.turnaround)]))
+                    continue
+                deadline_units, units = units, max(units, wait.units if wait is not None else 1)
+                # pods that must answer within the target stay on call through the working hours (issue 11)
+                on_call_hours = ctx.turnaround.pod_hours_per_month(units) \
+                    if wait is not None and wait.target_minutes is not None and not serverless else 0.0
+                plan_inputs = market.rental_inputs(sc, ctx.catalog)
+                if isinstance(plan_inputs, str):
+                    excluded.append(Excluded(oid, pipe.slug, "cloud-gpu", gpu.slug, est.request.precision,
+                                             [plan_inputs]))
+                    continue
+                variants = [(False, rng, "on-demand")]
+                if offer.spot_usd_per_hour is not None and not serverless:
+                    variants.append((True, offer.spot_usd_per_hour, "spot/interruptible"))
+                for spot, price, price_kind in variants:
+                    # Billed per working session: boot + weight load + generation (+ idle timeout, + spot redo),
+                    # rounded to the offer's increment and minimum, plus the storage that keeps the weights (issue 13).
+                    plans = {s: market.session_plan(plan_inputs, offer, pipe, est.request.precision, ctx.volume,
+                                                    ctx.attempts, est.seconds_per_image, units, s, spot)
+                             for s in market.storage_choices(plan_inputs, offer)}
+                    storage = min(plans, key=lambda s: plans[s].monthly_usd(price.mid, offer))
+                    plan = plans[storage]
+                    other = next((s for s in plans if s != storage), None)
+                    session_hours = plan.hours_per_month
+                    hours = max(session_hours, on_call_hours)
+                    on_call = on_call_hours > 0 and on_call_hours > session_hours  # pods kept on through the day
 
-                def bill(usd_h: float) -> float:
-                    return tco.rental_usd_per_month(hours, usd_h, offer.minimum_billing_seconds,
-                                                    offer.billing_increment_seconds, sessions_per_month=sessions)
+                    def bill(usd_h: float, plan=plan) -> float:
+                        if on_call:
+                            return tco.rental_usd_per_month(on_call_hours, usd_h, offer.minimum_billing_seconds,
+                                                            offer.billing_increment_seconds,
+                                                            sessions_per_month=units) + plan.storage_usd_per_month
+                        return plan.monthly_usd(usd_h, offer)
 
-                rental = bill(rng.mid)
-                how = (f"{util:.0%} utilization (serverless: billed only while running) + {sessions} cold starts x "
-                       f"{est.cold_start_seconds:.0f} s (one session a day)" if serverless
-                       else f"{util:.0%} utilization (pod boot, model load and idle gaps)")
-                reasons = [
-                    f"Renting one {gpu.name} on {offer.provider}: {_n(ctx.volume)} images x {ctx.attempts:.2f} attempts "
-                    f"x {est.seconds_per_image:.2f} s / 3600 / {how} = "
-                    f"{hours:.2f} GPU-h/month at {_usd(rng.mid)}/h, the midpoint of the on-demand range "
-                    f"{_usd(rng.low)}-{_usd(rng.high)}/h ({rng.source}, {rng.as_of}) = {_usd(rental)}/month "
-                    f"(range {_usd(bill(rng.low))}-{_usd(bill(rng.high))}); billed per "
-                    f"{offer.billing_increment_seconds:g} s with a {offer.minimum_billing_seconds:g} s minimum."]
-                if units > 1:
-                    reasons.append(f"Your deadline ({sc.batch_images:,} images in {sc.deadline_hours:g} h) needs "
-                                   f"{units} instances in parallel.")
-                elif sc.deadline_hours is not None:
-                    reasons.append(f"A batch of {sc.batch_images:,} images takes about {_batch_hours(ctx, est):.2f} h "
-                                   f"on one instance, within your {sc.deadline_hours:g} h deadline.")
-                if license_usd:
-                    reasons.append(_license_reason(pipe, license_usd))
-                for r in (rules.precision_note(est.request.precision, pipe.default_precision),
-                          _quality_reason(ctx, pipe)):
-                    if r:
-                        reasons.append(r)
-                total = rental + license_usd
-                per_image = ctx.attempts * est.seconds_per_image / tco.SECONDS_PER_HOUR / util * rng.mid
-                options.append(Option(
-                    id=oid, pipeline=pipe.slug, deployment="cloud-gpu", gpu=gpu.slug,
-                    precision=est.request.precision, fits=True, seconds_per_image=est.seconds_per_image,
-                    monthly_cost_usd=total, cost_per_image_usd=total / ctx.volume,
-                    cost_breakdown_usd=(breakdown := {"hardware": 0.0, "electricity": 0.0, "license": license_usd,
-                                                      "api": 0.0, "rental": rental}),
-                    cost_breakdown_per_image_usd=_per_image(ctx, breakdown),
-                    gpu_hours_per_month=hours, reasons=reasons,
-                    label=f"{pipe.name} on a rented {gpu.name} ({offer.provider}, {est.request.precision})",
-                    hardware="rental", offload=est.offload, provider=offer.provider, gpus_needed=units,
-                    batch_hours=_batch_hours(ctx, est, units) if sc.batch_images else None,
-                    fixed_usd_per_month=license_usd + cold_hours * rng.mid, variable_usd_per_image=per_image,
-                    uncertainty_usd_per_month=_uncertainty(ctx, est) * rental, quality_elo=rules.quality_score(pipe),
-                ))
+                    rental = bill(price.mid)
+                    alt = None
+                    if other is not None:
+                        alt = ("Downloading the weights every session" if other == "download" else
+                               "Keeping the weights on a persistent volume", plans[other].monthly_usd(price.mid, offer))
+                    reasons = market.rental_reason(offer, gpu.name, plan, price, price_kind, price.mid, rental,
+                                                   (bill(price.low), bill(price.high)), alt, plan_inputs)
+                    if spot:
+                        reasons.insert(1, f"Spot/interruptible: the provider may reclaim the GPU "
+                                          f"({offer.interruption_note or 'no notice period published'}); reclaims are "
+                                          f"costed as redone work: {plan.texts['spot']}.")
+                    if deadline_units > 1:
+                        reasons.append(f"Your deadline ({sc.batch_images:,} images in {sc.deadline_hours:g} h) needs "
+                                       f"{deadline_units} instances in parallel.")
+                    elif sc.deadline_hours is not None:
+                        reasons.append(f"A batch of {sc.batch_images:,} images takes about "
+                                       f"{_batch_hours(ctx, est):.2f} h on one instance, within your "
+                                       f"{sc.deadline_hours:g} h deadline.")
+                    if license_usd:
+                        reasons.append(_license_reason(pipe, license_usd))
+                    for r in (rules.precision_note(est.request.precision, pipe.default_precision),
+                              _quality_reason(ctx, pipe), optimize.reason_for(est, ctx.catalog, ctx.estimator)):
+                        if r:
+                            reasons.append(r)
+                    if wait is not None:
+                        reasons.append(wait.sentence(f"rented {gpu.name}(s)", ctx.turnaround) + (
+                            f" {units} pod(s) on call through the working hours bill at least {on_call_hours:,.0f} "
+                            f"h/month." if on_call_hours else
+                            " Serverless: a request that finds no warm worker also waits for its boot and weight "
+                            f"load (about {est.cold_start_seconds:.0f} s), which the simulated wait does not include."
+                            if serverless else ""))
+                    total = rental + license_usd
+                    # linear decomposition for break-even: storage, licence and the per-session boot + load are
+                    # fixed; the rest of the bill grows with the images (line through this volume's bill)
+                    fixed = license_usd + (rental if on_call else
+                                           plan.storage_usd_per_month + plan.sessions * plan.fixed_session_usd(price.mid))
+                    variable = 0.0 if on_call else max(total - fixed, 0.0) / ctx.volume
+                    sid = f"{oid}:spot" if spot else oid
+                    options.append(Option(
+                        id=sid, pipeline=pipe.slug, deployment="cloud-gpu", gpu=gpu.slug,
+                        precision=est.request.precision, fits=True, seconds_per_image=est.seconds_per_image,
+                        monthly_cost_usd=total, cost_per_image_usd=total / ctx.volume,
+                        cost_breakdown_usd=(breakdown := {"hardware": 0.0, "electricity": 0.0, "license": license_usd,
+                                                          "api": 0.0, "rental": rental}),
+                        cost_breakdown_per_image_usd=_per_image(ctx, breakdown),
+                        gpu_hours_per_month=hours, reasons=reasons,
+                        label=(f"{pipe.name} on a rented {gpu.name} ({offer.provider}"
+                               f"{', spot' if spot else ''}, {est.request.precision})"),
+                        hardware="rental", offload=est.offload, provider=offer.provider, gpus_needed=units,
+                        batch_hours=_batch_hours(ctx, est, units) if sc.batch_images else None,
+                        fixed_usd_per_month=fixed, variable_usd_per_image=variable,
+                        turnaround=wait.summary() if wait is not None else None,
+                        simulator_uncertainty=_uncertainty(ctx, est),
+                        uncertainty_usd_per_month=_uncertainty(ctx, est) * rental,
+                        quality_elo=rules.quality_score(pipe), offer=offer.slug, spot=spot,
+                    ))
     return options, excluded
 
 
@@ -535,16 +650,30 @@ def api_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
     options: list[Option] = []
     excluded: list[Excluded] = []
     sc = ctx.scenario
-    for api in ctx.catalog.apis.values():
-        pipe = ctx.catalog.pipeline(api.pipeline)
+    base = ctx
+    for api in base.catalog.apis.values():
+        ctx = quality.for_model(base, api.model_slug)  # attempts per kept image of this model (keep rate)
+        pipe = ctx.catalog.pipelines.get(api.pipeline) if api.pipeline else None  # None: API-only model
         oid = f"api:{api.slug}"
-        hard = [r for r in (rules.api_license_rule(api, sc.commercial), rules.capability_rule(pipe, sc.needs)) if r]
+        # retired (or past its shutdown date): kept in the catalog for history, never ranked (issue 13)
+        gone = market.api_status_exclusion(api, dt.date.today())
+        if gone is None and api.pricing == "subscription":
+            gone = market.subscription_exclusion(api)  # Midjourney: plans, no API, no per-image figure
+        if gone is not None:
+            excluded.append(Excluded(oid, api.pipeline, "api", None, None, [gone]))
+            continue
+        hard = [r for r in (rules.api_license_rule(api, sc.commercial) if api.commercial_use is not None else None,
+                            rules.capability_rule(pipe, sc.needs) if pipe is not None else None) if r]
         if api.max_mp is not None and ctx.megapixels > api.max_mp + 1e-9:
             hard.append(f"{api.provider} serves at most {api.max_mp:g} MP for {api.slug}; you asked for "
                         f"{ctx.megapixels:g} MP.")
+        wait = turnaround_rule.api_wait(ctx.turnaround, api) if not hard else None
+        if wait is not None and not wait.meets:  # issue 11: the p95 target is hard
+            hard.append(wait.sentence(ctx.turnaround))
         if hard:
-            excluded.append(Excluded(oid, pipe.slug, "api", None, None, hard))
+            excluded.append(Excluded(oid, api.pipeline, "api", None, None, hard))
             continue
+        model_name = pipe.name if pipe is not None else api.model_slug
 
         def val(s: Sourced | None) -> float | None:
             return s.value if s is not None else None
@@ -556,29 +685,34 @@ def api_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
         monthly = tco.api_usd_per_month(usd_image, ctx.volume, ctx.attempts)
         price_src = next(s for s in (api.first_mp_usd, api.per_mp_usd, api.per_image_usd) if s is not None)
         billed_mp = tco.billed_megapixels(ctx.megapixels, api.rounding)
-        reasons = [f"{api.provider} {pipe.name}{' [' + api.variant + ']' if api.variant else ''} at "
+        reasons = [f"{api.provider} {model_name}{' [' + api.variant + ']' if api.variant else ''} at "
                    f"{_usd(usd_image)}/image for {billed_mp:g} billed MP ({api.pricing}, rounding {api.rounding}; "
                    f"{price_src.source}, {price_src.as_of}) x {_n(ctx.volume)} images x {ctx.attempts:.2f} attempts "
                    f"= {_usd(monthly)}/month; list prices, no hardware."]
+        for r in (market.api_status_reason(api), market.commercial_caveat(api, sc.commercial)):
+            if r:
+                reasons.append(r)
         if sc.input_megapixels and api.input_mp_usd is not None:
             reasons.append(f"Includes {sc.input_megapixels:g} MP of reference input per request at "
                            f"{_usd(api.input_mp_usd.value)}/MP.")
         if sc.deadline_hours is not None:
             reasons.append("The catalog has no throughput or rate limit for this API; the deadline is assumed met "
                            "with parallel requests.")
-        q = _quality_reason(ctx, pipe)
+        q = _quality_reason(ctx, pipe) if pipe is not None else None
         if q:
             reasons.append(q)
+        if wait is not None:
+            reasons.append(wait.sentence(ctx.turnaround))
         options.append(Option(
-            id=oid, pipeline=pipe.slug, deployment="api", gpu=None, precision=None, fits=True,
+            id=oid, pipeline=api.pipeline, deployment="api", turnaround=wait.summary() if wait is not None else None, gpu=None, precision=None, fits=True,
             seconds_per_image=None, monthly_cost_usd=monthly, cost_per_image_usd=monthly / ctx.volume,
             cost_breakdown_usd=(breakdown := {"hardware": 0.0, "electricity": 0.0, "license": 0.0, "api": monthly,
                                               "rental": 0.0}),
             cost_breakdown_per_image_usd=_per_image(ctx, breakdown),
-            gpu_hours_per_month=0.0, reasons=reasons, label=f"{pipe.name} via {api.provider} API",
-            hardware=None, provider=api.provider, fixed_usd_per_month=0.0,
+            gpu_hours_per_month=0.0, reasons=reasons, label=f"{model_name} via {api.provider} API",
+            hardware=None, provider=api.provider, fixed_usd_per_month=0.0, model=api.model_slug,
             variable_usd_per_image=usd_image * ctx.attempts, uncertainty_usd_per_month=0.0,
-            quality_elo=rules.quality_score(pipe),
+            quality_elo=rules.quality_score(pipe) if pipe is not None else None, offer=api.slug,
         ))
     return options, excluded
 
@@ -593,19 +727,27 @@ def rank(options: list[Option], needs: list[str]) -> list[Option]:
 
 def _choice_key(o: Option) -> tuple:
     """Options that are the same decision (same pipeline on the same hardware, only precision differs)."""
+    if o.deployment == "api":
+        return ("api", o.id)  # every API offer is its own decision (API-only models have no pipeline)
     return (o.pipeline, o.deployment, o.hardware, o.gpu, o.provider if o.deployment != "self-host" else None)
 
 
 def _add_payback(ctx: Context, ranked: list[Option]) -> None:
-    alternative = next((o for o in ranked if o.hardware != "purchase"), None)
-    if alternative is None:
-        return
+    """Payback of each purchase against the cheapest way to make the same images of the SAME model without
+    buying (the owned card, a rental or an API of that model): ``price / (alternative - running)`` [months],
+    running = monthly cost without the hardware share (electricity, licence, people)."""
     for o in ranked:
-        if o.hardware == "purchase":
-            running = o.monthly_cost_usd - o.cost_breakdown_usd["hardware"]
-            purchase = o.cost_breakdown_usd["hardware"] * ctx.amortization_months / (1 - ctx.resale_fraction) \
-                if ctx.resale_fraction < 1 else 0.0
-            o.payback_months = tco.payback_months(purchase, running, alternative.monthly_cost_usd)
+        if o.hardware != "purchase":
+            continue
+        alternative = next((x for x in ranked if x.hardware != "purchase" and x.model == o.model), None)
+        if alternative is None:
+            continue
+        running = o.monthly_cost_usd - o.cost_breakdown_usd["hardware"]
+        purchase = o.purchase_usd if o.purchase_usd is not None else (
+            o.cost_breakdown_usd["hardware"] * ctx.amortization_months / (1 - ctx.resale_fraction)
+            if ctx.resale_fraction < 1 else 0.0)
+        o.payback_months = tco.payback_months(purchase, running, alternative.monthly_cost_usd)
+        o.payback_against = alternative.id
 
 
 def decide(ctx: Context, ranked: list[Option]) -> Recommendation:
@@ -683,16 +825,57 @@ def recommend(scenario: Scenario, catalog: Catalog | None = None, estimator: Est
         o, e = step(ctx)
         options += o
         excluded += e
-    ranked = rank(options, scenario.needs)
+    quality.add_people(ctx, options)
+    quality.annotate(ctx, options)
+    options, floored = quality.apply_floor(ctx, options, Excluded)
+    excluded += floored
+    ranked = quality.rank(ctx, options) if "quality" in scenario.needs else rank(options, scenario.needs)
     _add_payback(ctx, ranked)
+    recommendation = quality.decide_known(ctx, ranked, decide)
+    _add_market_reasons(ctx, ranked, recommendation)
     return Result(
         scenario=scenario.model_dump(mode="json"),
         options=ranked,
         excluded=excluded,
-        recommendation=decide(ctx, ranked),
-        break_even=break_even_table(ranked),
-        assumptions=assumptions(ctx),
+        recommendation=recommendation,
+        break_even=quality.break_even_pairs(ranked, recommendation, BreakEven),
+        assumptions={**assumptions(ctx), **quality.assumptions(ctx)},
     )
+
+
+def _add_market_reasons(ctx: Context, ranked: list[Option], rec: Recommendation) -> None:
+    """Issue 13: when the pick is not a rental, say what the cheapest rental would really cost and why (its
+    session bill); and the pick's cost in the scenario's currency at the catalog's dated rate."""
+    top = next((o for o in ranked if o.id == rec.option_id), None)
+    if top is None:
+        return
+    if top.hardware != "rental":
+        rental = next((o for o in ranked if o.hardware == "rental"), None)
+        if rental is not None:
+            rec.reasons.append(f"A rented GPU would really cost {_usd(rental.monthly_cost_usd)}/month at best "
+                               f"({rental.label}), not just its generating time: " + " ".join(
+                                   r for i, r in enumerate(rental.reasons)
+                                   if i == 0 or r.startswith(("Fixed costs", "Spot/interruptible"))))
+    line = market.currency_line(ctx.catalog, getattr(ctx.scenario, "currency", "USD"), top.monthly_cost_usd,
+                                top.label or top.id)
+    if line:
+        rec.reasons.append(line)
+
+
+def _rental_assumptions(ctx: Context) -> dict[str, Any]:
+    """The session-billing inputs (value and where from), or why rentals cannot be costed."""
+    inputs = market.rental_inputs(ctx.scenario, ctx.catalog)
+    if isinstance(inputs, str):
+        return {"rental_inputs": inputs}
+    out: dict[str, Any] = {"rental_storage": inputs.storage}
+    for name in ("sessions_per_working_day", "working_days_per_month", "boot_seconds", "volume_read_gb_per_s",
+                 "download_gb_per_s", "spot_interruptions_per_hour"):
+        value, where = getattr(inputs, name)
+        out[f"rental_{name}"] = value
+        num = getattr(ctx.catalog.defaults, "pod_boot_seconds" if name == "boot_seconds" else name, None)
+        out[f"rental_{name}_source"] = where if (where == "your scenario" or num is None) else \
+            f"{num.source} ({num.as_of})"
+    return out
 
 
 def assumptions(ctx: Context) -> dict[str, Any]:
@@ -708,15 +891,19 @@ def assumptions(ctx: Context) -> dict[str, Any]:
         "width": ctx.width,
         "height": ctx.height,
         "electricity_usd_per_kwh": ctx.usd_per_kwh,
-        "electricity_source": src(d.electricity_usd_per_kwh, sc.electricity_usd_per_kwh),
+        "electricity_source": market.electricity_for(sc, ctx.catalog)[1],
+        "region": getattr(sc, "region", None),
+        "currency": getattr(sc, "currency", "USD"),
         "amortization_months": ctx.amortization_months,
         "amortization_source": src(d.amortization_months, sc.amortization_months),
         "resale_fraction": ctx.resale_fraction,
         "failure_rate": ctx.failure_rate,
         "attempts_per_image": ctx.attempts,
-        "rental_utilization": ctx.rental_utilization,
-        "serverless_sessions_per_month": SERVERLESS_SESSIONS_PER_MONTH,
-        "rental_price": "midpoint of each offer's on-demand low..high range (range shown in reasons)",
+        "rental_billing": ("per working session: boot + weight load (persistent volume or download) + generation "
+                           "(+ serverless idle timeout, + spot redone work), rounded to each offer's increment and "
+                           "minimum, plus the volume's storage per GB-month (issue 13)"),
+        **_rental_assumptions(ctx),
+        "rental_price": "midpoint of each offer's on-demand (or spot) low..high range (range shown in reasons)",
         "powered_on_hours_per_day": ctx.powered_on_hours_per_day,
         "powered_on_hours_source": src(d.powered_on_hours_per_day, sc.powered_on_hours_per_day),
         "powered_on_hours_per_month": ctx.powered_on_hours_per_month,
@@ -724,6 +911,8 @@ def assumptions(ctx: Context) -> dict[str, Any]:
                              if ctx.hours_on_given else
                              "on anyway for other work: only the energy above idle that generating adds "
                              "((board - GPU idle) + (rest of system - its idle)) x busy time"),
-        "purchase_price": "street price midpoint when the catalog has one, else launch price",
+        "purchase_price": ("card (new street price midpoint, else used, else launch price) + the rest of a working "
+                           "machine for the card's system class (defaults rest_of_system_usd)"),
         "owned_gpu": "purchase is a sunk cost and not counted",
+        **({"turnaround": ctx.turnaround.assumptions()} if ctx.turnaround is not None else {}),
     }

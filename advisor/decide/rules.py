@@ -43,9 +43,8 @@ def license_rule(pipeline: Pipeline, commercial: bool) -> str | None:
     if lic.commercial_use == "forbidden":
         return (f"{pipeline.name}'s licence ({lic.name}) forbids commercial use of the weights and offers no paid "
                 f"licence; you asked for commercial use.")
-    if lic.fee_usd_per_month is None:  # paid-license, priced by quote
-        return (f"{pipeline.name}'s licence ({lic.name}) needs a paid licence for commercial use that has no public "
-                f"price ({lic.fee_note}); it cannot be costed, so it is left out of the ranking.")
+    # paid-license: kept and costed with the fee (the scenario's input, else the catalog's; issue 10). With no fee
+    # the option stays, flagged, and the answer gives the break-even fee (advisor.decide.quality.annotate).
     return None
 
 

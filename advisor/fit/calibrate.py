@@ -18,20 +18,23 @@ stack) and log prior_l + c_l on the CPU. Fitting minimises
 Efficiencies are capped at 1.0 (no kernel beats the dense peak).
 
 Public API: ValidationPoint, load_points(), fit(points) -> Calibration, predict_point(point, cal),
-measure_cpu_peak(), calibrate(write=True).
+fit_power_params(profiles, catalog, cal), fit_vram(profiles, catalog), calibrate_with(extra_profiles) (in memory).
+The orchestrator that writes ``profiles/calibration.yaml`` is :func:`advisor.fit.refit.calibrate`; this machine's
+CPU peak is measured by ``measure.cpu_peak``. Every fit returns a new value: nothing global is changed.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import yaml
 
 from advisor.catalog.architecture import ArchitectureSpec, load_architecture
+from advisor.catalog.yaml_reader import read_yaml_file
 from advisor.catalog import GPU, REPO_ROOT, Catalog, load_catalog
 from advisor.errors import CatalogError
 from advisor.perf import _engine as E
@@ -94,7 +97,9 @@ class ValidationPoint:
 def _public_points(path: Path, catalog: Catalog) -> list[ValidationPoint]:
     if not path.is_file():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    data = read_yaml_file(path) or []  # the hardened reader (catalog.yaml_reader); an empty file: no cases
+    if not isinstance(data, list):
+        raise CatalogError(str(path), None, None, "expected a list of entries at the top level")
     out = []
     for i, e in enumerate(data):
         pid = e.get("id", f"#{i}")
@@ -191,47 +196,41 @@ def load_points(catalog: Catalog | None = None, public_path: Path | None = None,
 
 
 # ---------------------------------------------------------------------------------------------- prediction
+#: workloads keyed by the architecture (identity, held by the workload) and the configuration; pure
 _WORKLOADS: dict[tuple, E.Workload] = {}
 
 
 def _workload(p: ValidationPoint) -> E.Workload:
     key = (p.spec.slug, id(p.spec), p.width, p.height, p.steps, p.evals, p.batch, p.precision, p.text_tokens)
     w = _WORKLOADS.get(key)
-    if w is None:
+    if w is None or w.spec is not p.spec:
         w = _WORKLOADS[key] = E.workload(p.spec, p.width, p.height, p.steps, p.evals, p.batch, p.precision,
                                          text_tokens=p.text_tokens)
     return w
 
 
-def predict_stages(p: ValidationPoint, cal: T.Calibration) -> dict[str, float]:
-    """Predicted stage times of the point's configuration [s] (keys as :data:`TIMED`)."""
-    w = _workload(p)
-    plan = E.time_stages(w, p.gpu, p.precision, cal)
-    return {
-        "transformer_step": plan.step_seconds,
-        "transformer_forward": plan.eval_time.seconds,
-        "denoise": plan.step_seconds * p.steps,
-        "text_encoder": plan.text_encoder.seconds,
-        "vae_decode": plan.vae.seconds,
-        "end_to_end": plan.text_encoder.seconds + plan.step_seconds * p.steps + plan.vae.seconds,
-    }
+def predict_stages(p: ValidationPoint, cal: T.Calibration,
+                   rates: tuple[T.DeviceRates, T.DeviceRates] | None = None) -> dict[str, float]:
+    """Predicted stage times of the point's configuration [s] (keys as :data:`TIMED`); ``rates``: the point's
+    :func:`advisor.perf._engine.stage_rates` under ``cal`` when the caller has them."""
+    return E.stage_seconds(E.time_stages(_workload(p), p.gpu, p.precision, cal, rates), p.steps)
 
 
-def predict_point(p: ValidationPoint, cal: T.Calibration) -> float:
+def predict_point(p: ValidationPoint, cal: T.Calibration,
+                  rates: tuple[T.DeviceRates, T.DeviceRates] | None = None) -> float:
     """Predicted seconds for what the point timed [s]."""
-    return predict_stages(p, cal)[p.timed]
+    return predict_stages(p, cal, rates)[p.timed]
 
 
 def roofline_check(p: ValidationPoint) -> tuple[bool, float, float]:
     """(passed, floor_seconds, fraction_of_peak) of a point: the floor at 100% of peak for what was timed."""
-    key = (p.id, p.gpu.slug, p.measured_seconds, p.timed)
-    if key in _ROOFLINE:
-        return _ROOFLINE[key]
-    w = _workload(p)
-    rates = T.device_rates(p.gpu, p.precision, achievable=False)  # the physical floor: datasheet peaks
-    ev = T.roofline_floor_seconds(w.eval_cost, rates)
-    te = T.roofline_floor_seconds(w.te, rates)
-    vae = T.roofline_floor_seconds(w.vae, rates)
+    key = (p.id, p.gpu.slug, id(p.gpu), id(p.spec), p.width, p.height, p.steps, p.evals, p.batch, p.precision, p.text_tokens,
+           p.measured_seconds, p.timed, p.kind)
+    hit = _ROOFLINE.get(key)
+    if hit is not None and hit[0] is p.spec and hit[1] is p.gpu:
+        return hit[2]
+    fl = E.floor_stages(_workload(p), p.gpu, p.precision)  # the physical floor: datasheet peaks
+    ev, te, vae = fl["forward"], fl["text_encoder"], fl["vae_decode"]
     floor = {"transformer_forward": ev, "transformer_step": ev, "denoise": ev * p.steps, "text_encoder": te,
              "vae_decode": vae, "end_to_end": te + ev * p.steps + vae}[p.timed]
     frac = floor / p.measured_seconds
@@ -239,11 +238,14 @@ def roofline_check(p: ValidationPoint) -> tuple[bool, float, float]:
     # timings are exactly that stage (CUDA events around the module call), which runs far below peak
     # (GroupNorm, small-batch GEMMs), so only the physical upper bound applies to them.
     exact_stage = p.kind == "measured" and p.timed in ("text_encoder", "vae_decode")
-    out = _ROOFLINE[key] = ((frac <= 1.0 and (frac >= MIN_PLAUSIBLE_FRACTION or exact_stage)), floor, frac)
+    out = ((frac <= 1.0 and (frac >= MIN_PLAUSIBLE_FRACTION or exact_stage)), floor, frac)
+    _ROOFLINE[key] = (p.spec, p.gpu, out)  # holds spec and GPU, so their ids cannot be reused while the entry lives
     return out
 
 
-_ROOFLINE: dict[tuple, tuple[bool, float, float]] = {}
+#: roofline checks keyed by everything the floor depends on (the GPU's datasheet numbers, the architecture, the
+#: configuration, what was timed); pure and deterministic, so sharing it between sessions is safe
+_ROOFLINE: dict[tuple, tuple[ArchitectureSpec, GPU, tuple[bool, float, float]]] = {}
 
 
 def eligible(p: ValidationPoint) -> bool:
@@ -304,9 +306,11 @@ def _cal_with(base: T.Calibration, fams: dict[str, T.FamilyEfficiency]) -> T.Cal
     return base.model_copy(update={"families": fams})
 
 
-def _residuals(theta, layout, base, points):
+def _residuals(theta, layout, base, points, rates):
+    """Log errors of every point + ridge terms; ``rates[i]``: point i's device rates (fixed during a fit: the
+    ceiling fractions come from the priors, only the efficiencies move)."""
     cal = _cal_with(base, layout.families(theta, base))
-    r = [math.log(predict_point(p, cal) / p.measured_seconds) for p in points]
+    r = [math.log(predict_point(p, cal, rt) / p.measured_seconds) for p, rt in zip(points, rates)]
     r += [math.sqrt(l) * t for l, t in zip(layout.lam, theta)]
     return np.array(r)
 
@@ -319,7 +323,9 @@ def fit(points: list[ValidationPoint], base: T.Calibration | None = None, iterat
     layout = _Params()
     theta = np.zeros(len(layout.names))
     lam_lm = 1e-2
-    r = _residuals(theta, layout, base, pts)
+    start = _cal_with(base, layout.families(theta, base))
+    rates = [E.stage_rates(p.gpu, p.precision, start) for p in pts]
+    r = _residuals(theta, layout, base, pts, rates)
     cost = float(r @ r)
     for _ in range(iterations):
         eps = 1e-4
@@ -327,14 +333,14 @@ def fit(points: list[ValidationPoint], base: T.Calibration | None = None, iterat
         for k in range(len(theta)):
             t2 = theta.copy()
             t2[k] += eps
-            J[:, k] = (_residuals(t2, layout, base, pts) - r) / eps
+            J[:, k] = (_residuals(t2, layout, base, pts, rates) - r) / eps
         A = J.T @ J
         gvec = J.T @ r
         improved = False
         for _ in range(8):
             step = np.linalg.solve(A + lam_lm * np.diag(np.diag(A) + 1e-9), -gvec)
             t_new = theta + step
-            r_new = _residuals(t_new, layout, base, pts)
+            r_new = _residuals(t_new, layout, base, pts, rates)
             c_new = float(r_new @ r_new)
             if c_new < cost:
                 theta, r, cost = t_new, r_new, c_new
@@ -403,18 +409,9 @@ def power_sample(prof, catalog: Catalog, cal: T.Calibration) -> tuple[tuple[floa
     gpu, w, plan = _profile_plan(prof, catalog, cal)
     s = prof.settings
     meas_s = prof.summary.total_seconds.median / s.batch_size
-    steps = s.steps
-    # per-step overhead and launch-floor excess (GPU starved, low utilisation) count with the memory-bound time
-    over = (plan.step_seconds - plan.eval_time.seconds + plan.eval_time.launch_bound_seconds) * steps
-    if s.components == "transformer":
-        comp = plan.eval_time.compute_seconds * steps
-        mem = plan.eval_time.memory_seconds * steps + over
-    else:
-        comp = plan.text_encoder.compute_seconds + plan.eval_time.compute_seconds * steps + plan.vae.compute_seconds
-        mem = (plan.text_encoder.memory_seconds + plan.eval_time.memory_seconds * steps + plan.vae.memory_seconds
-               + over + plan.text_encoder.launch_bound_seconds + plan.vae.launch_bound_seconds)
-    pred_s = (comp + mem) / s.batch_size
-    fc = comp / (comp + mem) if comp + mem > 0 else 1.0
+    split = E.power_split(plan, s.steps, transformer_only=s.components == "transformer")
+    pred_s = (split.compute_seconds + split.memory_seconds) / s.batch_size
+    fc = split.compute_fraction
     return (gpu.idle_power_watts.value, gpu.board_power_watts.value, pw.energy_per_image_joules / meas_s, fc), pred_s, meas_s
 
 
@@ -437,8 +434,7 @@ def fit_power_params(profiles: list, catalog: Catalog, cal: T.Calibration) -> tu
         rest = [d[0] for j, d in enumerate(data) if j != i]
         par = prior.model_copy(update=P.fit_power(rest, prior))
         idle, limit, meas_w, fc = sample
-        pw = min(limit, max(idle, idle + (limit - idle) * (fc * par.compute_utilisation
-                                                            + (1 - fc) * par.memory_utilisation) ** par.alpha))
+        pw = P.power_at_compute_fraction(idle, limit, fc, par)
         errs_p.append(abs(pw - meas_w) / meas_w * 100)
         meas_e = meas_w * meas_s  # NVML energy per image [J]
         errs_e.append(abs(pw * pred_s - meas_e) / meas_e * 100)
@@ -450,8 +446,17 @@ def fit_power_params(profiles: list, catalog: Catalog, cal: T.Calibration) -> tu
 
 
 def fit_vram(profiles: list, catalog: Catalog) -> dict[str, float]:
-    """Fit the VRAM constants of :mod:`advisor.perf.memory` on measured peaks (module docstring there says which
-    measured quantity each constant is fitted against). Returns the fitted values and errors [GiB, %]."""
+    """Fit the VRAM constants (:class:`advisor.perf.memory.VramConstants`; its docstring says which measured quantity
+    each constant is fitted against) on measured peaks. Returns the constants (the keys of
+    :data:`advisor.perf.memory.VRAM_CONSTANT_KEYS`, which the simulator reads from the calibration) and fit
+    statistics [GiB, %]; {} without a usable profile. Pure: the constants are values, nothing global is changed.
+
+    Grid search of the two activation constants on the squared error of predicted activations vs measured
+    (torch max allocated - measured weights): live hidden copies 1.0..16.0 step 0.5, VAE live buffers 1.0..8.0 step
+    0.1. The allocator cache fraction is the median of the per-profile (reserved - allocated) / activations, rounded
+    to 0.1 (the per-profile values spread 0.26..1.15, so a second decimal is noise); the fragmentation headroom is
+    the smallest of them rounded down to 0.05; the context is the median NVML used - torch reserved.
+    """
     from advisor.perf import flops as F
     from advisor.perf import memory as M
 
@@ -459,40 +464,40 @@ def fit_vram(profiles: list, catalog: Catalog) -> dict[str, float]:
              if p.memory.torch_max_allocated_gib and p.memory.weights_gib and p.settings.batch_size == 1]
     if not profs:
         return {}
-    saved = (M.TRANSFORMER_LIVE_HIDDEN_COPIES, M.VAE_DECODE_LIVE_BUFFERS)
 
-    def acts(prof) -> float:
+    def acts(prof, k: M.VramConstants) -> float:
         s, spec = prof.settings, prof.architecture
         n_t = s.max_sequence_length or F.text_tokens(spec, E.DEFAULT_PROMPT_TOKENS)
         if s.components == "transformer":
-            return M.transformer_activation_gib(spec, s.width, s.height, n_t, 1)
+            return M.transformer_activation_gib(spec, s.width, s.height, n_t, 1, constants=k)
         return M.peak_vram_breakdown(spec, s.width, s.height, E.DEFAULT_PROMPT_TOKENS, 1, s.precision, "none",
-                                     {"vae": "bf16"}).activations_gib
+                                     {"vae": "bf16"}, constants=k).activations_gib
 
-    try:
-        best, best_err = saved, math.inf
-        for ci in range(2, 33):
-            for vi in range(10, 81):
-                M.TRANSFORMER_LIVE_HIDDEN_COPIES, M.VAE_DECODE_LIVE_BUFFERS = ci / 2, vi / 10
-                err = sum((acts(p) - (p.memory.torch_max_allocated_gib - p.memory.weights_gib)) ** 2 for p in profs)
-                if err < best_err - 1e-12:
-                    best, best_err = (ci / 2, vi / 10), err
-        M.TRANSFORMER_LIVE_HIDDEN_COPIES, M.VAE_DECODE_LIVE_BUFFERS = best
-        a = {id(p): acts(p) for p in profs}
-    finally:
-        M.TRANSFORMER_LIVE_HIDDEN_COPIES, M.VAE_DECODE_LIVE_BUFFERS = saved
+    best, best_err = M.PRIOR_VRAM, math.inf
+    for ci in range(2, 33):
+        for vi in range(10, 81):
+            k = replace(M.PRIOR_VRAM, transformer_live_hidden_copies=ci / 2, vae_decode_live_buffers=vi / 10)
+            err = sum((acts(p, k) - (p.memory.torch_max_allocated_gib - p.memory.weights_gib)) ** 2 for p in profs)
+            if err < best_err - 1e-12:
+                best, best_err = k, err
+    a = {id(p): acts(p, best) for p in profs}
     cache = [(p.memory.torch_max_reserved_gib - p.memory.torch_max_allocated_gib) / a[id(p)] for p in profs
              if p.memory.torch_max_reserved_gib]
     ctx = [p.memory.nvml_used_gib - p.memory.torch_max_reserved_gib for p in profs
            if p.memory.nvml_used_gib and p.memory.torch_max_reserved_gib]
     alloc_err = [abs(p.memory.weights_gib + a[id(p)] - p.memory.torch_max_allocated_gib)
                  / p.memory.torch_max_allocated_gib * 100 for p in profs]
+    prior = M.PRIOR_VRAM
     return {
-        "transformer_live_hidden_copies": best[0],
-        "vae_decode_live_buffers": best[1],
-        "allocator_overhead_fraction": round(float(np.median(cache)), 2) if cache else M.ALLOCATOR_OVERHEAD_FRACTION,
+        "transformer_live_hidden_copies": best.transformer_live_hidden_copies,
+        "vae_decode_live_buffers": best.vae_decode_live_buffers,
+        "allocator_overhead_fraction": (round(float(np.median(cache)), 1) if cache
+                                        else prior.allocator_overhead_fraction),
+        "fragmentation_headroom_fraction": (math.floor(float(np.min(cache)) * 20 + 1e-9) / 20 if cache
+                                            else prior.fragmentation_headroom_fraction),
+        "cuda_context_gib": round(float(np.median(ctx)), 2) if ctx else prior.cuda_context_gib,
+        "allocator_overhead_fraction_median": round(float(np.median(cache)), 2) if cache else 0.0,
         "allocator_overhead_fraction_min": round(float(np.min(cache)), 2) if cache else 0.0,
-        "cuda_context_gib": round(float(np.median(ctx)), 2) if ctx else M.CUDA_CONTEXT_GIB,
         "allocated_mape_in_sample_pct": round(float(np.mean(alloc_err)), 2),
         "n_profiles": float(len(profs)),
     }
@@ -502,33 +507,38 @@ def calibrate_with(extra_profiles: list | None = None, catalog: Catalog | None =
                    base: T.Calibration | None = None) -> T.Calibration:
     """In-memory calibration on the committed data plus ``extra_profiles`` (e.g. an uploaded MeasuredProfile).
 
-    No file is read besides the committed profiles and nothing is written; the timing efficiencies and the power
-    model are refitted (the VRAM constants are module constants and stay as committed). Results are cached on the
-    identity of the profiles passed (same list contents -> same Calibration object), so a page can call it on
-    every rerun. Use the result with ``advisor.perf.estimate(req, calibration=cal)``.
+    No file is read besides the committed profiles and nothing is written; the timing efficiencies, the power model
+    and the VRAM constants are refitted into a new Calibration value (nothing global changes, so two sessions
+    calibrating at once each get their own). Results are cached on the identity of the profiles, catalog and base
+    calibration passed (the entry holds them, so an id cannot be reused while it lives): a page can call it on every
+    rerun. Use the result with ``advisor.perf.estimate(req, calibration=cal)``.
     """
     extra = tuple(extra_profiles or ())
-    key = (tuple(id(p) for p in extra), id(catalog) if catalog is not None else None,
-           id(base) if base is not None else None)
-    hit = _CAL_WITH_CACHE.get(key)
-    if hit is not None and hit[0] == extra:
-        return hit[1]
     catalog = catalog or load_catalog()
     base = base or T.load_calibration()
+    key = (tuple(id(p) for p in extra), id(catalog), id(base))
+    hit = _CAL_WITH_CACHE.get(key)
+    if hit is not None:
+        (held_extra, held_catalog, held_base), cached = hit
+        if held_catalog is catalog and held_base is base and all(a is b for a, b in zip(held_extra, extra)):
+            return cached
     from advisor.catalog.measured import load_measured_profiles
 
+    profiles = load_measured_profiles(MEASURED_ROOT) + list(extra)
     points = load_points(catalog, cal=base, extra_profiles=list(extra))
     cal = fit(points, base)
-    params, energy = fit_power_params(load_measured_profiles(MEASURED_ROOT) + list(extra), catalog, cal)
-    cal = cal.model_copy(update={"power": params, "energy": energy,
+    params, energy = fit_power_params(profiles, catalog, cal)
+    cal = cal.model_copy(update={"power": params, "energy": energy, "vram": fit_vram(profiles, catalog) or dict(base.vram),
                                  "notes": list(base.notes) + [f"in-memory refit with {len(extra)} extra profile(s)"]})
-    if len(_CAL_WITH_CACHE) > 16:
-        _CAL_WITH_CACHE.clear()
-    _CAL_WITH_CACHE[key] = (extra, cal)
+    with _CAL_WITH_LOCK:
+        if len(_CAL_WITH_CACHE) > 16:
+            _CAL_WITH_CACHE.clear()
+        _CAL_WITH_CACHE[key] = ((extra, catalog, base), cal)
     return cal
 
 
 _CAL_WITH_CACHE: dict[tuple, tuple[tuple, T.Calibration]] = {}
+_CAL_WITH_LOCK = threading.Lock()
 
 
 def _ceilings_used(catalog: Catalog) -> dict[str, str]:

@@ -21,6 +21,7 @@ from advisor.catalog import Catalog, load_catalog
 from advisor.errors import InputError
 from advisor.perf import PerfRequest, validate_request
 from advisor.perf import _engine as E
+from advisor.perf import memory as M
 from advisor.perf import timing as T
 
 IMPLAUSIBLE_FRACTION = 0.85
@@ -58,15 +59,11 @@ def check_claim(pipeline: str, gpu: str, seconds: float, steps: int | None = Non
     n_steps = steps or pipe.default_steps
     evals = E.resolve_evals(pipe, None)
     w = E.workload(spec, width, height, n_steps, evals, 1, precision)
-    rates = T.device_rates(dev, precision, achievable=False)  # physical floor: datasheet peaks
-    stages = {
-        "text_encoder": T.roofline_floor_seconds(w.te, rates),
-        "denoise": T.roofline_floor_seconds(w.eval_cost, rates) * n_steps * 1,
-        "vae_decode": T.roofline_floor_seconds(w.vae, rates),
-    }
+    fl = E.floor_stages(w, dev, precision)  # physical floor: datasheet peaks
+    stages = {"text_encoder": fl["text_encoder"], "denoise": fl["forward"] * n_steps, "vae_decode": fl["vae_decode"]}
     floor = sum(stages.values())
     frac = floor / seconds
-    vram = E.vram_for(w, width, height, precision, "none").required_gib
+    vram = E.vram_for(w, width, height, precision, "none", M.constants_of(cal)).required_gib
     fits = dev.architecture == "cpu" or vram <= dev.vram_gib.value
     off_floor = 0.0
     if not fits:

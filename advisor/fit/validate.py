@@ -11,22 +11,27 @@ Metrics (percent; absolute percentage error |pred - meas| / meas):
 
 Goal (research/simulator.md section 2): LOGO MAPE <= 15% (T2 allows 12%), P90 <= 25%, CPU MAPE <= 15%.
 
-Public API: validation_report(points=None, cal=None, refit=True) -> dict, fit_cases(), write_plot(report, path),
-write_predictions(path), format_table(report).
+The full report (with the refits, minutes of CPU) is stored in ``profiles/validation/report.yaml`` keyed by a hash of
+its inputs (data files and the simulator/fit code, :data:`REPORT_INPUTS`), so the CLI, the app and the tests read it
+instantly while it is current and recompute it when it is stale.
+
+Public API: validation_report(points=None, cal=None, refit=True, progress=None) -> dict, inputs_sha256(),
+write_report(path), stored_report(path), current_report(path), fit_cases(), planned_runs(), predictions(gpu),
+write_plot(report, path), write_predictions(path), format_table(report), out_of_sample(...).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import yaml
 
 from advisor.fit import calibrate as C
 from advisor.catalog import Catalog, load_catalog
+from advisor.catalog.yaml_reader import read_yaml_file
 from advisor.errors import CatalogError, InputError
 from advisor.perf import timing as T
 
@@ -36,20 +41,62 @@ GOALS = {"leave_one_gpu_out_mape": 15.0, "p90_abs_pct_error": 25.0, "same_gpu_pi
 BASELINE_PATH = C.ROOT / "profiles" / "validation" / "baseline.yaml"
 
 
-def _refit_cache_path(points, cal) -> Path:
-    """Disk cache of the leave-one-out refits, keyed on everything they depend on: the points (ids, measured values,
-    fit flags), the base calibration and the source of the fit/simulator modules. Any change gives a new key."""
-    import hashlib
-    import os
+REPORT_PATH = C.ROOT / "profiles" / "validation" / "report.yaml"
+PLANNED_RUNS_PATH = C.ROOT / "profiles" / "validation" / "planned-runs.yaml"
+#: What the full report is computed from, relative to the repository root (globs): the data and the code of the
+#: simulator and of the fit. Any change to one of these files makes a stored report stale. From the catalog files
+#: (gpus.yaml, pipelines.yaml: prices and prose change often) only the numbers the simulator reads count
+#: (:func:`catalog_digest`).
+REPORT_INPUTS = (
+    "profiles/calibration.yaml", "profiles/architectures/*.yaml", "profiles/ceilings/*.yaml",
+    "profiles/measured/**/*.yaml", "profiles/validation/public.yaml", "profiles/validation/fit_cases.yaml",
+    "advisor/perf/*.py", "advisor/fit/calibrate.py", "advisor/fit/validate.py",
+)
+#: The catalog fields the simulator reads (GPU datasheet numbers, pipeline call defaults).
+_GPU_FIELDS = ("architecture", "vram_gib", "memory_bandwidth_gb_per_s", "tensor_tflops", "pcie_gen", "pcie_lanes",
+               "board_power_watts", "idle_power_watts")
+_PIPELINE_FIELDS = ("default_steps", "default_guidance", "guidance_kind", "transformer_evals_per_step")
 
-    h = hashlib.sha256()
-    for p in points:
-        h.update(f"{p.id}|{p.gpu.slug}|{p.measured_seconds!r}|{p.use_for_fit}|{p.quality}|{p.timed}\n".encode())
-    h.update(cal.model_dump_json().encode())
-    for mod in ("calibrate.py", "perf/timing.py", "perf/_engine.py", "perf/flops.py", "validate.py"):
-        h.update((C.ROOT / "advisor" / mod).read_bytes())
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "advisor"
-    return base / f"validate-refits-{h.hexdigest()[:20]}.json"
+
+def catalog_digest(catalog: Catalog | None = None) -> str:
+    """The catalog numbers the validation depends on, as canonical JSON: per GPU its datasheet values (not their
+    sources), per pipeline its call defaults."""
+    import json
+
+    catalog = catalog or load_catalog()
+
+    def values(obj: Any) -> Any:
+        if hasattr(obj, "value") and hasattr(obj, "source"):
+            return obj.value
+        if isinstance(obj, dict):
+            return {k: values(v) for k, v in sorted(obj.items())}
+        return obj
+
+    gpus = {slug: {f: values(getattr(g, f)) for f in _GPU_FIELDS} for slug, g in sorted(catalog.gpus.items())}
+    pipes = {slug: {f: getattr(p, f) for f in _PIPELINE_FIELDS} for slug, p in sorted(catalog.pipelines.items())}
+    return json.dumps({"gpus": gpus, "pipelines": pipes}, sort_keys=True)
+
+
+def report_input_files(root: Path | None = None) -> list[Path]:
+    """The files of :data:`REPORT_INPUTS` that exist, sorted by path relative to ``root`` (the repository)."""
+    root = Path(root or C.ROOT)
+    files = {f for pattern in REPORT_INPUTS for f in root.glob(pattern) if f.is_file()}
+    return sorted(files, key=lambda f: f.relative_to(root).as_posix())
+
+
+def inputs_sha256(root: Path | None = None, catalog: Catalog | None = None) -> str:
+    """SHA-256 over the relative path and bytes of every report input file (:func:`report_input_files`) and the
+    :func:`catalog_digest` [hex]. Cheap (reads ~100 small files): it tells whether a stored report is still the one
+    these inputs give."""
+    import hashlib
+
+    root = Path(root or C.ROOT)
+    h = hashlib.sha256(catalog_digest(catalog).encode())
+    for f in report_input_files(root):
+        data = f.read_bytes()
+        h.update(f"{f.relative_to(root).as_posix()}\0{len(data)}\0".encode())
+        h.update(data)
+    return h.hexdigest()
 
 
 def _ape(pred: float, meas: float) -> float:
@@ -64,8 +111,13 @@ def _stats(errors: list[float]) -> tuple[float | None, float | None]:
 
 
 def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Calibration | None = None,
-                      refit: bool = True, catalog: Catalog | None = None) -> dict[str, Any]:
-    """The error table (see module docstring). ``refit=False`` skips the leave-one-out refits (fast)."""
+                      refit: bool = True, catalog: Catalog | None = None,
+                      progress: Callable[[float, str], None] | None = None) -> dict[str, Any]:
+    """The error table (see module docstring), computed; nothing is read from or written to a cache.
+
+    ``refit=False`` skips the leave-one-out refits (seconds instead of minutes). ``progress(fraction, text)`` is
+    called before each refit (fraction in [0, 1]), e.g. to drive a progress bar.
+    """
     catalog = catalog or load_catalog()
     cal = cal or T.load_calibration()
     points = points if points is not None else C.load_points(catalog, cal=cal)
@@ -88,23 +140,22 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
     logo_err: list[float] = []
     cpu_err: list[float] = []
     same_err: list[float] = []
-    cached = None
     if refit:
-        import json
-
-        cache_path = _refit_cache_path(points, cal)
-        try:
-            cached = json.loads(cache_path.read_text()) if cache_path.is_file() else None
-        except (OSError, ValueError):
-            cached = None
-    if refit and cached is not None:
-        for i, r in enumerate(rows):
-            for k in ("logo_predicted_seconds", "logo_abs_pct_error", "cpu_loo_predicted_seconds"):
-                r[k] = cached["rows"][i][k]
-        logo_err, cpu_err, same_err = cached["logo"], cached["cpu"], cached["same"]
-    elif refit:
         gpu_slugs = sorted({points[i].gpu.slug for i in ok if points[i].family != "cpu"})
+        cpu_groups = sorted({points[i].group for i in ok if points[i].family == "cpu"})
+        same_ids = [i for i in ok if points[i].family != "cpu" and points[i].use_for_fit
+                    and any(j != i and points[j].pipeline == points[i].pipeline
+                            and points[j].gpu.slug == points[i].gpu.slug and points[j].use_for_fit for j in ok)]
+        n_fits, done = len(gpu_slugs) + len(cpu_groups) + len(same_ids), 0
+
+        def tick(text: str) -> None:
+            nonlocal done
+            if progress is not None:
+                progress(done / n_fits if n_fits else 1.0, f"refit {done + 1}/{n_fits}: {text}")
+            done += 1
+
         for slug in gpu_slugs:
+            tick(f"leave out {slug}")
             held = C.with_points_removed(points, lambda q, s=slug: q.gpu.slug == s)
             cal_h = C.fit(held, cal)
             for i in ok:
@@ -113,8 +164,8 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
                     rows[i]["logo_predicted_seconds"] = pr
                     rows[i]["logo_abs_pct_error"] = _ape(pr, points[i].measured_seconds)
                     logo_err.append(rows[i]["logo_abs_pct_error"])
-        cpu_groups = sorted({points[i].group for i in ok if points[i].family == "cpu"})
         for g in cpu_groups:
+            tick(f"leave out CPU configuration {g}")
             held = C.with_points_removed(points, lambda q, g=g: q.family == "cpu" and q.group == g)
             cal_h = C.fit(held, cal)
             for i in ok:
@@ -122,25 +173,13 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
                     pr = C.predict_point(points[i], cal_h)
                     rows[i]["cpu_loo_predicted_seconds"] = pr
                     cpu_err.append(_ape(pr, points[i].measured_seconds))
-        for i in ok:
+        for i in same_ids:
             p = points[i]
-            if p.family == "cpu" or not p.use_for_fit:
-                continue
-            mates = [j for j in ok if j != i and points[j].pipeline == p.pipeline and points[j].gpu.slug == p.gpu.slug
-                     and points[j].use_for_fit]
-            if not mates:
-                continue
+            tick(f"leave out {p.id}")
             held = C.with_points_removed(points, lambda q, pid=p.id: q.id == pid)
             same_err.append(_ape(C.predict_point(p, C.fit(held, cal)), p.measured_seconds))
-        try:
-            from advisor.io import atomic_write_text
-
-            cache_path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(cache_path, json.dumps({"rows": [
-                {k: r[k] for k in ("logo_predicted_seconds", "logo_abs_pct_error", "cpu_loo_predicted_seconds")}
-                for r in rows], "logo": logo_err, "cpu": cpu_err, "same": same_err}))
-        except OSError:
-            pass  # a read-only home: no cache, same numbers
+        if progress is not None:
+            progress(1.0, "done")
     else:
         cpu_err = [rows[i]["abs_pct_error"] for i in ok if points[i].family == "cpu"]
     logo_mape, logo_p90 = _stats(logo_err)
@@ -148,8 +187,8 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
     same_mape, _ = _stats(same_err)
     gpu_ok = [rows[i]["abs_pct_error"] for i in ok if points[i].family != "cpu"]
     gpu_mape, gpu_p90 = _stats(gpu_ok)
-    fit_acc, fit_rows = fit_classification(catalog)
-    vram_rows = vram_errors(catalog)
+    fit_acc, fit_rows = fit_classification(catalog, cal=cal)
+    vram_rows = vram_errors(catalog, cal=cal)
     return {
         "energy": dict(cal.energy),
         "vram": vram_rows,
@@ -180,7 +219,9 @@ def fit_cases(path: Path | None = None) -> list[dict[str, Any]]:
     path = path or FIT_CASES_PATH
     if not path.is_file():
         return []
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    data = read_yaml_file(path) or []  # the hardened reader (catalog.yaml_reader); an empty file: no cases
+    if not isinstance(data, list):
+        raise CatalogError(str(path), None, None, "expected a list of entries at the top level")
     for i, e in enumerate(data):
         for k in ("id", "pipeline", "gpu", "precision", "offload", "expect_fits", "source"):
             if k not in e:
@@ -188,11 +229,13 @@ def fit_cases(path: Path | None = None) -> list[dict[str, Any]]:
     return data
 
 
-def fit_classification(catalog: Catalog | None = None, path: Path | None = None) -> tuple[float | None, list[dict]]:
+def fit_classification(catalog: Catalog | None = None, path: Path | None = None,
+                       cal: T.Calibration | None = None) -> tuple[float | None, list[dict]]:
     """Share of documented fit/no-fit cases the simulator classifies right, and the per-case rows."""
     from advisor.perf import PerfRequest, estimate
 
     catalog = catalog or load_catalog()
+    cal = cal or T.load_calibration()
     from advisor.perf import memory as M
 
     rows = []
@@ -203,16 +246,14 @@ def fit_classification(catalog: Catalog | None = None, path: Path | None = None)
             from advisor.perf import flops as F
 
             spec = load_architecture(e["pipeline"])
-            w, h = e.get("width", 1024), e.get("height", 1024)
-            act = M.transformer_activation_gib(spec, w, h, F.text_tokens(spec, 64), 1)
-            wt = M.module_weight_gib(spec, e["precision"])[spec.transformer.module]
-            peak = wt + act * (1 + M.ALLOCATOR_OVERHEAD_FRACTION) + M.CUDA_CONTEXT_GIB
-            required = wt + act * (1 + M.FRAGMENTATION_HEADROOM_FRACTION) + M.CUDA_CONTEXT_GIB
-            predicted_fits, offload = required <= catalog.gpu(e["gpu"]).vram_gib.value, "none"
+            vb = M.transformer_only_breakdown(spec, e.get("width", 1024), e.get("height", 1024),
+                                              F.text_tokens(spec, 64), e["precision"], M.constants_of(cal))
+            peak = vb.total_gib
+            predicted_fits, offload = vb.required_gib <= catalog.gpu(e["gpu"]).vram_gib.value, "none"
         else:
             req = PerfRequest(e["pipeline"], e["gpu"], precision=e["precision"], width=e.get("width", 1024),
                               height=e.get("height", 1024), offload=e["offload"])
-            est = estimate(req, catalog)
+            est = estimate(req, catalog, calibration=cal)
             predicted_fits, peak, offload = est.fits, est.peak_vram_gib, est.offload
         rows.append({"id": e["id"], "expect_fits": bool(e["expect_fits"]), "predicted_fits": predicted_fits,
                      "peak_vram_gib": peak, "expect_peak_gib": e.get("expect_peak_gib"),
@@ -223,7 +264,7 @@ def fit_classification(catalog: Catalog | None = None, path: Path | None = None)
     return sum(r["correct"] for r in rows) / len(rows), rows
 
 
-def vram_errors(catalog: Catalog | None = None) -> list[dict[str, Any]]:
+def vram_errors(catalog: Catalog | None = None, cal: T.Calibration | None = None) -> list[dict[str, Any]]:
     """Predicted vs measured peak VRAM of every complete GPU profile [GiB, %]: weights + activations (model) vs
     torch max allocated, and the NVML-like total (+ allocator cache + context) vs NVML used. In-sample: the
     constants were fitted on these profiles (advisor.fit.calibrate.fit_vram)."""
@@ -233,20 +274,20 @@ def vram_errors(catalog: Catalog | None = None) -> list[dict[str, Any]]:
     from advisor.perf import memory as M
 
     catalog = catalog or load_catalog()
+    k = M.constants_of(cal or T.load_calibration())
     out = []
     for prof in C._gpu_profiles(load_measured_profiles(C.MEASURED_ROOT), catalog):
         s, spec, m = prof.settings, prof.architecture, prof.memory
         if not m.torch_max_allocated_gib:
             continue
         if s.components == "transformer":
-            act = M.transformer_activation_gib(spec, s.width, s.height, F.text_tokens(spec, E.DEFAULT_PROMPT_TOKENS), 1)
-            wt = M.module_weight_gib(spec, s.precision)[spec.transformer.module]
+            vb = M.transformer_only_breakdown(spec, s.width, s.height, F.text_tokens(spec, E.DEFAULT_PROMPT_TOKENS),
+                                              s.precision, k)
         else:
             vb = M.peak_vram_breakdown(spec, s.width, s.height, E.DEFAULT_PROMPT_TOKENS, 1, s.precision, "none",
-                                       {"vae": "bf16"})
-            act, wt = vb.activations_gib, vb.weights_gib
-        alloc = wt + act
-        total = alloc + act * M.ALLOCATOR_OVERHEAD_FRACTION + M.CUDA_CONTEXT_GIB
+                                       {"vae": "bf16"}, constants=k)
+        alloc = vb.weights_gib + vb.activations_gib
+        total = vb.total_gib
         out.append({"profile": f"{s.pipeline}-{s.width}x{s.height}-{s.components}", "predicted_allocated_gib": alloc,
                     "measured_allocated_gib": m.torch_max_allocated_gib,
                     "allocated_abs_pct_error": _ape(alloc, m.torch_max_allocated_gib),
@@ -257,7 +298,7 @@ def vram_errors(catalog: Catalog | None = None) -> list[dict[str, Any]]:
 
 def baseline() -> dict[str, Any]:
     """The recorded regression baseline (``profiles/validation/baseline.yaml``)."""
-    return yaml.safe_load(BASELINE_PATH.read_text(encoding="utf-8"))
+    return read_yaml_file(BASELINE_PATH, expect=dict)
 
 
 # --------------------------------------------------------------------------------------------------- output
@@ -299,6 +340,54 @@ def json_summary(report: dict[str, Any]) -> dict[str, Any]:
     return {k: report[k] for k in keys}
 
 
+# ------------------------------------------------------------------------------------------------ stored report
+def report_to_yaml_text(report: dict[str, Any], inputs: str) -> str:
+    """The stored form of a full report: ``inputs_sha256`` (of :func:`inputs_sha256` when it was computed),
+    ``written_at`` and the report itself (floats written exactly: ``yaml.safe_dump`` uses ``repr``)."""
+    header = ("# Written by `advisor validate --write-report` (advisor/fit/validate.py). Do not edit by hand: the full\n"
+              "# validation report (leave-one-out refits included) of the inputs whose SHA-256 is inputs_sha256\n"
+              "# (advisor.fit.validate.REPORT_INPUTS); tests/test_validate.py recomputes it when they change.\n")
+    doc = {"inputs_sha256": inputs, "written_at": dt.date.today().isoformat(), "report": report}
+    return header + yaml.safe_dump(doc, sort_keys=False, width=120)
+
+
+def write_report(path: Path | None = None, report: dict[str, Any] | None = None,
+                 progress: Callable[[float, str], None] | None = None) -> Path:
+    """Compute the full report (with refits; minutes) unless given, and write it atomically to ``path`` (default
+    ``profiles/validation/report.yaml``) keyed by the inputs' hash taken before computing. Returns the path."""
+    from advisor.io import atomic_write_text
+
+    path = Path(path or REPORT_PATH)
+    if path.suffix not in (".yaml", ".yml"):
+        raise InputError("--write-report", str(path), "a .yaml path")
+    inputs = inputs_sha256()
+    report = report if report is not None else validation_report(refit=True, progress=progress)
+    atomic_write_text(path, report_to_yaml_text(report, inputs))
+    return path
+
+
+def stored_report(path: Path | None = None) -> dict[str, Any] | None:
+    """The stored report document ({inputs_sha256, written_at, report}), or None when the file does not exist."""
+    path = Path(path or REPORT_PATH)
+    if not path.is_file():
+        return None
+    doc = read_yaml_file(path, expect=dict)
+    for k in ("inputs_sha256", "written_at", "report"):
+        if k not in doc:
+            raise CatalogError(str(path), None, k, "required field is missing")
+    return doc
+
+
+def current_report(path: Path | None = None,
+                   progress: Callable[[float, str], None] | None = None) -> tuple[dict[str, Any], bool]:
+    """(full report, stored?): the stored report when its inputs hash is today's (instant), else recomputed
+    (minutes; nothing is written)."""
+    doc = stored_report(path)
+    if doc is not None and doc["inputs_sha256"] == inputs_sha256():
+        return doc["report"], True
+    return validation_report(refit=True, progress=progress), False
+
+
 def write_plot(report: dict[str, Any], path: str | Path) -> Path:
     """Predicted vs measured scatter (log-log, y = x and +-15% lines). PNG/SVG via kaleido (needs Chromium);
     falls back to HTML next to ``path`` when the static export fails. Returns the written path."""
@@ -334,35 +423,47 @@ def write_plot(report: dict[str, Any], path: str | Path) -> Path:
 
 
 # ------------------------------------------------------------------------------------------------ predictions
-#: The lead's H100 campaign (planned runs). Each: id, pipeline, precision, width, height, steps, components.
-PLANNED_RUNS = [
-    ("z-image-turbo-bf16-1024", "z-image-turbo", "bf16", 1024, 1024, 9, "all"),
-    ("z-image-turbo-bf16-512", "z-image-turbo", "bf16", 512, 512, 9, "all"),
-    ("z-image-turbo-bf16-1536", "z-image-turbo", "bf16", 1536, 1536, 9, "all"),
-    ("flux-2-klein-4b-bf16-1024", "flux-2-klein-4b", "bf16", 1024, 1024, 4, "all"),
-    ("flux-1-dev-bf16-1024", "flux-1-dev", "bf16", 1024, 1024, 28, "all"),
-    ("flux-2-dev-transformer-bf16-1024", "flux-2-dev", "bf16", 1024, 1024, 50, "transformer"),
-]
+_PLANNED_KEYS = {"id": str, "pipeline": str, "precision": str, "width": int, "height": int, "steps": int,
+                 "components": str}
 
 
-def predictions(gpu: str = "h100-sxm", catalog: Catalog | None = None, cal: T.Calibration | None = None) -> dict:
-    """Simulator predictions for the planned GPU campaign (per stage seconds, peak VRAM, power)."""
-    from advisor.perf import PerfRequest
+def planned_runs(path: Path | None = None) -> list[dict[str, Any]]:
+    """The campaign's planned runs (``profiles/validation/planned-runs.yaml`` ``runs``): id, pipeline, precision,
+    width, height, steps, components (all | transformer)."""
+    path = Path(path or PLANNED_RUNS_PATH)
+    data = read_yaml_file(path, expect=dict)
+    runs = data.get("runs")
+    if not isinstance(runs, list) or not runs:
+        raise CatalogError(str(path), None, "runs", "a non-empty list of planned runs is required")
+    for i, r in enumerate(runs):
+        rid = r.get("id", f"#{i}") if isinstance(r, dict) else f"#{i}"
+        for k, typ in _PLANNED_KEYS.items():
+            if not isinstance(r, dict) or not isinstance(r.get(k), typ):
+                raise CatalogError(str(path), rid, k, f"required, a {typ.__name__}")
+        if r["components"] not in ("all", "transformer"):
+            raise CatalogError(str(path), rid, "components", "all or transformer")
+    return runs
+
+
+def predictions(gpu: str = "h100-sxm", catalog: Catalog | None = None, cal: T.Calibration | None = None,
+                runs_path: Path | None = None) -> dict:
+    """Simulator predictions for the planned GPU campaign (:func:`planned_runs`): per stage seconds, peak VRAM,
+    board power (the engine's power split, :func:`advisor.perf._engine.power_split`)."""
     from advisor.perf import _engine as E
     from advisor.perf import memory as M
-    from advisor.perf import power as P
 
     catalog = catalog or load_catalog()
     cal = cal or T.load_calibration()
+    k = M.constants_of(cal)
     g = catalog.gpu(gpu)
     runs = []
-    for rid, pipe, prec, w, h, steps, comps in PLANNED_RUNS:
-        req = PerfRequest(pipe, gpu, precision=prec, width=w, height=h, steps=steps, offload="none")
+    for run in planned_runs(runs_path):
+        rid, pipe, prec, w, h = run["id"], run["pipeline"], run["precision"], run["width"], run["height"]
+        steps, comps = run["steps"], run["components"]
         spec = E.load_architecture(pipe)
         evals = E.resolve_evals(catalog.pipeline(pipe), None)
         wl = E.workload(spec, w, h, steps, evals, 1, prec)
         plan = E.time_stages(wl, g, prec, cal)
-        vb = E.vram_for(wl, w, h, prec, "none")
         entry: dict[str, Any] = {
             "id": rid, "pipeline": pipe, "gpu": gpu, "precision": prec, "width": w, "height": h, "steps": steps,
             "components": comps, "offload": "none",
@@ -371,20 +472,20 @@ def predictions(gpu: str = "h100-sxm", catalog: Catalog | None = None, cal: T.Ca
             "stages_seconds": {"text_encoder": plan.text_encoder.seconds, "denoise": plan.step_seconds * steps,
                                "vae_decode": plan.vae.seconds},
         }
-        if comps == "transformer":
-            tr_gib = M.module_weight_gib(spec, prec)[spec.transformer.module]
-            act = M.transformer_activation_gib(spec, w, h, wl.text_tokens, 1)
-            entry["peak_vram_gib"] = tr_gib + act * (1 + M.ALLOCATOR_OVERHEAD_FRACTION) + M.CUDA_CONTEXT_GIB
+        transformer_only = comps == "transformer"
+        if transformer_only:
+            entry["peak_vram_gib"] = M.transformer_only_breakdown(spec, w, h, wl.text_tokens, prec, k).total_gib
             entry["seconds_per_image"] = plan.step_seconds * steps
             comp_s, mem_s = plan.eval_time.compute_seconds * steps, plan.eval_time.memory_seconds * steps
             entry["note"] = "transformer only (random inputs), as planned"
         else:
+            vb = E.vram_for(wl, w, h, prec, "none", k)
             entry["peak_vram_gib"] = vb.total_gib
             entry["fits"] = vb.total_gib <= g.vram_gib.value
             entry["seconds_per_image"] = sum(entry["stages_seconds"].values())
             comp_s = plan.text_encoder.compute_seconds + plan.eval_time.compute_seconds * steps + plan.vae.compute_seconds
             mem_s = plan.text_encoder.memory_seconds + plan.eval_time.memory_seconds * steps + plan.vae.memory_seconds
-        pw = P.board_power(g, cal.power, comp_s, mem_s, 0.0)
+        pw = E.board_power_watts(g, cal, E.power_split(plan, steps, transformer_only=transformer_only))
         entry["board_power_watts"] = pw
         entry["energy_per_image_joules"] = pw * entry["seconds_per_image"]
         entry["uncertainty"] = E.uncertainty_for(cal, pipe, g)
@@ -428,25 +529,17 @@ def write_predictions(path: str | Path, gpu: str = "h100-sxm") -> Path:
     return path
 
 
-def points_without(points, pred):
-    return [replace(p) for p in points if not pred(p)]
-
-
 # ---------------------------------------------------------------------------------------- out-of-sample report
 PREDICTIONS_PATH = C.ROOT / "profiles" / "validation" / "predictions-2026-11-26.yaml"
 CEILINGS_DIR = C.ROOT / "profiles" / "ceilings"
 
 
-def _git_commit_of(path: Path) -> str | None:
-    """Last commit that touched ``path`` (None outside a git checkout)."""
-    import subprocess
+def _sha256_of(path: Path) -> str:
+    """SHA-256 of a file's bytes [hex]: names the exact predictions file compared (``git log --find-object`` or
+    ``sha256sum`` finds it), without calling git."""
+    import hashlib
 
-    try:
-        out = subprocess.run(["git", "log", "-1", "--format=%H %ad", "--date=short", "--", str(path)],
-                             cwd=str(C.ROOT), capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def _pct(pred: float | None, meas: float | None) -> float | None:
@@ -487,7 +580,7 @@ def out_of_sample(predictions_path: str | Path | None = None, measured_root: str
     path = Path(predictions_path) if predictions_path is not None else PREDICTIONS_PATH
     if not path.is_file():
         raise InputError("--against-predictions", str(path), "an existing predictions YAML file")
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml_file(path) or {}
     if not isinstance(data, dict) or "runs" not in data:
         raise CatalogError(str(path), None, "runs", "required field is missing")
     profiles = load_measured_profiles(measured_root or C.MEASURED_ROOT)
@@ -546,7 +639,7 @@ def out_of_sample(predictions_path: str | Path | None = None, measured_root: str
     ceil_rows = []
     gpu = data.get("gpu", "h100-sxm")
     cpath = Path(ceilings_dir or CEILINGS_DIR) / f"{gpu}.yaml"
-    ceil = yaml.safe_load(cpath.read_text(encoding="utf-8")) if cpath.is_file() else {}
+    ceil = read_yaml_file(cpath) if cpath.is_file() else {}
     pc = data.get("ceilings", {})
     for name, key, mkey in (("bf16 matmul 8192^3 (median)", "matmul_bf16_tflops_expected", "bf16_matmul_median_tflops"),
                             ("device copy, read+write (median)", "copy_gb_per_s_expected", "copy_median_gb_per_s"),
@@ -562,7 +655,7 @@ def out_of_sample(predictions_path: str | Path | None = None, measured_root: str
             by_q.setdefault(r["quantity"], []).append(abs(r["error_pct"]))
     return {
         "predictions_file": str(path.relative_to(C.ROOT)) if path.is_relative_to(C.ROOT) else str(path),
-        "predictions_commit": _git_commit_of(path),
+        "predictions_sha256": _sha256_of(path),
         "predictions_written_at": data.get("written_at"),
         "gpu": gpu,
         "runs": runs_out,
@@ -584,7 +677,7 @@ def _err(v: float | None) -> str:
 
 
 def format_out_of_sample(rep: dict[str, Any], markdown: bool = False) -> str:
-    """Table (plain text, or markdown with a header naming the predictions' commit) of :func:`out_of_sample`."""
+    """Table (plain text, or markdown with a header naming the predictions file and its sha256) of :func:`out_of_sample`."""
     lines: list[str] = []
     if markdown:
         lines += [
@@ -593,8 +686,8 @@ def format_out_of_sample(rep: dict[str, Any], markdown: bool = False) -> str:
             "Generated by `advisor validate --against-predictions "
             f"{rep['predictions_file']} --format markdown` (advisor/fit/validate.py `out_of_sample`). Do not edit by hand.",
             "",
-            f"- predictions: `{rep['predictions_file']}` (written {rep['predictions_written_at']}; commit "
-            f"`{rep['predictions_commit'] or 'unknown'}`)",
+            f"- predictions: `{rep['predictions_file']}` (written {rep['predictions_written_at']}; sha256 "
+            f"`{rep['predictions_sha256']}`)",
             f"- measured: `profiles/measured/{rep['gpu']}/*.yaml` (random full-size weights; median over timed runs) and "
             f"`profiles/ceilings/{rep['gpu']}.yaml`",
             "- error = (predicted - measured) / measured; nothing refitted",
@@ -616,7 +709,7 @@ def format_out_of_sample(rep: dict[str, Any], markdown: bool = False) -> str:
             lines.append(f"| {k} | {v:.1f}% |")
         lines.append("")
         return "\n".join(lines)
-    lines.append(f"predictions {rep['predictions_file']} (commit {rep['predictions_commit'] or 'unknown'})")
+    lines.append(f"predictions {rep['predictions_file']} (sha256 {rep['predictions_sha256']})")
     lines.append(f"{'run':34s} {'quantity':30s} {'unit':5s} {'predicted':>10s} {'measured':>10s} {'error':>8s}")
     for r in rep["rows"]:
         lines.append(f"{r['run'][:34]:34s} {r['quantity'][:30]:30s} {r['unit']:5s} {_num(r['predicted']):>10s} "

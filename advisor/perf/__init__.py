@@ -19,7 +19,7 @@ import functools
 import math
 from dataclasses import dataclass, field
 
-from advisor.catalog import GPU, Catalog, Pipeline, load_catalog
+from advisor.catalog import GPU, Catalog, load_catalog
 from advisor.errors import InputError
 
 PRECISIONS = ("fp32", "bf16", "fp16", "fp8", "int8", "nf4", "gguf-q4")
@@ -59,6 +59,8 @@ class PerfRequest:
     offload: str = "auto"  # auto|none|model|group|sequential
     attention: str = "sdpa"
     compile: bool = False
+    #: named optimizations from profiles/optimizations.yaml (issue 12; advisor.perf.optimizations)
+    optimizations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class PerfEstimate:
     uncertainty: float  # relative error band (0.3 = +-30%)
     bound: str  # compute|memory|transfer
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: factors the optimizations applied, with sources (advisor.perf.optimizations.AppliedFactor; issue 12)
+    optimizations_applied: tuple = field(default_factory=tuple)
 
 
 def validate_request(req: PerfRequest) -> None:
@@ -99,14 +103,20 @@ def validate_request(req: PerfRequest) -> None:
         raise InputError("guidance", req.guidance, "a finite number >= 0")
     if not isinstance(req.batch_size, int) or req.batch_size < 1 or req.batch_size > 64:
         raise InputError("batch_size", req.batch_size, "an integer between 1 and 64")
+    if not isinstance(req.optimizations, tuple) or not all(isinstance(o, str) for o in req.optimizations):
+        raise InputError("optimizations", req.optimizations, "a tuple of optimization slugs (advisor catalog optimizations)")
 
 
 def estimate(req: PerfRequest, catalog: Catalog | None = None, calibration=None) -> PerfEstimate:
     """Simulate ``req`` on the catalog (default: ``profiles/``) with ``calibration`` (an
     :class:`advisor.perf.timing.Calibration`, e.g. from :func:`advisor.fit.calibrate.calibrate_with`; default:
-    ``profiles/calibration.yaml``). Cached per (request, catalog identity, calibration identity)."""
+    ``profiles/calibration.yaml``). Cached per (request, catalog identity, calibration identity): the default
+    calibration is resolved first (one object per file version), so a rewritten calibration file is a new key."""
+    from advisor.perf.timing import load_calibration
+
     validate_request(req)
     catalog = catalog or load_catalog()
+    calibration = calibration or load_calibration()
     return _estimate_cached(req, _CatalogKey(catalog), _CatalogKey(calibration))
 
 
@@ -131,6 +141,10 @@ class _CatalogKey:
 def _estimate_cached(req: PerfRequest, key: _CatalogKey, cal_key: _CatalogKey) -> PerfEstimate:
     from advisor.perf import _engine
 
+    if req.optimizations:  # issue 12: named optimizations (advisor/perf/optimizations.py)
+        from advisor.perf.optimizations import simulate_optimized
+
+        return simulate_optimized(req, key.catalog, cal_key.catalog)
     return _engine.simulate(req, key.catalog, cal_key.catalog)
 
 
@@ -155,7 +169,3 @@ __all__ = [
     "BYTES_PER_PARAM",
     "TENSOR_KEY",
 ]
-
-
-def _pipeline(catalog: Catalog, slug: str) -> Pipeline:  # small helper used by the engine
-    return catalog.pipeline(slug)

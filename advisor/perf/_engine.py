@@ -12,7 +12,6 @@ Steps (each a small function):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -115,18 +114,74 @@ def transformer_layers(comp) -> int:
     return sum(a.count for a in comp.attentions) if comp is not None else 0
 
 
-def time_stages(w: Workload, gpu: GPU, precision: str, cal: T.Calibration) -> StagePlan:
+def stage_rates(gpu: GPU, precision: str, cal: T.Calibration) -> tuple[T.DeviceRates, T.DeviceRates]:
+    """(rates of the precision, rates of the VAE's precision) of ``gpu`` under ``cal`` (:func:`T.device_rates`)."""
+    return (T.device_rates(gpu, precision, cal),
+            T.device_rates(gpu, "fp32" if precision == "fp32" else "bf16", cal))
+
+
+def time_stages(w: Workload, gpu: GPU, precision: str, cal: T.Calibration,
+                rates: tuple[T.DeviceRates, T.DeviceRates] | None = None) -> StagePlan:
     """Stage times; the text encoders (once per prompt, x evals with a negative prompt) and each denoiser forward
-    get the launch floor of their layer count (:mod:`advisor.perf.timing`)."""
-    rates = T.device_rates(gpu, precision, cal)
+    get the launch floor of their layer count (:mod:`advisor.perf.timing`). ``rates``: :func:`stage_rates` of the
+    same GPU, precision and calibration ceilings when the caller already has them (the fit, which calls this
+    thousands of times with only the efficiencies changing)."""
+    rates, vae_rates = rates or stage_rates(gpu, precision, cal)
     eff = cal.families[gpu.architecture]
     te_layers = sum(transformer_layers(c) for c in w.spec.text_encoders) * w.evals_per_step
     te = T.stage_time(w.te, rates, eff, text_encoder=True, layers=te_layers)
     ev = T.stage_time(w.eval_cost, rates, eff, extra_elementwise_bytes=quantised_dequant_bytes(w.spec, precision),
                       layers=transformer_layers(w.spec.transformer))
-    vae_rates = T.device_rates(gpu, "fp32" if precision == "fp32" else "bf16", cal)
     vae = T.stage_time(w.vae, vae_rates, eff)
     return StagePlan(te, ev, vae, ev.seconds + eff.step_overhead_seconds)
+
+
+@dataclass(frozen=True)
+class PowerSplit:
+    """How one call's time divides for the power model [s]: compute-bound op classes, everything else the GPU is
+    busy or starved (memory-bound classes, per-step overhead, launch-floor excess), and PCIe waits."""
+
+    compute_seconds: float
+    memory_seconds: float
+    transfer_seconds: float = 0.0
+
+    @property
+    def compute_fraction(self) -> float:
+        """Compute-bound share of the non-transfer time [1] (1.0 for an empty split)."""
+        busy = self.compute_seconds + self.memory_seconds
+        return self.compute_seconds / busy if busy > 0 else 1.0
+
+
+def power_split(plan: StagePlan, steps: int, transformer_only: bool = False,
+                transfer_seconds: float = 0.0) -> PowerSplit:
+    """The one split of a call's stage plan for :mod:`advisor.perf.power` [s]: compute = the compute-bound time of
+    the text encoder, ``steps`` denoiser forwards and the VAE; memory = their memory-bound time + the per-step
+    overhead + the launch-floor excess (GPU starved, low utilisation). ``transformer_only``: the denoiser alone
+    (``--components transformer`` profiles)."""
+    ev = plan.eval_time
+    overhead = (plan.step_seconds - ev.seconds + ev.launch_bound_seconds) * steps
+    if transformer_only:
+        return PowerSplit(ev.compute_seconds * steps, ev.memory_seconds * steps + overhead, transfer_seconds)
+    te, vae = plan.text_encoder, plan.vae
+    compute = te.compute_seconds + ev.compute_seconds * steps + vae.compute_seconds
+    memory = ((te.memory_seconds + ev.memory_seconds * steps + vae.memory_seconds)
+              + (overhead + te.launch_bound_seconds + vae.launch_bound_seconds))
+    return PowerSplit(compute, memory, transfer_seconds)
+
+
+def board_power_watts(gpu: GPU, cal: T.Calibration, split: PowerSplit) -> float:
+    """Mean board power of a call with this time split [W] (:func:`advisor.perf.power.board_power`)."""
+    return P.board_power(gpu, cal.power, split.compute_seconds, split.memory_seconds, split.transfer_seconds)
+
+
+def floor_stages(w: Workload, gpu: GPU, precision: str) -> dict[str, float]:
+    """Physical floor per stage at 100% of the datasheet peaks [s] (:func:`advisor.perf.timing.roofline_floor_seconds`):
+    ``text_encoder``, ``forward`` (one denoiser evaluation of the workload's batch), ``vae_decode``. The one roofline
+    floor behind ``check-claim`` and the validation points' sanity check."""
+    rates = T.device_rates(gpu, precision, achievable=False)
+    return {"text_encoder": T.roofline_floor_seconds(w.te, rates),
+            "forward": T.roofline_floor_seconds(w.eval_cost, rates),
+            "vae_decode": T.roofline_floor_seconds(w.vae, rates)}
 
 
 def _precisions(precision: str) -> dict[str, str]:
@@ -134,9 +189,12 @@ def _precisions(precision: str) -> dict[str, str]:
     return {"vae": vae}
 
 
-def vram_for(w: Workload, width: int, height: int, precision: str, strategy: str) -> M.VramBreakdown:
+def vram_for(w: Workload, width: int, height: int, precision: str, strategy: str,
+             constants: M.VramConstants | None = None) -> M.VramBreakdown:
+    """Peak VRAM of the workload under an offload strategy [GiB] (``constants``: the calibration's, see
+    :func:`advisor.perf.memory.constants_of`; None = the priors)."""
     return M.peak_vram_breakdown(w.spec, width, height, w.prompt_tokens, w.batch * w.evals_per_step, precision,
-                                 strategy, _precisions(precision))
+                                 strategy, _precisions(precision), constants=constants)
 
 
 def transfer_seconds(w: Workload, gpu: GPU, precision: str, strategy: str, plan: StagePlan) -> float:
@@ -170,23 +228,24 @@ def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
     w = workload(spec, req.width, req.height, steps, evals, b, req.precision)
     plan = time_stages(w, gpu, req.precision, cal)
     vram = gpu.vram_gib.value
+    k = M.constants_of(cal)
     notes: list[str] = []
 
     if gpu.architecture == "cpu":
         chosen = "none"
     elif req.offload == "auto":
         chosen = next((s for s in OFFLOAD_ORDER
-                       if vram_for(w, req.width, req.height, req.precision, s).required_gib <= vram), "sequential")
+                       if vram_for(w, req.width, req.height, req.precision, s, k).required_gib <= vram), "sequential")
     else:
         chosen = req.offload
-    vb = vram_for(w, req.width, req.height, req.precision, chosen)
+    vb = vram_for(w, req.width, req.height, req.precision, chosen, k)
     fits = vb.required_gib <= vram
     if not fits:
         notes.append(f"does not fit on {gpu.name}: needs {vb.required_gib:.1f} GiB > {vram:.1f} GiB with offload={chosen}"
-                     + (_fit_hint(w, req, gpu) if chosen != "sequential" or req.offload != "auto" else ""))
+                     + (_fit_hint(w, req, gpu, k) if chosen != "sequential" or req.offload != "auto" else ""))
     if req.offload == "auto" and chosen != "none":
         notes.append(f"offload={chosen}: without offload it needs "
-                     f"{vram_for(w, req.width, req.height, req.precision, 'none').required_gib:.1f} GiB > {vram:.1f} GiB")
+                     f"{vram_for(w, req.width, req.height, req.precision, 'none', k).required_gib:.1f} GiB > {vram:.1f} GiB")
 
     t_xfer = transfer_seconds(w, gpu, req.precision, chosen, plan)
     stages_call = {
@@ -204,13 +263,11 @@ def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
 
     compute_s = plan.text_encoder.compute_seconds + (plan.eval_time.compute_seconds * steps) + plan.vae.compute_seconds
     memory_s = plan.text_encoder.memory_seconds + (plan.eval_time.memory_seconds * steps) + plan.vae.memory_seconds
-    overhead_s = ((plan.step_seconds - plan.eval_time.seconds + plan.eval_time.launch_bound_seconds) * steps
-                  + plan.text_encoder.launch_bound_seconds + plan.vae.launch_bound_seconds)
     if t_xfer > max(compute_s, memory_s):
         bound = "transfer"
     else:
         bound = "compute" if compute_s >= memory_s else "memory"
-    pw = P.board_power(gpu, cal.power, compute_s, memory_s + overhead_s, t_xfer)
+    pw = board_power_watts(gpu, cal, power_split(plan, steps, transfer_seconds=t_xfer))
     system = pw + catalog.defaults.rest_of_system_watts.value
     weights_bytes = M.total_weight_gib(spec, req.precision, _precisions(req.precision)) * M.GIB
     cold = COLD_FIXED_SECONDS + weights_bytes / (DISK_GB_PER_S * 1e9)
@@ -234,7 +291,7 @@ def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
     )
 
 
-def _fit_hint(w: Workload, req, gpu: GPU) -> str:
+def _fit_hint(w: Workload, req, gpu: GPU, k: M.VramConstants) -> str:
     vram = gpu.vram_gib.value
     opts = []
     for prec in ("fp8", "nf4"):
@@ -242,12 +299,12 @@ def _fit_hint(w: Workload, req, gpu: GPU) -> str:
             continue
         try:
             if vram_for(workload(w.spec, req.width, req.height, w.steps, w.evals_per_step, w.batch, prec), req.width,
-                        req.height, prec, "none").required_gib <= vram:
+                        req.height, prec, "none", k).required_gib <= vram:
                 opts.append(prec)
         except InputError:
             pass
     for s in OFFLOAD_ORDER[1:]:
-        if vram_for(w, req.width, req.height, req.precision, s).required_gib <= vram:
+        if vram_for(w, req.width, req.height, req.precision, s, k).required_gib <= vram:
             opts.append(f"{s} offload")
             break
     return ("; " + " or ".join(opts) + " would make it fit") if opts else "; no precision/offload in the model makes it fit"
@@ -271,7 +328,12 @@ def predict_measured(spec: ArchitectureSpec, gpu: GPU, precision: str, width: in
                      prompt_tokens: int = DEFAULT_PROMPT_TOKENS) -> dict[str, float]:
     """Predicted stage times for a measured configuration (transformer step, denoise, TE, VAE, total) [s]."""
     w = workload(spec, width, height, steps, evals, batch, precision, prompt_tokens, text_tokens)
-    plan = time_stages(w, gpu, precision, cal)
+    return stage_seconds(time_stages(w, gpu, precision, cal), steps)
+
+
+def stage_seconds(plan: StagePlan, steps: int) -> dict[str, float]:
+    """What a measured profile times, from a stage plan [s]: one transformer step (incl. overhead), one forward,
+    the denoise loop, text encoder, VAE decode and the end-to-end call (no offload)."""
     return {
         "transformer_step": plan.step_seconds,
         "transformer_forward": plan.eval_time.seconds,
@@ -280,9 +342,3 @@ def predict_measured(spec: ArchitectureSpec, gpu: GPU, precision: str, width: in
         "vae_decode": plan.vae.seconds,
         "end_to_end": plan.text_encoder.seconds + plan.step_seconds * steps + plan.vae.seconds,
     }
-
-
-def _check(v: float) -> float:
-    if not math.isfinite(v):
-        raise InputError("estimate", v, "a finite number (internal error)")
-    return v

@@ -2,8 +2,8 @@
 
 Pure Python. Model:
 
-    peak = max over stages s of [ resident weights during s + activation peak of s * (1 + ALLOCATOR_OVERHEAD_FRACTION) ]
-           + CUDA_CONTEXT_GIB
+    peak = max over stages s of [ resident weights during s + activation peak of s * (1 + allocator_overhead_fraction) ]
+           + cuda_context_gib                      (constants: :class:`VramConstants`)
 
 (weights are few large, long-lived tensors rounded to 2 MiB by the caching allocator, so the fragmentation
 allowance applies to activations only).
@@ -13,23 +13,23 @@ Resident weights by offload strategy (diffusers names):
 - ``model`` (``enable_model_cpu_offload``): only the module that runs (accelerate hooks move the previous one back
   to the CPU when the next one starts).
 - ``group`` (``enable_group_offload(offload_type="block_level", num_blocks_per_group=1, use_stream=True)``):
-  the running module's non-block parameters + GROUP_OFFLOAD_RESIDENT_BLOCKS of its largest block (the stream
+  the running module's non-block parameters + group_offload_resident_blocks of its largest block (the stream
   prefetches the next group while one runs).
 - ``sequential`` (``enable_sequential_cpu_offload``): one leaf module at a time (largest Linear/Embedding).
 
 Activation peaks (inference, no autograd graph, SDPA/flash attention so attention memory is O(L) not O(L^2)):
-- transformer: batch * bytes * [N_joint * (TRANSFORMER_LIVE_HIDDEN_COPIES * hidden + max_io) ], where max_io is the
+- transformer: batch * bytes * [N_joint * (transformer_live_hidden_copies * hidden + max_io) ], where max_io is the
   largest (in + out) features of a linear over that stream (its input and output are alive together);
 - text encoder: same over its tokens + the (layers + 1) hidden states kept by ``output_hidden_states=True``;
-- VAE decode: VAE_DECODE_LIVE_BUFFERS * the largest conv input/output tensor (full-resolution 256/128-channel maps
+- VAE decode: vae_decode_live_buffers * the largest conv input/output tensor (full-resolution 256/128-channel maps
   dominate; GroupNorm and the nearest upsample each need a full copy).
 
 Constants marked "to be calibrated" are first guesses to be fitted from measured peaks (``torch.cuda.max_memory_
 allocated`` / NVML) by advisor.fit.calibrate; keep their names stable.
 
 Public functions:
-    OFFLOAD_STRATEGIES, CUDA_CONTEXT_GIB, ALLOCATOR_OVERHEAD_FRACTION, TRANSFORMER_LIVE_HIDDEN_COPIES,
-    VAE_DECODE_LIVE_BUFFERS, GROUP_OFFLOAD_RESIDENT_BLOCKS, GIB
+    OFFLOAD_STRATEGIES, GIB, VramConstants, PRIOR_VRAM, constants_of(calibration) -> VramConstants
+    (every function below that depends on a constant takes ``constants: VramConstants | None``; None = PRIOR_VRAM)
     component_weight_bytes(component, precision) -> float                 [bytes]
     resident_buffer_count(component) -> int                               [elements]
     component_weight_gib(component, precision) -> float
@@ -45,7 +45,7 @@ Public functions:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from advisor.catalog.architecture import ArchitectureSpec, ComponentSpec
 from advisor.errors import InputError
@@ -53,40 +53,61 @@ from advisor.perf.flops import HIGH_PRECISION_BYTES, image_tokens, precision_byt
 
 GIB = 2**30
 
-# Calibrated 2026-11-26 by advisor.fit.calibrate.fit_vram on the 10 complete H100 SXM profiles (torch 2.11.0+cu130,
-# diffusers 0.42.1, driver 580.159.04); the fitted values are recorded in profiles/calibration.yaml ``vram`` and a
-# test checks these constants agree with it. Each constant is fitted against the measured quantity it describes:
-#   activation constants  <- torch.cuda.max_memory_allocated - measured weights (what tensors need),
-#   ALLOCATOR_OVERHEAD_FRACTION <- (max_memory_reserved - max_memory_allocated) / predicted activations,
-#   CUDA_CONTEXT_GIB      <- NVML used - max_memory_reserved (outside torch's allocator).
+# The constants of the model are a value, :class:`VramConstants`, passed to every function that needs them. The
+# simulator takes them from the calibration (``profiles/calibration.yaml`` ``vram``, fitted by
+# advisor.fit.calibrate.fit_vram on measured peaks: :func:`constants_of`); the defaults below are the priors used
+# when a calibration has no VRAM record. Each constant is fitted against the measured quantity it describes:
+#   activation constants        <- torch.cuda.max_memory_allocated - measured weights (what tensors need),
+#   allocator_overhead_fraction <- (max_memory_reserved - max_memory_allocated) / predicted activations,
+#   cuda_context_gib            <- NVML used - max_memory_reserved (outside torch's allocator).
 
-#: CUDA context + cuBLAS/cuDNN workspaces + kernel images [GiB]: NVML used - torch reserved was 1.147 GiB on all
-#: 10 H100 profiles (torch 2.11.0+cu130). Not visible to torch.cuda.max_memory_allocated.
-CUDA_CONTEXT_GIB = 1.15
 
-#: Caching-allocator cache kept on top of the activations (reserved - allocated) / activations on a roomy card [1]:
-#: median 1.0 over the H100 profiles (0.26 klein-4B .. 1.15 Z-Image): the cache keeps each stage's freed blocks
-#: (text encoder, denoiser, VAE) that the next stage cannot reuse. Reclaimable: on a failed cudaMalloc PyTorch frees
-#: unused cached blocks and retries before raising OOM, so it counts in ``total_gib`` (what nvidia-smi shows) but
-#: only FRAGMENTATION_HEADROOM_FRACTION of it counts in ``required_gib`` (whether it fits).
-ALLOCATOR_OVERHEAD_FRACTION = 1.0
+@dataclass(frozen=True)
+class VramConstants:
+    """Constants of the VRAM model (priors as defaults; fitted values live in the calibration).
 
-#: Non-reclaimable share of the cache, as a fraction of activations, kept as headroom in ``required_gib`` [1]:
-#: the smallest (reserved - allocated) / activations seen on any H100 profile (klein-4B 1024^2: 0.63 GiB / 2.48 GiB
-#: = 0.26). A heuristic: fragmentation on a tight card was not measured.
-FRAGMENTATION_HEADROOM_FRACTION = 0.25
+    - ``cuda_context_gib``: CUDA context + cuBLAS/cuDNN workspaces + kernel images [GiB] (NVML used - torch reserved;
+      not visible to torch.cuda.max_memory_allocated). Prior: 1.15 GiB (1.147 GiB on the 10 H100 profiles, torch
+      2.11.0+cu130).
+    - ``allocator_overhead_fraction``: caching-allocator cache kept on top of the activations, (reserved - allocated)
+      / activations on a roomy card [1]: the cache keeps each stage's freed blocks (text encoder, denoiser, VAE) that
+      the next stage cannot reuse. Reclaimable: on a failed cudaMalloc PyTorch frees unused cached blocks and retries
+      before raising OOM, so it counts in ``total_gib`` (what nvidia-smi shows) but only
+      ``fragmentation_headroom_fraction`` of it counts in ``required_gib`` (whether it fits). Prior 1.0.
+    - ``fragmentation_headroom_fraction``: non-reclaimable share of the cache, as a fraction of activations, kept as
+      headroom in ``required_gib`` [1]: the smallest (reserved - allocated) / activations seen on a profile (klein-4B
+      1024^2: 0.63 GiB / 2.48 GiB = 0.26), rounded down to 0.05. A heuristic: fragmentation on a tight card was not
+      measured. Prior 0.25.
+    - ``transformer_live_hidden_copies``: hidden-size tensors alive at once in a denoiser/text-encoder block besides
+      the largest linear's in/out (residual stream, its normed/modulated copy, attention output, gate) [1]. Prior 12.5
+      (FLUX.2 dev transformer-only 1024^2: 61.37 GiB allocated - 60.18 GiB measured weights = 1.19 GiB).
+    - ``vae_decode_live_buffers``: copies of the largest VAE decoder activation alive at once (input, GroupNorm
+      output, SiLU/upsample output, residual, upcast) [1]. Prior 4.9 (full-pipeline H100 profiles).
+    - ``group_offload_resident_blocks``: blocks resident under block-level group offload with use_stream=True
+      (running + prefetched) [count]; not fitted.
+    """
 
-#: Hidden-size tensors alive at once in a denoiser/text-encoder block besides the largest linear's in/out
-#: (residual stream, its normed/modulated copy, attention output, gate). Fitted on FLUX.2 dev transformer-only
-#: 1024^2 (61.37 GiB allocated - 60.18 GiB measured weights = 1.19 GiB), the only transformer-peak profile.
-TRANSFORMER_LIVE_HIDDEN_COPIES = 12.5
+    cuda_context_gib: float = 1.15
+    allocator_overhead_fraction: float = 1.0
+    fragmentation_headroom_fraction: float = 0.25
+    transformer_live_hidden_copies: float = 12.5
+    vae_decode_live_buffers: float = 4.9
+    group_offload_resident_blocks: int = 2
 
-#: Copies of the largest VAE decoder activation alive at once (input, GroupNorm output, SiLU/upsample output,
-#: residual, upcast). Fitted on the 9 full-pipeline H100 profiles (peak allocated during VAE decode).
-VAE_DECODE_LIVE_BUFFERS = 4.9
 
-#: Blocks resident under block-level group offload with use_stream=True (running + prefetched).
-GROUP_OFFLOAD_RESIDENT_BLOCKS = 2
+#: The priors (no VRAM record in the calibration).
+PRIOR_VRAM = VramConstants()
+#: Keys of ``Calibration.vram`` that are constants of the model (the other keys are fit statistics).
+VRAM_CONSTANT_KEYS = ("cuda_context_gib", "allocator_overhead_fraction", "fragmentation_headroom_fraction",
+                      "transformer_live_hidden_copies", "vae_decode_live_buffers")
+
+
+def constants_of(calibration) -> VramConstants:
+    """The VRAM constants of a calibration (:class:`advisor.perf.timing.Calibration`, its ``vram`` record); the
+    prior for each constant the record lacks; :data:`PRIOR_VRAM` for ``None``."""
+    record = getattr(calibration, "vram", None) or {}
+    return replace(PRIOR_VRAM, **{k: float(record[k]) for k in VRAM_CONSTANT_KEYS if k in record})
+
 
 OFFLOAD_STRATEGIES = ("none", "model", "group", "sequential")
 
@@ -156,7 +177,7 @@ def total_weight_gib(spec: ArchitectureSpec, precision: str = "bf16", precisions
 
 
 def _stream_activation_bytes(component: ComponentSpec, streams: dict[str, float], batch: int,
-                             act_bytes: float) -> float:
+                             act_bytes: float, constants: VramConstants) -> float:
     hidden = component.hidden_size or 0
     peak = 0.0
     for g in component.linears:
@@ -165,30 +186,34 @@ def _stream_activation_bytes(component: ComponentSpec, streams: dict[str, float]
         n = streams.get(g.stream, 0.0)
         peak = max(peak, n * (g.in_features + g.out_features))
     n_max = max(streams.values()) if streams else 0.0
-    return batch * act_bytes * (n_max * TRANSFORMER_LIVE_HIDDEN_COPIES * hidden + peak)
+    return batch * act_bytes * (n_max * constants.transformer_live_hidden_copies * hidden + peak)
 
 
 def transformer_activation_gib(spec: ArchitectureSpec, width_px: int, height_px: int, text_tokens: int,
-                               batch: int = 1, activation_bytes_per_element: float = 2.0) -> float:
+                               batch: int = 1, activation_bytes_per_element: float = 2.0,
+                               constants: VramConstants | None = None) -> float:
     """Activation peak of one denoiser forward [GiB] (inputs/latents included; flash attention, O(L))."""
     n_i = image_tokens(spec, width_px, height_px)
     streams = {"image": float(n_i), "text": float(text_tokens), "joint": float(n_i + text_tokens)}
-    b = _stream_activation_bytes(spec.transformer, streams, batch, activation_bytes_per_element)
+    b = _stream_activation_bytes(spec.transformer, streams, batch, activation_bytes_per_element,
+                                 constants or PRIOR_VRAM)
     return b / GIB
 
 
 def text_encoder_activation_gib(component: ComponentSpec, prompt_tokens: int, batch: int = 1,
-                                activation_bytes_per_element: float = 2.0) -> float:
+                                activation_bytes_per_element: float = 2.0,
+                                constants: VramConstants | None = None) -> float:
     """Activation peak of one text-encoder forward [GiB], incl. all hidden states kept (output_hidden_states)."""
     n = float(text_encoder_tokens(component, prompt_tokens))
-    b = _stream_activation_bytes(component, {"text": n}, batch, activation_bytes_per_element)
+    b = _stream_activation_bytes(component, {"text": n}, batch, activation_bytes_per_element, constants or PRIOR_VRAM)
     b += batch * activation_bytes_per_element * n * (component.hidden_size or 0) * ((component.num_blocks or 0) + 1)
     return b / GIB
 
 
 def vae_decode_workspace_gib(spec: ArchitectureSpec, width_px: int, height_px: int, batch: int = 1,
-                             activation_bytes_per_element: float = 2.0) -> float:
-    """VAE decode activation peak [GiB] = VAE_DECODE_LIVE_BUFFERS * largest conv in/out tensor (no tiling).
+                             activation_bytes_per_element: float = 2.0,
+                             constants: VramConstants | None = None) -> float:
+    """VAE decode activation peak [GiB] = vae_decode_live_buffers * largest conv in/out tensor (no tiling).
 
     E.g. FLUX VAE at 1024^2: the 256-channel upsampler conv at full resolution, 256 * 1024 * 1024 * 2 B = 0.5 GiB,
     times 4 = 2 GiB.
@@ -203,7 +228,8 @@ def vae_decode_workspace_gib(spec: ArchitectureSpec, width_px: int, height_px: i
         out_px = latent_px * g.out_scale**2
         in_px = out_px * g.stride**2
         largest = max(largest, out_px * g.out_channels, in_px * g.in_channels)
-    return VAE_DECODE_LIVE_BUFFERS * largest * batch * activation_bytes_per_element / GIB
+    k = constants or PRIOR_VRAM
+    return k.vae_decode_live_buffers * largest * batch * activation_bytes_per_element / GIB
 
 
 @dataclass(frozen=True)
@@ -212,7 +238,7 @@ class VramBreakdown:
 
     ``total_gib``: what nvidia-smi shows on a roomy card (weights + activations + allocator cache + context);
     ``required_gib``: what must fit (weights + activations + fragmentation headroom + context), see
-    ALLOCATOR_OVERHEAD_FRACTION.
+    :class:`VramConstants` ``allocator_overhead_fraction``.
     """
 
     total_gib: float
@@ -224,8 +250,19 @@ class VramBreakdown:
     required_gib: float = 0.0
 
 
+def stage_breakdown(weights_gib: float, activations_gib: float, stage: str, offload: str,
+                    constants: VramConstants | None = None) -> VramBreakdown:
+    """One stage's VRAM [GiB]: total = weights + activations x (1 + allocator_overhead_fraction) + cuda_context_gib;
+    required = weights + activations x (1 + fragmentation_headroom_fraction) + cuda_context_gib."""
+    k = constants or PRIOR_VRAM
+    overhead = activations_gib * k.allocator_overhead_fraction + k.cuda_context_gib
+    required = weights_gib + activations_gib * (1 + k.fragmentation_headroom_fraction) + k.cuda_context_gib
+    return VramBreakdown(weights_gib + activations_gib + overhead, weights_gib, activations_gib, overhead, stage,
+                         offload, required)
+
+
 def _resident_gib(components: list[ComponentSpec], offload: str, precision: str,
-                  precisions: dict[str, str] | None) -> float:
+                  precisions: dict[str, str] | None, constants: VramConstants) -> float:
     total = 0.0
     for c in components:
         p = _precision_for(c, precision, precisions)
@@ -236,7 +273,7 @@ def _resident_gib(components: list[ComponentSpec], offload: str, precision: str,
         per_param = full / c.param_count if c.param_count else 0.0
         if offload == "group":
             non_block = c.param_count - (c.blocks_param_count or 0)
-            resident = non_block + GROUP_OFFLOAD_RESIDENT_BLOCKS * (c.largest_block_params or 0)
+            resident = non_block + constants.group_offload_resident_blocks * (c.largest_block_params or 0)
             total += min(full, resident * per_param)
         else:  # sequential: one leaf at a time
             total = max(total, (c.largest_leaf_params or c.param_count) * per_param)
@@ -246,43 +283,50 @@ def _resident_gib(components: list[ComponentSpec], offload: str, precision: str,
 def peak_vram_breakdown(spec: ArchitectureSpec, width_px: int, height_px: int, prompt_tokens: int = 77,
                         batch: int = 1, precision: str = "bf16", offload: str = "none",
                         precisions: dict[str, str] | None = None,
-                        activation_bytes_per_element: float = 2.0) -> VramBreakdown:
+                        activation_bytes_per_element: float = 2.0,
+                        constants: VramConstants | None = None) -> VramBreakdown:
     """Peak VRAM of one text-to-image call [GiB] (stages run one after another; see module docstring).
 
     CFG doubles the denoiser batch when the pipeline batches cond/uncond: pass batch=2 for that.
     """
     if offload not in OFFLOAD_STRATEGIES:
         raise InputError("offload", offload, f"one of {', '.join(OFFLOAD_STRATEGIES)}")
+    k = constants or PRIOR_VRAM
     a = activation_bytes_per_element
     n_t = text_tokens(spec, prompt_tokens)
     stages: list[tuple[str, list[ComponentSpec], float]] = []
     for te in spec.text_encoders:
-        stages.append((te.name, [te], text_encoder_activation_gib(te, prompt_tokens, batch, a)))
+        stages.append((te.name, [te], text_encoder_activation_gib(te, prompt_tokens, batch, a, k)))
     stages.append(("transformer", [spec.transformer],
-                   transformer_activation_gib(spec, width_px, height_px, n_t, batch, a)))
+                   transformer_activation_gib(spec, width_px, height_px, n_t, batch, a, k)))
     vae_parts = [c for c in spec.components if c.module == "vae"]
     if vae_parts:
-        stages.append(("vae_decode", vae_parts, vae_decode_workspace_gib(spec, width_px, height_px, batch, a)))
+        stages.append(("vae_decode", vae_parts, vae_decode_workspace_gib(spec, width_px, height_px, batch, a, k)))
 
     best: VramBreakdown | None = None
     all_gib = total_weight_gib(spec, precision, precisions)
     for name, comps, act in stages:
-        if offload == "none":
-            weights = all_gib
-        else:
-            weights = _resident_gib(comps, offload, precision, precisions)
-        overhead = act * ALLOCATOR_OVERHEAD_FRACTION + CUDA_CONTEXT_GIB
-        total = weights + act + overhead
-        required = weights + act * (1 + FRAGMENTATION_HEADROOM_FRACTION) + CUDA_CONTEXT_GIB
-        if best is None or total > best.total_gib:
-            best = VramBreakdown(total, weights, act, overhead, name, offload, required)
+        weights = all_gib if offload == "none" else _resident_gib(comps, offload, precision, precisions, k)
+        b = stage_breakdown(weights, act, name, offload, k)
+        if best is None or b.total_gib > best.total_gib:
+            best = b
     assert best is not None
     return best
 
 
+def transformer_only_breakdown(spec: ArchitectureSpec, width_px: int, height_px: int, text_tokens: int,
+                               precision: str = "bf16", constants: VramConstants | None = None) -> VramBreakdown:
+    """The denoiser alone on the GPU (``advisor measure --components transformer``: random prompt embeddings of
+    ``text_tokens``): its weights + one forward's activations (batch 1) + allocator cache + context [GiB]."""
+    k = constants or PRIOR_VRAM
+    act = transformer_activation_gib(spec, width_px, height_px, text_tokens, 1, constants=k)
+    weights = module_weight_gib(spec, precision)[spec.transformer.module]
+    return stage_breakdown(weights, act, "transformer", "none", k)
+
+
 def peak_vram_gib(spec: ArchitectureSpec, width_px: int, height_px: int, prompt_tokens: int = 77, batch: int = 1,
                   precision: str = "bf16", offload: str = "none", precisions: dict[str, str] | None = None,
-                  activation_bytes_per_element: float = 2.0) -> float:
+                  activation_bytes_per_element: float = 2.0, constants: VramConstants | None = None) -> float:
     """Peak VRAM of one text-to-image call [GiB]; see :func:`peak_vram_breakdown`."""
     return peak_vram_breakdown(spec, width_px, height_px, prompt_tokens, batch, precision, offload, precisions,
-                               activation_bytes_per_element).total_gib
+                               activation_bytes_per_element, constants).total_gib

@@ -28,12 +28,23 @@ def utilisation(params, compute_seconds: float, memory_seconds: float, transfer_
     return min(1.0, max(0.0, u))
 
 
+def power_at_utilisation(idle_watts: float, limit_watts: float, u: float, alpha: float) -> float:
+    """P = idle + (limit - idle) x u^alpha, clamped to [idle, limit] [W] (the one place the formula is written)."""
+    p = idle_watts + (limit_watts - idle_watts) * u**alpha
+    return min(limit_watts, max(idle_watts, p))
+
+
+def power_at_compute_fraction(idle_watts: float, limit_watts: float, compute_fraction: float, params) -> float:
+    """Board power of a run that spends ``compute_fraction`` of its time compute-bound and the rest memory-bound or
+    waiting (u = f x u_compute + (1 - f) x u_memory) [W]; what :func:`fit_power` fits and the leave-one-out check uses."""
+    u = compute_fraction * params.compute_utilisation + (1 - compute_fraction) * params.memory_utilisation
+    return power_at_utilisation(idle_watts, limit_watts, u, params.alpha)
+
+
 def board_power(gpu: GPU, params, compute_seconds: float, memory_seconds: float, transfer_seconds: float) -> float:
     """Mean board power while generating [W], clamped to [idle, board limit]."""
-    idle, limit = gpu.idle_power_watts.value, gpu.board_power_watts.value
     u = utilisation(params, compute_seconds, memory_seconds, transfer_seconds)
-    p = idle + (limit - idle) * u ** params.alpha
-    return min(limit, max(idle, p))
+    return power_at_utilisation(gpu.idle_power_watts.value, gpu.board_power_watts.value, u, params.alpha)
 
 
 def energy_joules(power_watts: float, seconds: float) -> float:
@@ -61,8 +72,7 @@ def fit_power(samples: list[tuple[float, float, float, float]], prior) -> dict:
             um = 0.2 + 0.01 * mi
             err = 0.0
             for idle, limit, measured, fc in samples:
-                u = fc * uc + (1 - fc) * um
-                p = min(limit, max(idle, idle + (limit - idle) * u**prior.alpha))
+                p = power_at_utilisation(idle, limit, fc * uc + (1 - fc) * um, prior.alpha)
                 err += ((p - measured) / measured) ** 2
             if err < best_err - 1e-15:
                 best_err = err

@@ -42,9 +42,10 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from advisor.catalog import GPU, PROFILES_DIR
+from advisor.catalog.base import Strict
 from advisor.errors import CatalogError, InputError
 from advisor.perf.flops import StageCost
 
@@ -70,11 +71,9 @@ MATMUL_KEYS = {
 ACTIVATION_PRECISION = {"fp32": "fp32", "fp16": "fp16"}
 
 
-class _M(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
-class FamilyEfficiency(_M):
+class FamilyEfficiency(Strict):
     """Fractions of the dense peak (compute classes) or of datasheet bandwidth (memory classes) [1]."""
 
     linear: float = Field(gt=0, le=1.2)
@@ -96,7 +95,7 @@ class FamilyEfficiency(_M):
     note: str = ""
 
 
-class Ceilings(_M):
+class Ceilings(Strict):
     """A GPU's measured ceilings (``profiles/ceilings/<gpu-slug>.yaml``, written by ``measure/ceilings.py``)."""
 
     model_config = ConfigDict(extra="ignore")
@@ -113,10 +112,13 @@ CEILINGS_DIR = CALIBRATION_PATH.parent / "ceilings"
 
 @functools.lru_cache(maxsize=64)
 def _ceilings_cached(path: str, mtime: float) -> Ceilings:
+    from advisor.catalog.yaml_reader import read_yaml_file
+
     file = Path(path)
+    data = read_yaml_file(file, expect=dict)  # the hardened reader: one-line errors naming the file
     try:
-        return Ceilings.model_validate(yaml.safe_load(file.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, ValidationError) as exc:
+        return Ceilings.model_validate(data)
+    except ValidationError as exc:
         raise CatalogError(path, file.stem, None, f"invalid ceilings file: {str(exc).splitlines()[0]}") from None
 
 
@@ -128,7 +130,7 @@ def load_ceilings(gpu_slug: str, directory: Path | str | None = None) -> Ceiling
     return _ceilings_cached(str(p), p.stat().st_mtime)
 
 
-class CpuDevice(_M):
+class CpuDevice(Strict):
     """This machine's CPU as a device: measured matmul peaks and power assumptions."""
 
     name: str
@@ -142,7 +144,7 @@ class CpuDevice(_M):
     as_of: dt.date
 
 
-class PowerParams(_M):
+class PowerParams(Strict):
     """Board power model: P = idle + (board - idle) x u^alpha (see advisor.perf.power)."""
 
     alpha: float = Field(gt=0, le=3)
@@ -152,7 +154,7 @@ class PowerParams(_M):
     fitted_on: str = ""
 
 
-class Calibration(_M):
+class Calibration(Strict):
     """Contents of ``profiles/calibration.yaml``."""
 
     schema_version: Literal[1] = 1
@@ -219,10 +221,9 @@ def default_calibration() -> Calibration:
 
 
 def calibration_from_yaml_text(text: str, file: str = "<string>") -> Calibration:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise CatalogError(file, None, None, f"invalid YAML: {exc}") from None
+    from advisor.catalog.yaml_reader import read_yaml_text
+
+    data = read_yaml_text(text, file, expect=dict)  # the hardened reader: one-line errors naming the file
     try:
         return Calibration.model_validate(data)
     except ValidationError as exc:
@@ -232,7 +233,14 @@ def calibration_from_yaml_text(text: str, file: str = "<string>") -> Calibration
 
 @functools.lru_cache(maxsize=8)
 def _load_cached(path: str, mtime: float) -> Calibration:
-    return calibration_from_yaml_text(Path(path).read_text(encoding="utf-8"), path)
+    from advisor.catalog.yaml_reader import read_yaml_file
+
+    data = read_yaml_file(path, expect=dict)
+    try:
+        return Calibration.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise CatalogError(path, "calibration", ".".join(str(x) for x in err["loc"]) or None, err["msg"]) from None
 
 
 def load_calibration(path: Path | str | None = None) -> Calibration:

@@ -29,9 +29,11 @@ from pydantic import BaseModel
 
 from advisor.catalog import Catalog, Sourced, SourcedRange, load_catalog
 from advisor.errors import InputError
-from advisor.io import atomic_write_bytes, atomic_write_text
+from advisor.io import atomic_write_bytes, atomic_write_text, check_output_dir  # noqa: F401
 from advisor.cost.scenario import EXAMPLE_SCENARIO  # noqa: F401  (re-exported for the pages)
-from advisor.fmt import usd
+from advisor.fmt import per_month, per_thousand_images, usd
+from advisor.decide.provenance import decision_prices, price_warnings
+from advisor.report import tables
 from advisor.report.sweeps import (BREAKDOWN_KEYS, Views, batch_hours, compute_views, get,  # noqa: F401 (pages)
                                    load_catalog_for, load_scenario_file, load_scenario_text, scenario_dict)
 from advisor.report.tables import option_rows, to_csv
@@ -126,22 +128,94 @@ def scenario_to_yaml(scenario: Any) -> str:
 
 
 # ------------------------------------------------------------------------------------------ figures
-def build_figures(views: Views, catalog: Catalog | None = None) -> dict[str, "go.Figure"]:
-    """All Recommend-page figures, by name: cost_vs_volume, cost_breakdown, batch_time, sensitivity."""
+def option_labels(views: Views, catalog: Catalog) -> dict[str, str]:
+    """{option id: :func:`advisor.report.tables.human_label`} for every option of the scenario's result; a label two
+    options share gets each one's overall rank appended ('... (#12)'), so charts never merge two options."""
+    from collections import Counter
+
+    from advisor.report.tables import human_label
+
+    opts = list(get(views.result, "options", []) or [])
+    labels = {get(o, "id"): human_label(o, catalog) for o in opts}
+    twice = {k for k, n in Counter(labels.values()).items() if n > 1}
+    for rank, o in enumerate(opts, 1):
+        if labels[get(o, "id")] in twice:
+            labels[get(o, "id")] += f" (#{rank})"
+    return labels
+
+
+#: the Recommend-page figures in page order (build_figure names)
+FIGURE_NAMES = ("cost_vs_volume", "cost_breakdown", "batch_time", "sensitivity")
+
+
+def build_figure(views: Views, name: str, catalog: Catalog | None = None,
+                 labels: dict[str, str] | None = None) -> "go.Figure | None":
+    """One Recommend-page figure by name (FIGURE_NAMES), options named for people (:func:`option_labels`); None when
+    the scenario has nothing to draw for it (no batch: no batch_time; no sweeps: no sensitivity)."""
     from advisor.report import charts
 
     catalog = catalog or load_catalog()
-    figs = {
-        "cost_vs_volume": charts.cost_vs_volume(views),
-        "cost_breakdown": charts.cost_breakdown(views.result, first=views.leading),
-    }
-    batch = charts.batch_time(views.result, batch_hours(views, catalog), get(views.scenario, "batch_images"),
-                              get(views.scenario, "deadline_hours"))
-    if batch is not None:
-        figs["batch_time"] = batch
-    if views.sensitivity:
-        figs["sensitivity"] = charts.sensitivity(views)
+    labels = labels if labels is not None else option_labels(views, catalog)
+    if name == "cost_vs_volume":
+        return charts.cost_vs_volume(views, labels=labels)
+    if name == "cost_breakdown":
+        return charts.cost_breakdown(views.result, first=views.leading, labels=labels)
+    if name == "batch_time":
+        return charts.batch_time(views.result, batch_hours(views, catalog), get(views.scenario, "batch_images"),
+                                 get(views.scenario, "deadline_hours"), labels=labels)
+    if name == "sensitivity":
+        return charts.sensitivity(views, labels=labels) if views.sensitivity else None
+    raise InputError("chart", name, ", ".join(FIGURE_NAMES))
+
+
+def build_figures(views: Views, catalog: Catalog | None = None) -> dict[str, "go.Figure"]:
+    """All Recommend-page figures, by name: cost_vs_volume, cost_breakdown, batch_time, sensitivity."""
+    catalog = catalog or load_catalog()
+    labels = option_labels(views, catalog)
+    figs = {}
+    for name in FIGURE_NAMES:
+        fig = build_figure(views, name, catalog, labels)
+        if fig is not None:
+            figs[name] = fig
+    figs["pareto"] = pareto_figure(views.result)  # issue 10
     return figs
+
+
+def pareto_figure(result: Any) -> "go.Figure":
+    """The cost-per-image vs quality chart of ``result`` on its ranking scale (frontier from the engine)."""
+    from advisor.decide.quality import frontier_ids
+    from advisor.report import charts
+
+    a = get(result, "assumptions", {}) or {}
+    rec = get(get(result, "recommendation"), "option_id")
+    return charts.pareto(result, frontier_ids(list(get(result, "options", []) or [])),
+                         a.get("quality_scale_name") or a.get("quality_scale") or "quality", rec)
+
+
+PARETO_CSV_COLUMNS = ("id", "label", "model", "deployment", "cost_per_image_usd", "monthly_cost_usd", "quality_scale",
+                      "quality_value", "quality_source", "on_frontier", "recommended")
+
+
+def pareto_csv(result: Any) -> str:
+    """The Pareto chart's points as CSV: every option, its quality on the ranking scale (empty = unscored, never
+    imputed), whether it is on the frontier and whether it is the recommendation."""
+    import csv as _csv
+    import io as _io
+
+    from advisor.decide.quality import frontier_ids
+
+    opts = list(get(result, "options", []) or [])
+    front = frontier_ids(opts)
+    rec = get(get(result, "recommendation"), "option_id")
+    buf = _io.StringIO()
+    w = _csv.DictWriter(buf, fieldnames=PARETO_CSV_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for o in opts:
+        w.writerow({"id": o.id, "label": o.label, "model": o.model, "deployment": o.deployment,
+                    "cost_per_image_usd": o.cost_per_image_usd, "monthly_cost_usd": o.monthly_cost_usd,
+                    "quality_scale": o.quality_scale, "quality_value": o.quality_elo,
+                    "quality_source": o.quality_source, "on_frontier": o.id in front, "recommended": o.id == rec})
+    return buf.getvalue()
 
 
 _KALEIDO_LOCK = threading.Lock()
@@ -199,21 +273,43 @@ def report_html(views: Views, figs: dict[str, "go.Figure"], catalog: Catalog | N
         "<h1>Image-generation cost report</h1>",
         f"<p>Generated {html.escape(dt.datetime.now().isoformat(timespec='seconds'))} from the catalog in "
         f"<code>{html.escape(str(catalog.root))}</code>.</p>",
-        f"<h2>Recommendation: {html.escape(str(rec_id))}</h2>",
     ]
+    best = result.option(rec_id) if rec_id else None
+    cur = report_currency(views.scenario, catalog)
+    if best is None:
+        parts.append("<h2>Recommendation: none</h2>")
+    else:
+        parts.append(f"<h2>Recommendation: <span title='{html.escape(best.id)}'>"
+                     f"{html.escape(tables.human_label(best, catalog))}</span></h2>")
+        parts.append(f"<p><b>{html.escape(per_month(best.monthly_cost_usd, *cur))}</b> · "
+                     f"<b>{html.escape(per_thousand_images(best.cost_per_image_usd, *cur))}</b>"
+                     + (f" (at {cur[1]:g} {cur[0]} per USD, the catalog's rate)" if cur[0] != "USD" else "")
+                     + "</p>")
+    # freshness: every catalog price behind the recommendation and the runner-up, with its as-of date
+    prices = decision_prices(result, catalog)
+    for w in price_warnings(prices):
+        parts.append(f"<p class='warn'>Check this price before deciding: {html.escape(tables.price_warning_text(w))}"
+                     "</p>")
     if close:
         parts.append(f"<p class='warn'>Too close to call: {html.escape(_close_text(close))}</p>")
     parts.append("<ul>" + "".join(f"<li>{html.escape(str(r))}</li>" for r in reasons) + "</ul>")
-    parts.append("<h2>Options</h2><table><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in HTML_COLUMNS) + "</tr>")
-    for row in option_rows(result):
-        parts.append("<tr>" + "".join(f"<td>{html.escape(_fmt_cell(c, row[c]))}</td>" for c in HTML_COLUMNS) + "</tr>")
-    parts.append("</table>")
+    price_table = tables.price_rows(prices, result, catalog) if best is not None else []
+    if price_table:
+        parts.append("<h3>Prices behind this decision</h3>" + _html_table(price_table))
+    ranked = list(enumerate(get(result, "options", []) or [], 1))
+    parts.append("<h2>Options: the best of each model and where it runs</h2>")
+    parts.append(_html_table(tables.display_rows(tables.best_per_model_and_deployment(result), catalog, *cur),
+                             tables.DISPLAY_COLUMNS))
+    parts.append(f"<details><summary>All {len(ranked)} options</summary>"
+                 + _html_table(tables.display_rows(ranked, catalog, *cur), tables.DISPLAY_COLUMNS) + "</details>")
     excluded = get(result, "excluded") or []
     if excluded:
-        parts.append("<h3>Excluded</h3><ul>")
+        parts.append(f"<details><summary>Excluded ({len(excluded)})</summary><ul>")
         for ex in excluded:
-            parts.append(f"<li>{html.escape(str(get(ex, 'id', ex)))}: {html.escape('; '.join(map(str, get(ex, 'reasons', []) or [])))}</li>")
-        parts.append("</ul>")
+            parts.append(f"<li title='{html.escape(str(get(ex, 'id', ex)))}'>"
+                         f"{html.escape(excluded_label(ex, catalog))}: "
+                         f"{html.escape('; '.join(map(str, get(ex, 'reasons', []) or [])))}</li>")
+        parts.append("</ul></details>")
     first = True
     for name, fig in figs.items():
         parts.append(f"<h2>{html.escape(name.replace('_', ' ').capitalize())}</h2>")
@@ -222,6 +318,39 @@ def report_html(views: Views, figs: dict[str, "go.Figure"], catalog: Catalog | N
         first = False
     parts.append("<h2>Scenario</h2><pre>" + html.escape(scenario_to_yaml(views.scenario)) + "</pre></body></html>")
     return "\n".join(parts)
+
+
+def report_currency(scenario: Any, catalog: Catalog) -> tuple[str, float]:
+    """(currency code, its units per USD) the report shows amounts in: the scenario's ``currency`` at the catalog's
+    dated rate (``Catalog.currencies``), else ('USD', 1.0)."""
+    code = str(get(scenario, "currency") or "USD").upper()
+    rate = (getattr(catalog, "currencies", None) or {}).get(code)
+    if code == "USD" or rate is None:
+        return "USD", 1.0
+    return code, rate.per_usd.value
+
+
+def _html_table(rows: list[dict[str, Any]], columns: Iterable[str] | None = None) -> str:
+    """An HTML table of already formatted rows (every cell escaped)."""
+    import html
+
+    cols = list(columns) if columns is not None else (list(rows[0]) if rows else [])
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(r.get(c, '')))}</td>" for c in cols) + "</tr>"
+                   for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def excluded_label(ex: Any, catalog: Catalog) -> str:
+    """An excluded option for people: model · where · card (its id stays in the tooltip)."""
+    pipe = catalog.pipelines.get(get(ex, "pipeline") or "")
+    parts = [tables.short_name(pipe.name) if pipe else str(get(ex, "pipeline"))]
+    parts.append(tables.DEPLOYMENT_LABELS.get(get(ex, "deployment"), str(get(ex, "deployment"))))
+    if get(ex, "gpu"):
+        parts.append(tables.card_label(get(ex, "gpu"), catalog))
+    if get(ex, "precision"):
+        parts.append(tables.precision_label(get(ex, "precision")))
+    return " · ".join(parts)
 
 
 def _close_text(close: Any) -> str:
@@ -246,33 +375,103 @@ def _fmt_cell(column: str, v: Any) -> str:
 
 # ------------------------------------------------------------------------------------------- writer
 def write_exports(scenario: Any, out_dir: str | Path, formats: Iterable[str] = FORMATS,
-                  catalog: Catalog | None = None) -> list[Path]:
-    """Write the chosen formats for ``scenario`` into ``out_dir`` (atomic writes; nothing outside it).
+                  catalog: Catalog | None = None, field: str = "--out") -> list[Path]:
+    """Write the chosen formats for ``scenario`` into ``out_dir``: all of them or none (nothing outside it).
 
-    Files: ``options.csv``, ``scenario.yaml``, ``report.html``, and ``<chart>.<png|svg|pdf>`` per chart.
+    Files: ``options.csv``, ``scenario.yaml``, ``report.html``, and ``<chart>.<png|svg|pdf>`` per chart. The folder
+    is checked first (one-line :class:`InputError` naming ``field``), every file is rendered in memory, then written
+    into a temp folder beside ``out_dir`` and moved in (:func:`_move_in`); on any failure ``out_dir`` is left as it
+    was.
     """
     formats = list(dict.fromkeys(formats))
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise InputError("formats", ",".join(bad) or "", ",".join(FORMATS))
+    out_dir = check_output_dir(field, out_dir)
     catalog = catalog or load_catalog_for(scenario)
-    out_dir = Path(out_dir)
     need_charts = any(f in ("png", "svg", "pdf", "html") for f in formats)
     views = compute_views(scenario, catalog, sweeps=need_charts)
-    written: list[Path] = []
+    files: dict[str, bytes] = {}
     if "csv" in formats:
-        written.append(atomic_write_text(out_dir / "options.csv", to_csv(views.result)))
+        files["options.csv"] = to_csv(views.result).encode("utf-8")
+        files["pareto.csv"] = pareto_csv(views.result).encode("utf-8")
     if "yaml" in formats:
-        written.append(atomic_write_text(out_dir / "scenario.yaml", scenario_to_yaml(scenario)))
+        files["scenario.yaml"] = scenario_to_yaml(scenario).encode("utf-8")
     if need_charts:
         figs = build_figures(views, catalog)
         if "html" in formats:
-            written.append(atomic_write_text(out_dir / "report.html", report_html(views, figs, catalog)))
+            files["report.html"] = report_html(views, figs, catalog).encode("utf-8")
         for fmt in IMAGE_FORMATS:
             if fmt in formats:
                 for name, data in zip(figs, figures_bytes(figs.values(), fmt)):
-                    written.append(atomic_write_bytes(out_dir / f"{name}.{fmt}", data))
-    return written
+                    files[f"{name}.{fmt}"] = data
+    try:
+        return _move_in(out_dir, files)
+    except OSError as exc:
+        raise InputError(field, str(out_dir), f"a folder you can write to ({exc.strerror or exc}); nothing was "
+                                              f"written") from None
+
+
+def _move_in(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write ``files`` into a temp folder beside ``out_dir``, then move them in; on failure undo every step.
+
+    A new ``out_dir`` is the temp folder renamed (one atomic rename). An existing one gets each file by
+    ``os.replace``; files it held under the same names are kept aside until every move succeeded and put back
+    otherwise. Folders created on the way are removed again on failure. Files 0644, folders 0755.
+    """
+    import os
+    import shutil
+    import tempfile
+
+    from advisor.io import DIR_MODE, FILE_MODE
+
+    created: list[Path] = []
+    missing = [] if out_dir.exists() else [d for d in [out_dir.absolute(), *out_dir.absolute().parents]
+                                           if not d.exists()]
+    for d in reversed(missing[1:]):  # parents of out_dir that do not exist yet
+        d.mkdir(mode=DIR_MODE)
+        created.append(d)
+    parent = out_dir.absolute().parent
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name or 'export'}.", suffix=".tmp", dir=parent))
+    moved: list[tuple[Path, Path | None]] = []
+    try:
+        for name, data in files.items():
+            fd = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            with os.fdopen(fd, "wb") as fh:
+                os.fchmod(fh.fileno(), FILE_MODE)
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        if not out_dir.exists():
+            os.chmod(staging, DIR_MODE)
+            os.rename(staging, out_dir)
+            return [out_dir / name for name in files]
+        aside = staging / ".previous"
+        aside.mkdir()
+        for name in files:
+            target = out_dir / name
+            old = None
+            if target.exists():
+                old = aside / name
+                os.replace(target, old)
+            moved.append((target, old))
+            os.replace(staging / name, target)
+        return [out_dir / name for name in files]
+    except BaseException:
+        for target, old in reversed(moved):
+            try:
+                if target.exists():
+                    target.unlink()
+                if old is not None:
+                    os.replace(old, target)
+            except OSError:
+                pass
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        for d in reversed(created):
+            if d.exists() and not any(d.iterdir()) and not out_dir.exists():
+                d.rmdir()
 
 
 

@@ -43,7 +43,7 @@ HARDWARE_PRICE_FACTORS = (0.5, 1.0, 1.5)
 #: How many options (best first) the volume and sensitivity charts follow.
 LEADING = 5
 
-BREAKDOWN_KEYS = ("hardware", "electricity", "license", "api", "rental")
+BREAKDOWN_KEYS = ("hardware", "electricity", "license", "api", "rental", "people")  # people: issue 10
 
 def get(obj: Any, name: str, default: Any = None) -> Any:
     """Read ``name`` from a pydantic model / dataclass attribute or a mapping key."""
@@ -127,11 +127,10 @@ def _leading_catalog(catalog: Catalog, result: Any, leading: list[str], owned: s
         pipes.add(get(o, "pipeline"))
         if get(o, "gpu"):
             gpus.add(get(o, "gpu"))
-        kind, _, rest = oid.partition(":")
-        if kind == "cloud-gpu":
-            rentals.add(rest.split(":")[0])
-        elif kind == "api":
-            apis.add(rest)
+        if get(o, "deployment") == "cloud-gpu":
+            rentals.add(get(o, "offer"))
+        elif get(o, "deployment") == "api":
+            apis.add(get(o, "offer"))
     if owned:
         gpus.add(owned)
     return catalog.model_copy(update={
@@ -195,12 +194,42 @@ def _leading_catalog_cached(catalog: Catalog, result: Any, leading: list[str], o
             _SMALL_CATALOGS.popitem(last=False)
     return small
 
-def compute_views(scenario: Any, catalog: Catalog | None = None, *, sweeps: bool = True) -> Views:
-    """Call the engine for the scenario and (``sweeps=True``) for the volume and sensitivity sweeps.
+#: Views kept per scenario (:func:`compute_views`): a page re-render, a chart switch or an export of the same
+#: scenario gets the same object back without asking the engine again. Bounded LRU.
+VIEWS_CACHE_SIZE = 16
 
-    Engine results are memoised across calls (:func:`_recommend`), so sweep points whose inputs did not
+_VIEWS: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
+
+
+def compute_views(scenario: Any, catalog: Catalog | None = None, *, sweeps: bool = True,
+                  sensitivity: bool = True) -> Views:
+    """Call the engine for the scenario and (``sweeps=True``) for the volume and (``sensitivity=True`` too) the
+    sensitivity sweeps; the sensitivity sweeps ask the engine on the full catalog several times, so a page that does
+    not show them yet can leave them out (``Views.sensitivity`` is then empty).
+
+    Cached per scenario: the key is the scenario's JSON (every input, overrides included), the identity of the
+    catalog (not mutated; a reloaded catalog is a new object) and ``sweeps``; callers must not mutate the Views.
+    Engine results are memoised across calls too (:func:`_recommend`), so sweep points whose inputs did not
     change since an earlier call are not recomputed."""
     catalog = catalog or load_catalog()
+    key = (json.dumps(scenario_dict(scenario), sort_keys=True), id(catalog), sweeps, sensitivity)
+    fuller = key[:3] + (True,)  # views with the sensitivity sweeps serve a request without them too
+    with _RESULTS_LOCK:
+        for k in (key, fuller):
+            hit = _VIEWS.get(k)
+            if hit is not None:
+                _VIEWS.move_to_end(k)
+                return hit[0]
+    views = _compute_views(scenario, catalog, sweeps, sensitivity)
+    with _RESULTS_LOCK:
+        _VIEWS[key] = (views, catalog)
+        while len(_VIEWS) > VIEWS_CACHE_SIZE:
+            _VIEWS.popitem(last=False)
+    return views
+
+
+def _compute_views(scenario: Any, catalog: Catalog, sweeps: bool, sensitivity: bool = True) -> Views:
+    """:func:`compute_views` without the cache."""
     result = _recommend(scenario, catalog)
     views = Views(scenario=scenario, result=result, leading=leading_option_ids(result))
     if not sweeps or not views.leading:
@@ -217,6 +246,9 @@ def compute_views(scenario: Any, catalog: Catalog | None = None, *, sweeps: bool
     for v in sorted(volumes):
         views.volume_results[v] = result if v == base_volume else _recommend(
             _with(scenario, volume_images_per_month=_vol(v)), small, catalog)
+
+    if not sensitivity:
+        return views
 
     # sensitivity: full catalog (the recommendation at each value must see every option)
     base_price = float(get(get(result, "assumptions") or {}, "electricity_usd_per_kwh"))  # as the engine resolved it

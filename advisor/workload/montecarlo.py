@@ -5,7 +5,7 @@ spread out is each option's monthly cost [USD] (P10/P50/P90), and how likely is 
 
 Cost model (linear in the uncertain inputs), for option i in sample j:
 
-    cost_ij = fixed_ij + volume_j x (usd_per_image_ij
+    cost_ij = fixed_ij + fixed_kwh_i x usd_per_kwh_j + volume_j x (usd_per_image_ij
                                      + gpu_seconds_per_image_i x error_ij x (usd_per_gpu_second_ij
                                                                              + kwh_per_gpu_second_i x usd_per_kwh_j))
     volume_j = images_per_month x V_j
@@ -115,13 +115,15 @@ class CostModel:
     simulator_relative_error: float = 0.0  # CV of the lognormal multiplicative error of that estimate [-]
     usd_per_gpu_second: Range | float | tuple[float, float] = 0.0  # rental price [USD/s]
     kwh_per_gpu_second: float = 0.0  # wall energy per GPU-second [kWh/s]
+    #: energy drawn whatever the volume (idle draw of a dedicated box) [kWh/month], priced at the shared usd_per_kwh
+    fixed_kwh_per_month: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.option_id, str) or not self.option_id:
             raise InputError("option_id", self.option_id, "a non-empty string")
         for name in ("fixed_usd_per_month", "usd_per_image", "usd_per_gpu_second"):
             object.__setattr__(self, name, as_range(f"{self.option_id}.{name}", getattr(self, name)))
-        for name in ("gpu_seconds_per_image", "simulator_relative_error", "kwh_per_gpu_second"):
+        for name in ("gpu_seconds_per_image", "simulator_relative_error", "kwh_per_gpu_second", "fixed_kwh_per_month"):
             object.__setattr__(self, name, _finite(f"{self.option_id}.{name}", getattr(self, name)))
 
 
@@ -317,6 +319,9 @@ def simulate_monthly_costs(models: Sequence[CostModel], shared: SharedInputs, n_
     kwh = np.array([m.kwh_per_gpu_second for m in models])[:, None]
 
     costs = monthly_cost_usd(fixed, volume[None, :], per_image, gpu_seconds, rental, kwh, usd_per_kwh[None, :])
+    fixed_kwh = np.array([m.fixed_kwh_per_month for m in models])
+    if fixed_kwh.any():  # idle energy of dedicated boxes: + fixed kWh x the shared electricity price
+        costs = costs + fixed_kwh[:, None] * usd_per_kwh[None, :]
     costs = np.ascontiguousarray(np.broadcast_to(costs, (len(models), n)), dtype=float)
     p10, p50, p90 = percentiles_linear(costs, (10.0, 50.0, 90.0))
     percentiles = tuple(OptionCostPercentiles(i, float(a), float(b), float(c))

@@ -1,0 +1,99 @@
+"""Pick the fastest allowed optimization set for a self-host or rental option (issue 12).
+
+For an estimate at the pipeline's 16-bit precision, try a few candidate sets of named optimizations
+(``profiles/optimizations.yaml``) that the GPU supports and keep the fastest that still fits:
+
+- always allowed (no quality change): torch-compile, fp8-compute (compute capability >= 8.9), the best attention
+  kernel the GPU runs (flash-attention-3 on Hopper, else sage-attention);
+- only with ``Scenario.allow_quality_tradeoffs``: a step cache (first-block-cache, teacache) and 4-bit compute
+  (nunchaku-w4a4 on Ampere/Ada, nvfp4 on Blackwell) instead of fp8-compute.
+
+The option keeps its id and precision; its reasons say which optimizations it uses, the speed-up over eager and the
+sources (:func:`reason`).
+"""
+
+from __future__ import annotations
+
+from advisor.errors import InputError
+
+#: candidate building blocks, in the order tried (each set is checked against the GPU by advisor.perf.optimizations)
+SAFE_ATTENTION = ("flash-attention-3", "sage-attention")
+SAFE_COMPUTE = ("fp8-compute",)
+QUALITY_COMPUTE = ("nvfp4", "nunchaku-w4a4")
+QUALITY_CACHES = ("first-block-cache", "teacache")
+
+
+def _supported(slug: str, gpu, book) -> bool:
+    from advisor.perf.optimizations import support_problem
+
+    return slug in book.optimizations and support_problem(book.get(slug), gpu, book) is None
+
+
+def candidate_sets(gpu, book, allow_quality_tradeoffs: bool) -> list[tuple[str, ...]]:
+    """Candidate optimization sets for ``gpu`` (module docstring), most aggressive first."""
+    if not book.optimizations:
+        return []
+    att = next((a for a in SAFE_ATTENTION if _supported(a, gpu, book)), None)
+    comp = [c for c in SAFE_COMPUTE if _supported(c, gpu, book)]
+    base = ["torch-compile"] if _supported("torch-compile", gpu, book) else []
+    if att:
+        base.append(att)
+    sets = [tuple(base + comp), tuple(base)]
+    if allow_quality_tradeoffs:
+        q4 = [c for c in QUALITY_COMPUTE if _supported(c, gpu, book)][:1]
+        cache = [c for c in QUALITY_CACHES if _supported(c, gpu, book)][:1]
+        sets = [tuple(base + q4 + cache), tuple(base + comp + cache), tuple(base + cache)] + sets
+    return [s for s in dict.fromkeys(sets) if s]
+
+
+def fastest(est, catalog, estimator, allow_quality_tradeoffs: bool = False):
+    """The fastest fitting estimate among ``est`` and its candidate optimization sets [same request otherwise];
+    ``est`` itself when none is faster, the GPU is not in the catalog, or the precision is not 16-bit."""
+    from dataclasses import replace
+
+    req = est.request
+    if req.precision not in ("bf16", "fp16") or req.optimizations or req.gpu not in catalog.gpus:
+        return est
+    best = est
+    for names in candidate_sets(catalog.gpu(req.gpu), catalog.optimizations, allow_quality_tradeoffs):
+        try:
+            e = estimator(replace(req, optimizations=names), catalog)
+        except InputError:
+            continue
+        if e.fits and e.seconds_per_image < best.seconds_per_image:
+            best = e
+    return best
+
+
+def reason(est, eager_seconds_per_image: float | None = None) -> str | None:
+    """Reason text naming the optimizations an estimate uses, e.g. 'uses torch-compile + fp8-compute: x1.6 over
+    eager (torch-compile: elementwise_traffic_factor 0.5 ...; sources: ...)'; None without optimizations."""
+    from advisor.perf.optimizations import speedup_summary
+
+    names = tuple(getattr(est.request, "optimizations", ()))
+    if not names:
+        return None
+    speed = (f": x{eager_seconds_per_image / est.seconds_per_image:.1f} over eager BF16"
+             if eager_seconds_per_image else "")
+    srcs = sorted({a.source.split(";")[0][:90] for a in est.optimizations_applied if a.value is not None})[:3]
+    quality = any(a.field == "evals_skipped_fraction" for a in est.optimizations_applied) or any(
+        n in ("nunchaku-w4a4", "nvfp4") for n in names)
+    compile_s = sum(a.value for a in est.optimizations_applied if a.field == "compile_seconds")
+    fixed = (f" It adds about {compile_s:.0f} s of compilation per process start (cold start), which the cost per "
+             f"image does not include." if compile_s else "")
+    return (f"uses {' + '.join(names)}{speed} ({speedup_summary(est.optimizations_applied)}; sources: "
+            f"{' | '.join(srcs)})" + (" - changes image quality, used because you allowed quality trade-offs."
+                                      if quality else ".") + fixed)
+
+
+def reason_for(est, catalog, estimator) -> str | None:
+    """:func:`reason` with the eager BF16 time of the same request (a cached estimate) for the speed-up."""
+    from dataclasses import replace
+
+    if not getattr(est.request, "optimizations", ()):
+        return None
+    try:
+        eager = estimator(replace(est.request, optimizations=()), catalog).seconds_per_image
+    except InputError:
+        eager = None
+    return reason(est, eager)

@@ -1,0 +1,365 @@
+"""Apply named optimizations (``profiles/optimizations.yaml``) to the simulator (issue 12).
+
+Pure functions from a set of catalog optimizations to the simulator's inputs, then one orchestrator
+(:func:`simulate_optimized`) that runs the same stages as :func:`advisor.perf._engine.simulate` with them:
+
+- weight format (bytes per weight): the denoiser's weight bytes, its VRAM and its PCIe transfers use the format's
+  bytes (advisor.perf.flops.PRECISION_BYTES); the text encoders and the VAE keep the request's precision;
+- matmul rate: the denoiser's linears run at ``gpu.tensor_tflops[matmul_tensor_key] x matmul_rate_multiplier``,
+  scaled to the achievable rate like the BF16 one (measured ceilings / family ceiling fraction,
+  :func:`advisor.perf.timing.device_rates`); fp8_fp32acc uses the measured FP8 ceiling where one exists;
+- kernel efficiency: e_linear x linear_efficiency_factor, e_attention x attention_efficiency_factor;
+  unfused elementwise bytes x elementwise_traffic_factor (= e_elementwise / factor); host dispatch floor and
+  per-step overhead x launch_overhead_factor (factors multiply when several optimizations set one);
+- extra traffic: dequant_bytes_per_weight x linear weights per forward, and activation_quant_bytes_per_element x
+  linear input elements per forward (times the elementwise traffic factor: a compiler fuses them too);
+- step caching: the denoise stage runs ``(1 - s) + s x c`` of its evaluations, s = evals_skipped_fraction,
+  c = 1 / transformer layers when a skipped evaluation still runs the first block (First-Block-Cache) else 0;
+- fixed costs: compile_seconds adds to the cold start, per_image_overhead_seconds to every image.
+
+Combination rules (:func:`resolve`): at most one weight format, one attention kernel, one step cache, one serving
+stack; a serving stack adds its ``includes`` (only those the GPU supports when ``include_where_supported``);
+a weight format needs ``--precision bf16`` or ``fp16`` (it replaces the request's denoiser precision); every
+optimization needs the GPU's compute capability >= its minimum and, if listed, its architecture family.
+Violations raise :class:`advisor.errors.InputError` with one line naming why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from advisor.catalog import GPU, Catalog
+from advisor.catalog.optimizations import Optimization, OptimizationBook
+from advisor.errors import InputError
+
+#: kinds of which a request may hold at most one (weights and compute both set the weight format)
+EXCLUSIVE_GROUPS = {"weights": "weight format", "compute": "weight format", "attention": "attention kernel",
+                    "step-cache": "step cache", "serving-stack": "serving stack"}
+FAMILY_NAMES = {"ampere": "Ampere", "ada": "Ada", "hopper": "Hopper", "blackwell": "Blackwell", "cpu": "a CPU"}
+
+
+@dataclass(frozen=True)
+class AppliedFactor:
+    """One factor an optimization applied, with its source (for the CLI's JSON and the recommender's reasons)."""
+
+    optimization: str
+    field: str
+    value: float | None  # None for a rate key (the key is in ``source``)
+    source: str
+
+
+@dataclass(frozen=True)
+class OptimizationPlan:
+    """The combined effect of a set of optimizations on the simulator's inputs (see module docstring)."""
+
+    names: tuple[str, ...] = ()
+    weight_format: str | None = None
+    matmul_tensor_key: str | None = None
+    matmul_rate_multiplier: float = 1.0
+    linear_factor: float = 1.0
+    attention_factor: float = 1.0
+    elementwise_traffic_factor: float = 1.0
+    launch_overhead_factor: float = 1.0
+    dequant_bytes_per_weight: float = 0.0
+    activation_quant_bytes_per_element: float = 0.0
+    evals_skipped_fraction: float = 0.0
+    skipped_eval_runs_first_block: bool = False
+    compile_seconds: float = 0.0
+    per_image_overhead_seconds: float = 0.0
+    changes_quality: bool = False
+    applied: tuple[AppliedFactor, ...] = field(default_factory=tuple)
+
+
+def book_of(catalog: Catalog) -> OptimizationBook:
+    """The catalog's optimizations (empty book when profiles/optimizations.yaml is absent)."""
+    return catalog.optimizations
+
+
+def compute_capability(gpu: GPU, book: OptimizationBook) -> float | None:
+    """CUDA compute capability of ``gpu`` [major.minor]; None for the CPU or when the catalog has no table."""
+    if gpu.architecture == "cpu" or book.compute_capability is None:
+        return None
+    return book.compute_capability.of(gpu.slug, gpu.architecture)
+
+
+def support_problem(opt: Optimization, gpu: GPU, book: OptimizationBook) -> str | None:
+    """Why ``opt`` cannot run on ``gpu`` (one phrase), or None when it can."""
+    cc = compute_capability(gpu, book)
+    family = FAMILY_NAMES.get(gpu.architecture, gpu.architecture)
+    if cc is None:
+        return f"{opt.slug} needs a CUDA GPU; {gpu.slug} is {family}"
+    if opt.architectures is not None and gpu.architecture not in opt.architectures:
+        allowed = ", ".join(FAMILY_NAMES.get(a, a) for a in opt.architectures)
+        return f"{opt.slug} runs on {allowed} only; {gpu.slug} is {family} ({cc:.1f})"
+    if cc < opt.min_compute_capability:
+        return (f"{opt.slug} needs compute capability >= {opt.min_compute_capability:.1f}; "
+                f"{gpu.slug} is {family} ({cc:.1f})")
+    if opt.matmul_tensor_key is not None and opt.matmul_tensor_key not in gpu.tensor_tflops:
+        return f"{opt.slug} needs the {opt.matmul_tensor_key} tensor rate, which {gpu.slug} does not list"
+    return None
+
+
+def resolve(names: tuple[str, ...] | list[str], gpu: GPU, book: OptimizationBook,
+            precision: str = "bf16") -> tuple[Optimization, ...]:
+    """Catalog optimizations for ``names`` on ``gpu`` after the combination rules (module docstring), serving
+    stacks expanded; raises :class:`InputError` naming the first violation."""
+    out: list[Optimization] = []
+    seen_group: dict[str, str] = {}
+
+    def add(o: Optimization, via: str | None = None) -> None:
+        if any(x.slug == o.slug for x in out):
+            return
+        problem = support_problem(o, gpu, book)
+        if problem is not None:
+            if via is not None and book.get(via).include_where_supported:
+                return  # the stack runs without this part on this GPU
+            raise InputError("optimization", o.slug, problem)
+        group = EXCLUSIVE_GROUPS.get(o.kind)
+        if group is not None and group in seen_group:
+            raise InputError("optimization", o.slug, f"one {group} at a time; {seen_group[group]} is already one "
+                                                    f"(combine one each of weight format, attention kernel, step "
+                                                    f"cache, serving stack, plus torch-compile)")
+        if o.weight_format is not None and precision not in ("bf16", "fp16"):
+            raise InputError("optimization", o.slug, f"--precision bf16 or fp16 with a weight-format optimization "
+                                                    f"(it sets the denoiser's weights itself; got --precision {precision})")
+        if group is not None:
+            seen_group[group] = o.slug
+        out.append(o)
+        for inc in o.includes:
+            add(book.get(inc), via=o.slug)
+
+    for n in names:
+        add(book.get(n))
+    return tuple(out)
+
+
+def combined_skip_fraction(fractions: list[float]) -> float:
+    """Fraction of evaluations skipped by independent caches: 1 - prod(1 - s_i) [1] (one cache at a time is
+    enforced, so this is the single value in practice)."""
+    keep = 1.0
+    for s in fractions:
+        keep *= 1.0 - s
+    return 1.0 - keep
+
+
+def plan_for(opts: tuple[Optimization, ...]) -> OptimizationPlan:
+    """Combine ``opts`` into one :class:`OptimizationPlan` (factors multiply; fixed seconds add)."""
+    kw: dict = dict(linear_factor=1.0, attention_factor=1.0, elementwise_traffic_factor=1.0,
+                    launch_overhead_factor=1.0, matmul_rate_multiplier=1.0, dequant_bytes_per_weight=0.0,
+                    activation_quant_bytes_per_element=0.0, compile_seconds=0.0, per_image_overhead_seconds=0.0)
+    applied: list[AppliedFactor] = []
+    skips: list[float] = []
+    mult = {"linear_efficiency_factor": "linear_factor", "attention_efficiency_factor": "attention_factor",
+            "elementwise_traffic_factor": "elementwise_traffic_factor",
+            "launch_overhead_factor": "launch_overhead_factor", "matmul_rate_multiplier": "matmul_rate_multiplier"}
+    add = {"dequant_bytes_per_weight": "dequant_bytes_per_weight",
+           "activation_quant_bytes_per_element": "activation_quant_bytes_per_element",
+           "compile_seconds": "compile_seconds", "per_image_overhead_seconds": "per_image_overhead_seconds"}
+    weight_format = key = None
+    first_block = False
+    for o in opts:
+        for f, k in mult.items():
+            v = getattr(o, f)
+            if v is not None:
+                kw[k] *= v.value
+                applied.append(AppliedFactor(o.slug, f, v.value, v.source))
+        for f, k in add.items():
+            v = getattr(o, f)
+            if v is not None:
+                kw[k] += v.value
+                applied.append(AppliedFactor(o.slug, f, v.value, v.source))
+        if o.weight_format is not None:
+            weight_format = o.weight_format
+            from advisor.perf.flops import precision_bytes
+
+            applied.append(AppliedFactor(o.slug, "weight_format", precision_bytes(o.weight_format),
+                                         f"{o.weight_format} bytes per weight (advisor.perf.flops.PRECISION_BYTES; "
+                                         f"{'; '.join(o.sources)})"))
+        if o.matmul_tensor_key is not None:
+            key = o.matmul_tensor_key
+            applied.append(AppliedFactor(o.slug, "matmul_tensor_key", None,
+                                         f"{o.matmul_tensor_key} (profiles/gpus.yaml tensor_tflops)"))
+        if o.evals_skipped_fraction is not None:
+            skips.append(o.evals_skipped_fraction.value)
+            first_block = first_block or o.skipped_eval_runs_first_block
+            applied.append(AppliedFactor(o.slug, "evals_skipped_fraction", o.evals_skipped_fraction.value,
+                                         o.evals_skipped_fraction.source))
+    return OptimizationPlan(names=tuple(o.slug for o in opts), weight_format=weight_format, matmul_tensor_key=key,
+                            evals_skipped_fraction=combined_skip_fraction(skips),
+                            skipped_eval_runs_first_block=first_block,
+                            changes_quality=any(o.changes_quality for o in opts), applied=tuple(applied), **kw)
+
+
+def evaluated_fraction(skip: float, first_block: bool, layers: int) -> float:
+    """Share of the denoiser's work still done with step caching [1]: (1 - s) + s x (1 / layers if the skipped
+    evaluations run the first block, else 0)."""
+    cached_cost = (1.0 / layers) if (first_block and layers > 0) else 0.0
+    return (1.0 - skip) + skip * cached_cost
+
+
+def linear_weight_count(spec) -> float:
+    """Linear weights of the denoiser [parameters] (in x out x count over its linear groups)."""
+    return float(sum(g.in_features * g.out_features * g.count for g in spec.transformer.linears))
+
+
+def linear_input_elements(spec, width: int, height: int, text_tokens: int, batch: int) -> float:
+    """Elements entering the denoiser's linears in one forward [elements]: sum of tokens(stream) x in_features x
+    count x batch (streams image / text / joint; other streams counted as joint)."""
+    from advisor.perf import flops as F
+
+    n_i = F.image_tokens(spec, width, height)
+    tokens = {"image": n_i, "text": text_tokens, "joint": n_i + text_tokens}
+    return float(sum(tokens.get(g.stream, n_i + text_tokens) * g.in_features * g.count for g in spec.transformer.linears)
+                 * batch)
+
+
+def adjusted_efficiency(eff, plan: OptimizationPlan):
+    """The family efficiencies with the plan's kernel factors applied (a copy; fields not re-validated, since a
+    factor may take an efficiency past the calibration's fitting bounds)."""
+    return eff.model_copy(update={
+        "linear": eff.linear * plan.linear_factor,
+        "attention": eff.attention * plan.attention_factor,
+        "elementwise": eff.elementwise / plan.elementwise_traffic_factor,
+        "per_layer_latency_seconds": eff.per_layer_latency_seconds * plan.launch_overhead_factor,
+        "step_overhead_seconds": eff.step_overhead_seconds * plan.launch_overhead_factor,
+    })
+
+
+def denoiser_rates(gpu: GPU, precision: str, plan: OptimizationPlan, cal):
+    """Achievable rates for the denoiser under the plan [FLOP/s, B/s] (module docstring)."""
+    from advisor.perf import timing as T
+
+    base = T.device_rates(gpu, precision, cal)
+    key = plan.matmul_tensor_key
+    if key is None:
+        mm = base.matmul_flops_per_s
+    elif key.startswith("fp8"):
+        mm = T.device_rates(gpu, "fp8", cal).matmul_flops_per_s
+    else:
+        sheet_bf16 = T._rate(gpu, ("bf16_fp32acc", "fp16_fp32acc", "fp32"))
+        achievable = T.device_rates(gpu, "bf16", cal).matmul_flops_per_s / sheet_bf16
+        mm = gpu.tensor_tflops[key].value * 1e12 * achievable
+    return replace(base, matmul_flops_per_s=mm * plan.matmul_rate_multiplier)
+
+
+def simulate_optimized(req, catalog: Catalog, cal=None):
+    """:func:`advisor.perf._engine.simulate` with ``req.optimizations`` applied (module docstring); the result's
+    ``optimizations_applied`` lists every factor with its source. With no optimizations the numbers equal the
+    engine's (tests/test_optimizations.py checks this)."""
+    from advisor.catalog.architecture import load_architecture
+    from advisor.perf import PerfEstimate, device_for
+    from advisor.perf import _engine as E
+    from advisor.perf import memory as M
+    from advisor.perf import timing as T
+
+    cal = cal or T.load_calibration()
+    pipe = catalog.pipeline(req.pipeline)
+    gpu = E.cpu_device(cal) if req.gpu == "cpu" else device_for(req.gpu, catalog)
+    book = book_of(catalog)
+    opts = resolve(req.optimizations, gpu, book, req.precision)
+    plan = plan_for(opts)
+    spec = load_architecture(pipe.slug)
+    steps = req.steps or pipe.default_steps
+    evals = E.resolve_evals(pipe, req.guidance)
+    b = req.batch_size
+    wprec = plan.weight_format or req.precision
+    w_base = E.workload(spec, req.width, req.height, steps, evals, b, req.precision)
+    w_opt = E.workload(spec, req.width, req.height, steps, evals, b, wprec) if wprec != req.precision else w_base
+
+    eff = cal.families[gpu.architecture]
+    eff_opt = adjusted_efficiency(eff, plan)
+    rates_te = T.device_rates(gpu, req.precision, cal)
+    te_layers = sum(E.transformer_layers(c) for c in spec.text_encoders) * evals
+    te = T.stage_time(w_base.te, rates_te, eff, text_encoder=True, layers=te_layers)
+    layers = E.transformer_layers(spec.transformer)
+    extra = (E.quantised_dequant_bytes(spec, wprec) if plan.weight_format is None else
+             linear_weight_count(spec) * plan.dequant_bytes_per_weight)
+    extra += (plan.activation_quant_bytes_per_element * plan.elementwise_traffic_factor
+              * linear_input_elements(spec, req.width, req.height, w_opt.text_tokens, b * evals))
+    ev = T.stage_time(w_opt.eval_cost, denoiser_rates(gpu, req.precision, plan, cal), eff_opt,
+                      extra_elementwise_bytes=extra, layers=layers)
+    vae_rates = T.device_rates(gpu, "fp32" if req.precision == "fp32" else "bf16", cal)
+    vae = T.stage_time(w_base.vae, vae_rates, eff)
+    frac = evaluated_fraction(plan.evals_skipped_fraction, plan.skipped_eval_runs_first_block, layers)
+    step = ev.seconds * frac + eff_opt.step_overhead_seconds
+    sp = E.StagePlan(te, ev, vae, step)
+
+    precisions = {"vae": "fp32" if req.precision == "fp32" else "bf16"}
+    if wprec != req.precision:  # the weight format applies to the denoiser only
+        precisions.update({c.name: req.precision for c in spec.text_encoders})
+    k = M.constants_of(cal)
+
+    def vb_for(strategy: str):
+        return M.peak_vram_breakdown(spec, req.width, req.height, w_opt.prompt_tokens, b * evals, wprec, strategy,
+                                     precisions, constants=k)
+
+    vram = gpu.vram_gib.value
+    notes: list[str] = []
+    if gpu.architecture == "cpu":
+        chosen = "none"
+    elif req.offload == "auto":
+        chosen = next((s for s in E.OFFLOAD_ORDER if vb_for(s).required_gib <= vram), "sequential")
+    else:
+        chosen = req.offload
+    vb = vb_for(chosen)
+    fits = vb.required_gib <= vram
+    if not fits:
+        notes.append(f"does not fit on {gpu.name}: needs {vb.required_gib:.1f} GiB > {vram:.1f} GiB with offload={chosen}")
+    if req.offload == "auto" and chosen != "none":
+        notes.append(f"offload={chosen}: without offload it needs {vb_for('none').required_gib:.1f} GiB > {vram:.1f} GiB")
+    t_xfer = _transfer_seconds(spec, gpu, wprec, precisions, chosen, sp, steps * evals)
+    stages_call = {"text_encoder": te.seconds, "denoise": step * steps, "vae_decode": vae.seconds,
+                   "offload_transfer": t_xfer}
+    total_call = sum(stages_call.values()) + plan.per_image_overhead_seconds * b
+    stages = {key: v / b for key, v in stages_call.items()}
+    if plan.names:
+        notes.append("optimizations: " + ", ".join(plan.names)
+                     + (" (changes image quality)" if plan.changes_quality else ""))
+    compute_s = te.compute_seconds + ev.compute_seconds * frac * steps + vae.compute_seconds
+    memory_s = te.memory_seconds + ev.memory_seconds * frac * steps + vae.memory_seconds
+    bound = "transfer" if t_xfer > max(compute_s, memory_s) else ("compute" if compute_s >= memory_s else "memory")
+    split = E.PowerSplit(compute_s, memory_s + (step - ev.seconds * frac + ev.launch_bound_seconds * frac) * steps
+                         + te.launch_bound_seconds + vae.launch_bound_seconds, t_xfer)
+    pw = E.board_power_watts(gpu, cal, split)
+    weights_bytes = M.total_weight_gib(spec, wprec, precisions) * M.GIB
+    cold = E.COLD_FIXED_SECONDS + weights_bytes / (E.DISK_GB_PER_S * 1e9) + plan.compile_seconds
+    if gpu.architecture != "cpu" and chosen == "none":
+        cold += weights_bytes / (gpu.pcie_gb_per_s * 1e9 * E.PCIE_EFFICIENCY["model"])
+    return PerfEstimate(
+        request=req, seconds_per_image=total_call / b, stages_seconds=stages, seconds_per_step=step,
+        cold_start_seconds=cold, peak_vram_gib=vb.total_gib, fits=fits, offload=chosen,
+        energy_per_image_joules=pw * total_call / b, board_power_watts=pw,
+        system_power_watts=pw + catalog.defaults.rest_of_system_watts.value,
+        uncertainty=E.uncertainty_for(cal, pipe.slug, gpu), bound=bound, notes=tuple(notes),
+        optimizations_applied=plan.applied,
+    )
+
+
+def _transfer_seconds(spec, gpu: GPU, wprec: str, precisions: dict, strategy: str, sp, evals_total: int) -> float:
+    """Host->device copy time per call not hidden behind compute [s] (:func:`advisor.perf._engine.transfer_seconds`
+    with the denoiser at the optimization's weight format)."""
+    from advisor.perf import _engine as E
+    from advisor.perf import memory as M
+
+    if strategy == "none" or gpu.architecture == "cpu":
+        return 0.0
+    mods = M.module_weight_gib(spec, wprec, precisions)
+    pcie = gpu.pcie_gb_per_s * 1e9 * E.PCIE_EFFICIENCY[strategy]
+    all_bytes = sum(mods.values()) * M.GIB
+    tr_bytes = mods.get(spec.transformer.module, 0.0) * M.GIB
+    if strategy == "model":
+        return all_bytes / pcie
+    other = (all_bytes - tr_bytes) / pcie
+    per_eval = tr_bytes / pcie
+    if strategy == "group":
+        return other + max(0.0, per_eval - sp.eval_time.seconds) * evals_total
+    return other + per_eval * evals_total
+
+
+def speedup_summary(applied: tuple[AppliedFactor, ...]) -> str:
+    """Short text of the factors applied, e.g. 'fp8-compute: matmul_tensor_key fp8_fp32acc; torch-compile: ...'."""
+    parts: dict[str, list[str]] = {}
+    for a in applied:
+        txt = a.source.split(" ")[0] if a.field in ("weight_format", "matmul_tensor_key") else f"{a.value:g}"
+        parts.setdefault(a.optimization, []).append(f"{a.field} {txt}")
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in parts.items())

@@ -1,0 +1,99 @@
+"""Time to refuse the "billion laughs" documents of issue 16 (a scenario and a measured profile), CLI and app.
+
+Prints, for each path, the median and max wall time over REPEATS tries [seconds] and the refusal line:
+
+- reader: ``read_yaml_text`` on the scenario bomb (in process);
+- CLI in process: ``advisor recommend --scenario bomb.yaml`` through typer's CliRunner;
+- CLI subprocess: ``python -m advisor recommend --scenario bomb.yaml`` (includes interpreter start and imports);
+- app: the Recommend page's scenario upload and the Profiles page's profile upload via streamlit AppTest
+  (one ``at.run()`` after setting the upload; the page itself was rendered before timing).
+
+Before issue 16 the scenario bomb hung ``recommend`` (no answer after 240 s, memory +40 MB/s) and the profile bomb was
+reported "valid". Run: ``.venv/bin/python benchmarks/bad_input_bomb.py``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from test_bad_input import SCENARIO_CASES, profile_bomb_text  # noqa: E402
+
+REPEATS = 5
+
+
+def timed(fn, repeats: int = REPEATS) -> tuple[float, float, str]:
+    times, out = [], ""
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), max(times), out
+
+
+def main() -> None:
+    from typer.testing import CliRunner
+
+    from advisor.catalog.yaml_reader import YAMLFileError, read_yaml_text
+    from advisor.cli import app
+
+    scenario = SCENARIO_CASES["bomb_in_overrides"][0]
+    profile = profile_bomb_text().encode()
+    print(f"scenario bomb: {len(scenario)} bytes; profile bomb: {len(profile)} bytes; both expand to 9**9 = "
+          f"{9**9:,} strings")
+    tmp = Path(tempfile.mkdtemp())
+    f = tmp / "bomb.yaml"
+    f.write_bytes(scenario)
+
+    def reader():
+        try:
+            read_yaml_text(scenario.decode(), "bomb.yaml")
+        except YAMLFileError as exc:
+            return str(exc)
+        return "ACCEPTED"
+
+    def cli_in_process():
+        r = CliRunner().invoke(app, ["recommend", "--scenario", str(f)])
+        return f"exit {r.exit_code}: {r.output.strip()}"
+
+    def cli_subprocess():
+        p = subprocess.run([sys.executable, "-m", "advisor", "recommend", "--scenario", str(f)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+        return f"exit {p.returncode}: {p.stderr.strip()}"
+
+    rows = [("reader (in process)", *timed(reader)), ("CLI, CliRunner", *timed(cli_in_process)),
+            ("CLI, python -m advisor", *timed(cli_subprocess, 3))]
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+
+    def app_scenario():
+        at.file_uploader(key="scenario_upload").set_value(("bomb.yaml", scenario, "application/x-yaml"))
+        at.run()
+        return " | ".join(e.value for e in at.error)
+
+    rows.append(("app, scenario upload", *timed(app_scenario)))
+    ap = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    ap.switch_page("pages/profiles.py").run()
+
+    def app_profile():
+        ap.file_uploader(key="profile_upload").set_value(("bomb-profile.yaml", profile, "application/x-yaml"))
+        ap.run()
+        return " | ".join(e.value for e in ap.error)
+
+    rows.append(("app, profile upload", *timed(app_profile)))
+    for name, med, worst, out in rows:
+        print(f"{name:26s} median {med:8.4f} s  max {worst:8.4f} s  -> {out[:150]}")
+
+
+if __name__ == "__main__":
+    main()
