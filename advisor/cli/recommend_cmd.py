@@ -87,6 +87,10 @@ def recommend_command(
     upkeep_hours: Optional[float] = typer.Option(None, "--upkeep-hours-per-month",
                                                  help="people: upkeep of self-hosting [h/month]; default 0"),
     hourly_rate: Optional[float] = typer.Option(None, "--hourly-rate", help="people: cost of one hour [USD/h]"),
+    region: Optional[str] = typer.Option(None, "--region", help="tariff region slug (advisor catalog tariffs); sets the "
+                                         "electricity price unless --electricity-usd-per-kwh is given"),
+    currency: Optional[str] = typer.Option(None, "--currency", help="USD | EUR | GBP: amounts also shown converted "
+                                           "at the catalog's dated rate"),
     # issue 11: turnaround (a p95 target is a hard constraint) and risk (cost spread, what would flip the answer)
     team: Optional[int] = typer.Option(None, "--team", help="turnaround: people sending requests"),
     requests_per_person_per_hour: Optional[float] = typer.Option(
@@ -122,7 +126,7 @@ def recommend_command(
             batch_images=batch_images, input_megapixels=input_megapixels,
             powered_on_hours_per_day=hours_on_per_day, min_quality=min_quality, quality_scale=quality_scale,
             kind_of_work=kind_of_work, setup_hours=setup_hours, upkeep_hours_per_month=upkeep_hours,
-            hourly_rate_usd=hourly_rate,
+            hourly_rate_usd=hourly_rate, region=region, currency=currency,
         )
         from advisor.cli.turnaround_cmd import turnaround_flag_data  # issue 11
 

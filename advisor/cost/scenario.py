@@ -171,6 +171,9 @@ class Scenario(BaseModel):
         """Build from a parsed YAML/JSON mapping; errors are :class:`InputError`."""
         if not isinstance(data, dict):
             raise InputError("scenario", type(data).__name__, "a mapping of scenario fields")
+        bad_keys = [k for k in data if not isinstance(k, str)]
+        if bad_keys:  # YAML allows any key ('?' alone is a null key); a scenario field name is text
+            raise InputError("scenario", bad_keys[0], "field names that are text, e.g. volume_images_per_month")
         return cls(**data)
 
     @model_validator(mode="after")

@@ -25,9 +25,11 @@ Orchestrator :func:`assess` (a scenario and the engine's :class:`~advisor.decide
    (every other input at its base value); the bars give the top options' monthly costs at both ends.
 3. **Flip thresholds** (:func:`flip_thresholds`): the input values at which the engine's recommendation changes,
    found by a coarse outward scan from the base value and bisection
-   (:func:`advisor.workload.montecarlo.flip_threshold`) ON THE ENGINE: each evaluation is a full
+   (:func:`advisor.workload.montecarlo.flip_threshold`) ON THE ENGINE: each evaluation is
    :func:`~advisor.decide.engine.recommend` with one input changed (volume, electricity price, every GPU's purchase
-   price x a factor, the recommended pipeline's licence fee).
+   price x a factor, the recommended pipeline's licence fee), run on the catalog cut to the candidates (the
+   cheapest distinct choices of full engine runs at the base value and at both ends of the range,
+   :func:`_candidate_probe`).
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ GPU_PRICE_FACTORS = (0.25, 4.0)
 ELECTRICITY_RANGE_USD_PER_KWH = (0.0, 1.0)
 LICENSE_FEE_MAX_FACTOR = 10.0  # licence fee searched from 0 to 10 x its catalog value
 RELATIVE_XTOL = 0.01  # bisection stops at 1 % of the threshold
+#: flip searches run the engine on the cheapest distinct choices at the base value and both ends of the range
+FLIP_CANDIDATES = 30
 UNITS = {"volume_images_per_month": "images/month", "electricity_usd_per_kwh": "USD/kWh",
          "gpu_price_factor": "x catalog GPU prices", "license_fee": "USD/month"}
 
@@ -333,24 +337,43 @@ def dt_today():
 
 
 def _cut_catalog(catalog: Catalog, result: Result, option_ids: list[str], owned: str | None) -> Catalog:
-    """The catalog cut down to what ``option_ids`` use (pipelines, GPUs, rental offers, APIs) and the owned GPU."""
+    """The catalog cut down to what ``option_ids`` (options of ``result``) use, and the owned GPU."""
     by_id = {o.id: o for o in result.options}
+    return _catalog_for(catalog, [by_id[oid] for oid in option_ids], owned)
+
+
+def _catalog_for(catalog: Catalog, options: list[Any], owned: str | None) -> Catalog:
+    """The catalog cut down to what ``options`` use (pipelines, GPUs, rental offers, APIs) and the owned GPU.
+
+    Each option's numbers depend only on its own catalog entries and the scenario, so these options cost the same
+    on the cut catalog as on the whole one (and the engine runs for them only)."""
     pipes, gpus, rentals, apis = set(), {owned} if owned else set(), set(), set()
-    for oid in option_ids:
-        o = by_id[oid]
-        pipes.add(o.pipeline)
+    for o in options:
+        if o.pipeline:
+            pipes.add(o.pipeline)
         if o.gpu:
             gpus.add(o.gpu)
-        kind = oid.split(":")[0]
-        if kind == "cloud-gpu":
-            rentals.add(_offer_of(oid))
-        elif kind == "api":
-            apis.add(oid.split(":", 1)[1])
+        if o.deployment == "cloud-gpu":
+            rentals.add(o.offer or _offer_of(o.id))
+        elif o.deployment == "api":
+            apis.add(o.offer or o.id.split(":", 1)[1])
     return catalog.model_copy(update={
         "pipelines": {k: v for k, v in catalog.pipelines.items() if k in pipes},
         "gpus": {k: v for k, v in catalog.gpus.items() if k in gpus},
         "rentals": {k: v for k, v in catalog.rentals.items() if k in rentals},
         "apis": {k: v for k, v in catalog.apis.items() if k in apis}})
+
+
+def _leading_distinct(result: Result, n: int) -> list[Any]:
+    """The ``n`` cheapest options of ``result`` with distinct choices (model, deployment, card/offer)."""
+    out, seen = [], set()
+    for o in result.options:
+        if _choice(o) not in seen:
+            seen.add(_choice(o))
+            out.append(o)
+            if len(out) >= n:
+                break
+    return out
 
 
 def tornado_bars(probe: EngineProbe, ranges: dict[str, tuple[float, float]], base: dict[str, float],
@@ -410,6 +433,24 @@ def _search(probe: EngineProbe, name: str, base_value: float, lo: float, hi: flo
     return out
 
 
+def _candidate_probe(probe: EngineProbe, name: str, lo: float, hi: float) -> EngineProbe:
+    """A probe on the catalog cut to the candidates for a flip of ``name`` in [lo, hi]: the
+    :data:`FLIP_CANDIDATES` cheapest distinct choices of full engine runs at the base value and at both ends.
+
+    Costs move monotonically (mostly linearly) with volume, electricity, GPU and licence prices, so an option that
+    wins somewhere in [lo, hi] is among the cheapest at the base or at an end; the search then runs the engine on
+    those options only (same numbers, a fraction of the time)."""
+    options: dict[str, Any] = {}
+    for res in (probe.result, probe.run(name, lo), probe.run(name, hi)):
+        for o in _leading_distinct(res, FLIP_CANDIDATES):
+            options.setdefault(o.id, o)
+    small = EngineProbe(probe.scenario, probe.result,
+                        _catalog_for(probe.catalog, list(options.values()), probe.scenario.gpu_owned),
+                        probe.raw_estimator)
+    small.estimator = probe.estimator
+    return small
+
+
 def flip_thresholds(probe: EngineProbe) -> tuple[list[Flip], dict[str, list[float]]]:
     """Thresholds of volume, electricity price, GPU price factor and the leading licence fee (module doc, step 3)."""
     res = probe.result
@@ -420,16 +461,18 @@ def flip_thresholds(probe: EngineProbe) -> tuple[list[Flip], dict[str, list[floa
         "electricity_usd_per_kwh": list(ELECTRICITY_RANGE_USD_PER_KWH),
         "gpu_price_factor": list(GPU_PRICE_FACTORS),
     }
-    flips = _search(probe, "volume_images_per_month", volume, *searched["volume_images_per_month"], log=True)
-    flips += _search(probe, "electricity_usd_per_kwh", price, *searched["electricity_usd_per_kwh"], log=False)
-    flips += _search(probe, "gpu_price_factor", 1.0, *searched["gpu_price_factor"], log=True)
+    base_values = {"volume_images_per_month": volume, "electricity_usd_per_kwh": price, "gpu_price_factor": 1.0}
+    logs = {"volume_images_per_month": True, "electricity_usd_per_kwh": False, "gpu_price_factor": True}
     rec = next((o for o in res.options if o.id == res.recommendation.option_id), None)
-    if rec is not None and rec.cost_breakdown_usd.get("license", 0.0) > 0:
+    if rec is not None and rec.pipeline and rec.cost_breakdown_usd.get("license", 0.0) > 0:
         fee = probe.catalog.pipelines[rec.pipeline].license.fee_usd_per_month
         if fee is not None:
             name = f"license_fee:{rec.pipeline}"
             searched[name] = [0.0, fee.value * LICENSE_FEE_MAX_FACTOR]
-            flips += _search(probe, name, fee.value, *searched[name], log=False)
+            base_values[name], logs[name] = fee.value, False
+    flips: list[Flip] = []
+    for name, (lo, hi) in searched.items():
+        flips += _search(_candidate_probe(probe, name, lo, hi), name, base_values[name], lo, hi, log=logs[name])
     return flips, searched
 
 
