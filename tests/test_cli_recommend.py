@@ -54,11 +54,29 @@ def test_owned_reason_mentions_inputs(result_500_4090):
     assert owned["cost_breakdown_usd"]["hardware"] == 0.0
 
 
-def test_owned_4090_beats_rentals_at_500(result_500_4090):
-    # The owned card's marginal electricity (cents) is below any rental bill, so the top options are self-hosted
-    # on the owned 4090 (the bug this guards against: 24 h/day idle charged to a card the user already runs).
-    top = result_500_4090["options"][:5]
+def test_owned_4090_beats_rentals_at_500():
+    # With people's time at zero, the owned card's marginal electricity (cents) is below any rental bill, so the top
+    # options are self-hosted on the owned 4090 (the bug this guards against: 24 h/day idle charged to a card the
+    # user already runs).
+    r = invoke("--volume", "500", "--gpu", "rtx-4090", "--setup-hours", "0", "--upkeep-hours-per-month", "0",
+               "--no-risk", "--format", "json")
+    assert r.exit_code == 0, r.output
+    top = json.loads(r.stdout)["options"][:5]
     assert all(o["id"].startswith("self-host:owned:rtx-4090:") for o in top), [o["id"] for o in top]
+
+
+def test_default_counts_peoples_time_and_says_the_zero_answer(result_500_4090):
+    """The CLI's stated people's-time defaults (8 h set-up, 2 h/month upkeep, $50/h, as `advisor compare`) are a
+    cost segment of every self-host option; the reasons say what the answer would be at zero."""
+    d = result_500_4090
+    amort = d["assumptions"]["amortization_months"]
+    # by hand: set-up 8 h x $50 = $400 spread over the amortization months, plus upkeep 2 h x $50 = $100 a month
+    expected = 400.0 / amort + 100.0
+    owned = [o for o in d["options"] if o["id"].startswith("self-host:owned:")]
+    assert owned and all(o["cost_breakdown_usd"]["people"] == pytest.approx(expected, rel=1e-12) for o in owned)
+    apis = [o for o in d["options"] if o["deployment"] == "api"]
+    assert apis and all(o["cost_breakdown_usd"]["people"] == 0.0 for o in apis)
+    assert any(r.startswith("With people's time set to zero the answer") for r in d["recommendation"]["reasons"])
 
 
 def test_owned_z_image_turbo_electricity_known_answer(monkeypatch):
@@ -86,7 +104,8 @@ def test_owned_z_image_turbo_electricity_known_answer(monkeypatch):
 
     real = advisor.decide.recommend
     monkeypatch.setattr(advisor.decide, "recommend", lambda sc, catalog=None: real(sc, catalog, estimator=pinned))
-    r = invoke("--volume", "500", "--gpu", "rtx-4090", "--format", "json")
+    r = invoke("--volume", "500", "--gpu", "rtx-4090", "--setup-hours", "0", "--upkeep-hours-per-month", "0",
+               "--format", "json")
     assert r.exit_code == 0, r.output
     opts = [o for o in json.loads(r.stdout)["options"]
             if o["id"].startswith("self-host:owned:rtx-4090:z-image-turbo:")]

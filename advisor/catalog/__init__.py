@@ -18,7 +18,6 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from advisor.catalog.physical import PhysicalError, check_entry
@@ -34,7 +33,7 @@ STALE_AFTER_DAYS = 180
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9.]+)*$")
 
 
-from advisor.catalog.base import Strict  # noqa: E402  (the one strict base model; re-exported)
+from advisor.catalog.base import Strict, walk  # noqa: E402  (the one strict base model; re-exported)
 
 
 class Sourced(Strict):
@@ -569,17 +568,7 @@ def iter_sourced(obj: Any, prefix: str = ""):
 
     Walks pydantic models, dicts and lists depth-first in field order; ``prefix`` is prepended to each path.
     """
-    if isinstance(obj, (Sourced, SourcedRange)):
-        yield prefix, obj
-    elif isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from iter_sourced(getattr(obj, name), f"{prefix}.{name}" if prefix else name)
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from iter_sourced(v, f"{prefix}.{k}" if prefix else str(k))
-    elif isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            yield from iter_sourced(v, f"{prefix}[{i}]")
+    yield from walk(obj, lambda o: isinstance(o, (Sourced, SourcedRange)), prefix)
 
 
 def to_json_dict(obj: Any, today: dt.date | None = None, days: int = STALE_AFTER_DAYS) -> Any:

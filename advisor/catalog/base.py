@@ -9,7 +9,7 @@ profiles and the calibration derives from :class:`Strict`.
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any, Callable, Iterator, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
@@ -29,3 +29,19 @@ class Strict(BaseModel):
             if bool not in args and any(a in (int, float) for a in args):
                 raise ValueError("true/false is not a number; allowed: a number")
         return v
+
+
+def walk(obj: Any, is_leaf: Callable[[Any], bool], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield ``(dotted path, value)`` for every value inside ``obj`` for which ``is_leaf`` is true, walking pydantic
+    models (in field order), dicts and lists depth-first; ``prefix`` is prepended to each path (``a.b[2].c``)."""
+    if is_leaf(obj):
+        yield prefix, obj
+    elif isinstance(obj, BaseModel):
+        for name in type(obj).model_fields:
+            yield from walk(getattr(obj, name), is_leaf, f"{prefix}.{name}" if prefix else name)
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from walk(v, is_leaf, f"{prefix}.{k}" if prefix else str(k))
+    elif isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            yield from walk(v, is_leaf, f"{prefix}[{i}]")

@@ -26,6 +26,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel
 
+from advisor.catalog.base import walk
 from advisor.errors import CatalogError
 
 
@@ -77,19 +78,7 @@ def rule_for(path: str) -> _Rule:
 
 def _numbers(obj: Any, prefix: str = ""):
     """Yield (dotted path, number) for every int/float (not bool) inside models, dicts and lists."""
-    if isinstance(obj, bool) or obj is None:
-        return
-    if isinstance(obj, (int, float)):
-        yield prefix, obj
-    elif isinstance(obj, BaseModel):
-        for name in type(obj).model_fields:
-            yield from _numbers(getattr(obj, name), f"{prefix}.{name}" if prefix else name)
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from _numbers(v, f"{prefix}.{k}" if prefix else str(k))
-    elif isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            yield from _numbers(v, f"{prefix}[{i}]")
+    yield from walk(obj, lambda o: isinstance(o, (int, float)) and not isinstance(o, bool), prefix)
 
 
 def _dates(obj: Any, prefix: str = ""):

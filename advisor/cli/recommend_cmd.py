@@ -17,7 +17,7 @@ FLAG_FOR = {
     "deadline_hours": "--deadline-hours", "batch_images": "--batch-images", "input_megapixels": "--input-megapixels",
     "needs": "--need", "powered_on_hours_per_day": "--hours-on-per-day",
 }
-from advisor.cost.scenario import EXAMPLE_SCENARIO  # noqa: E402
+from advisor.cost.scenario import EXAMPLE_SCENARIO  # noqa: E402,F401  (tests and docs read it here)
 
 
 def parse_assignments(items: list[str] | None, flag: str, allowed: str) -> dict[str, float]:
@@ -83,10 +83,13 @@ def recommend_command(
     keep_rate: Optional[List[str]] = typer.Option(None, "--keep-rate", help="MODEL=SHARE of generations kept"),
     kind_of_work: Optional[str] = typer.Option(None, "--kind-of-work",
                                                help="general | portrait | text-in-image-english | text-in-image-chinese"),
-    setup_hours: Optional[float] = typer.Option(None, "--setup-hours", help="people: one-off set-up [h]; default 0"),
+    setup_hours: Optional[float] = typer.Option(None, "--setup-hours", help="people: one-off set-up [h]; default 8 "
+                                               "(assumption, as compare; a --scenario file's own value or 0)"),
     upkeep_hours: Optional[float] = typer.Option(None, "--upkeep-hours-per-month",
-                                                 help="people: upkeep of self-hosting [h/month]; default 0"),
-    hourly_rate: Optional[float] = typer.Option(None, "--hourly-rate", help="people: cost of one hour [USD/h]"),
+                                                 help="people: upkeep of self-hosting [h/month]; default 2 "
+                                                      "(assumption; a --scenario file's own value or 0)"),
+    hourly_rate: Optional[float] = typer.Option(None, "--hourly-rate", help="people: cost of one hour [USD/h]; default 50 "
+                                                                                   "(assumption)"),
     region: Optional[str] = typer.Option(None, "--region", help="tariff region slug (advisor catalog tariffs); sets the "
                                          "electricity price unless --electricity-usd-per-kwh is given"),
     currency: Optional[str] = typer.Option(None, "--currency", help="USD | EUR | GBP: amounts also shown converted "
@@ -141,6 +144,12 @@ def recommend_command(
             data["keep_rates"] = {**data.get("keep_rates", {}), **keeps}
         if allow_quality_tradeoffs:  # issue 12
             data["allow_quality_tradeoffs"] = True
+        if scenario is None:  # the studio's stated people's-time defaults, as `advisor compare` (STUDIO_* constants)
+            from advisor.cost.scenario import STUDIO_HOURLY_RATE_USD, STUDIO_SETUP_HOURS, STUDIO_UPKEEP_HOURS_PER_MONTH
+
+            data.setdefault("setup_hours", STUDIO_SETUP_HOURS)
+            data.setdefault("upkeep_hours_per_month", STUDIO_UPKEEP_HOURS_PER_MONTH)
+            data.setdefault("hourly_rate_usd", STUDIO_HOURLY_RATE_USD)
         if "volume_images_per_month" not in data:
             raise InputError("--volume", None, "a number of images per month > 0 (or a --scenario file with "
                                                "volume_images_per_month)")

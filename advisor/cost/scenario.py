@@ -260,6 +260,11 @@ def parse_scenario_yaml(text: str, file: str = "<scenario>") -> dict[str, Any]:
                               max_depth=MAX_SCENARIO_DEPTH)
     except YAMLFileError as exc:
         raise _reader_error(exc, file) from None
+    return _scenario_mapping(data, file)
+
+
+def _scenario_mapping(data: Any, file: str) -> dict[str, Any]:
+    """The parsed document as the scenario's mapping ({} for an empty document); one-line error otherwise."""
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -276,11 +281,7 @@ def parse_scenario_bytes(data: bytes, file: str = "<upload>") -> dict[str, Any]:
                                  max_depth=MAX_SCENARIO_DEPTH)
     except YAMLFileError as exc:
         raise _reader_error(exc, file) from None
-    if parsed is None:
-        return {}
-    if not isinstance(parsed, dict):
-        raise InputError(file, f"a YAML {type(parsed).__name__}", "a YAML mapping of scenario fields")
-    return parsed
+    return _scenario_mapping(parsed, file)
 
 
 def read_scenario_yaml(path: Any) -> dict[str, Any]:

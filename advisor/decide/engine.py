@@ -833,6 +833,8 @@ def recommend(scenario: Scenario, catalog: Catalog | None = None, estimator: Est
     _add_payback(ctx, ranked)
     recommendation = quality.decide_known(ctx, ranked, decide)
     _add_market_reasons(ctx, ranked, recommendation)
+    if "quality" not in scenario.needs and (zero := quality.people_zero_reason(ranked, recommendation)):
+        recommendation.reasons.append(zero)
     return Result(
         scenario=scenario.model_dump(mode="json"),
         options=ranked,

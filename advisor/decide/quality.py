@@ -275,6 +275,22 @@ def decide_known(ctx: "Context", ranked: list["Option"],
     return rec
 
 
+def people_zero_reason(ranked: list["Option"], rec: "Recommendation") -> str | None:
+    """What the answer would be with people's time set to zero (issue 10: "show how the answer changes"): the
+    cheapest option whose cost is complete, by monthly cost less its ``people`` segment. None when no option has
+    people's time (the answer is already the zero-people one) or the ranking is not by cost."""
+    if not any(o.cost_breakdown_usd.get("people", 0.0) > 0 for o in ranked) or rec.option_id is None:
+        return None
+    known = [o for o in ranked if o.license_fee_known]
+    alt = min(known, key=lambda o: (o.monthly_cost_usd - o.cost_breakdown_usd.get("people", 0.0), o.id), default=None)
+    if alt is None:
+        return None
+    if alt.id == rec.option_id:
+        return "With people's time set to zero the answer stays the same."
+    return (f"With people's time set to zero the answer would be {alt.label} at "
+            f"{_usd(alt.monthly_cost_usd - alt.cost_breakdown_usd.get('people', 0.0))}/month.")
+
+
 def _best(options: list["Option"], pred: Callable[["Option"], bool]) -> "Option | None":
     return min((o for o in options if pred(o)), key=lambda o: (o.monthly_cost_usd, o.id), default=None)
 

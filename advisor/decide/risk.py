@@ -44,6 +44,7 @@ from advisor.catalog import Catalog, Sourced, SourcedRange, load_catalog, load_c
 from advisor.decide.engine import Estimator, Result, recommend
 from advisor.errors import InputError
 from advisor.fmt import usd
+from advisor.jsonsafe import finite_or_none
 from advisor.perf import estimate
 from advisor.workload import montecarlo as MC
 
@@ -111,18 +112,8 @@ class Risk:
         return {"n_samples": self.n_samples, "seed": self.seed, "percentiles_usd": self.percentiles_usd,
                 "recommended_id": self.recommended_id, "runner_up_id": self.runner_up_id,
                 "probability_recommended_cheaper": self.probability_recommended_cheaper, "inputs": self.inputs,
-                "tornado": [_json_safe(b) for b in self.tornado], "flip_thresholds": [asdict(f) for f in self.flips],
+                "tornado": [finite_or_none(b) for b in self.tornado], "flip_thresholds": [asdict(f) for f in self.flips],
                 "flip_search_ranges": self.searched, "reasons": self.reasons}
-
-
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    return obj
 
 
 # --- step 1: Monte Carlo -----------------------------------------------------------------------
