@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from measure.configs import PIPELINE_CLASS  # noqa: F401  (re-exported: the one source)
 from measure.pipelines import raw_config
 from advisor.catalog.architecture import (
     ArchitectureSpec,
@@ -39,15 +40,6 @@ if TYPE_CHECKING:  # pragma: no cover
     import torch
 
 SLUGS = ("z-image-turbo", "flux-2-dev", "flux-2-klein-4b", "flux-2-klein-9b", "flux-1-dev", "flux-1-schnell")
-
-PIPELINE_CLASS = {
-    "z-image-turbo": "ZImagePipeline",
-    "flux-2-dev": "Flux2Pipeline",
-    "flux-2-klein-4b": "Flux2KleinPipeline",
-    "flux-2-klein-9b": "Flux2KleinPipeline",
-    "flux-1-dev": "FluxPipeline",
-    "flux-1-schnell": "FluxPipeline",
-}
 
 # (regex on the module path, stream); first match wins.
 _TRANSFORMER_STREAM_RULES: list[tuple[str, str]] = [

@@ -91,14 +91,24 @@ TINY_FLUX2_DIT = dict(in_channels=32, num_layers=1, num_single_layers=2, attenti
                       joint_attention_dim=48, axes_dims_rope=[4, 4, 4, 4], timestep_guidance_channels=32)
 
 
+#: diffusers pipeline class of each pipeline: the one source (the architecture generator and the measured profiles
+#: read it here; profiles/architectures/*.yaml are generated from it)
+PIPELINE_CLASS: dict[str, str] = {
+    "z-image-turbo": "ZImagePipeline",
+    "flux-2-dev": "Flux2Pipeline",
+    "flux-2-klein-4b": "Flux2KleinPipeline",
+    "flux-2-klein-9b": "Flux2KleinPipeline",
+    "flux-1-dev": "FluxPipeline",
+    "flux-1-schnell": "FluxPipeline",
+}
+
+
 @dataclass(frozen=True)
 class PipelineDef:
-    """A supported pipeline: class, call defaults, and which module holds what."""
+    """A supported pipeline: which module holds what. Its class is :data:`PIPELINE_CLASS`; its call defaults
+    (steps, guidance) are the catalog's (``profiles/pipelines.yaml``), read through :mod:`advisor.catalog`."""
 
     slug: str
-    pipeline_class: str
-    default_steps: int
-    default_guidance: float
     default_max_sequence_length: int
     text_encoders: tuple[tuple[str, str], ...]  # (module attr, tokenizer attr)
     tokenizer_kinds: tuple[str, ...]  # offline tokenizer kind per tokenizer attr
@@ -106,22 +116,40 @@ class PipelineDef:
     out_layers_full: tuple[int, ...] | None = None  # FLUX.2 text_encoder_out_layers of the real encoder
     hub_id: str = ""
 
+    @property
+    def pipeline_class(self) -> str:
+        return PIPELINE_CLASS[self.slug]
+
+    @property
+    def default_steps(self) -> int:
+        """Scheduler steps of a default call (the catalog's ``default_steps``)."""
+        from advisor.catalog import load_catalog
+
+        return load_catalog().pipeline(self.slug).default_steps
+
+    @property
+    def default_guidance(self) -> float:
+        """Guidance scale of a default call (the catalog's ``default_guidance``)."""
+        from advisor.catalog import load_catalog
+
+        return load_catalog().pipeline(self.slug).default_guidance
+
 
 PIPELINES: dict[str, PipelineDef] = {
-    "z-image-turbo": PipelineDef("z-image-turbo", "ZImagePipeline", 9, 0.0, 512, (("text_encoder", "tokenizer"),),
+    "z-image-turbo": PipelineDef("z-image-turbo", 512, (("text_encoder", "tokenizer"),),
                                  ("qwen",), hub_id="Tongyi-MAI/Z-Image-Turbo"),
-    "flux-2-dev": PipelineDef("flux-2-dev", "Flux2Pipeline", 50, 4.0, 512, (("text_encoder", "tokenizer"),),
+    "flux-2-dev": PipelineDef("flux-2-dev", 512, (("text_encoder", "tokenizer"),),
                               ("mistral",), out_layers_full=(10, 20, 30), hub_id="black-forest-labs/FLUX.2-dev"),
-    "flux-2-klein-4b": PipelineDef("flux-2-klein-4b", "Flux2KleinPipeline", 4, 1.0, 512, (("text_encoder", "tokenizer"),),
+    "flux-2-klein-4b": PipelineDef("flux-2-klein-4b", 512, (("text_encoder", "tokenizer"),),
                                    ("qwen",), extra_init={"is_distilled": True}, out_layers_full=(9, 18, 27),
                                    hub_id="black-forest-labs/FLUX.2-klein-4B"),
-    "flux-2-klein-9b": PipelineDef("flux-2-klein-9b", "Flux2KleinPipeline", 4, 1.0, 512, (("text_encoder", "tokenizer"),),
+    "flux-2-klein-9b": PipelineDef("flux-2-klein-9b", 512, (("text_encoder", "tokenizer"),),
                                    ("qwen",), extra_init={"is_distilled": True}, out_layers_full=(9, 18, 27),
                                    hub_id="black-forest-labs/FLUX.2-klein-9B"),
-    "flux-1-dev": PipelineDef("flux-1-dev", "FluxPipeline", 28, 3.5, 512,
+    "flux-1-dev": PipelineDef("flux-1-dev", 512,
                               (("text_encoder", "tokenizer"), ("text_encoder_2", "tokenizer_2")), ("clip", "t5"),
                               hub_id="black-forest-labs/FLUX.1-dev"),
-    "flux-1-schnell": PipelineDef("flux-1-schnell", "FluxPipeline", 4, 0.0, 256,
+    "flux-1-schnell": PipelineDef("flux-1-schnell", 256,
                                   (("text_encoder", "tokenizer"), ("text_encoder_2", "tokenizer_2")), ("clip", "t5"),
                                   hub_id="black-forest-labs/FLUX.1-schnell"),
 }

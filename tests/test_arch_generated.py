@@ -51,9 +51,9 @@ def test_flux2_dev_unused_vision_tower_recorded():
 
 
 def test_extract_slugs_match_measure_pipelines():
-    # the meta-device specs are built from measure.configs (the one copy of the real sizes), so both must name
-    # the same six pipelines with the same diffusers pipeline classes
+    # the meta-device specs are built from measure.configs (the one copy of the real sizes and of the pipeline
+    # classes), so both name the same six pipelines, and the catalog holds the same six (steps, guidance)
+    from advisor.catalog import load_catalog
     from measure.configs import PIPELINES
 
-    assert set(SLUGS) == set(PIPELINES)
-    assert {s: PIPELINES[s].pipeline_class for s in SLUGS} == PIPELINE_CLASS
+    assert set(SLUGS) == set(PIPELINES) == set(PIPELINE_CLASS) == set(load_catalog().pipelines)

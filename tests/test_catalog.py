@@ -209,3 +209,16 @@ def test_parameter_totals_agree_with_architecture_profiles(cat):
         checked += 1
     if checked == 0:
         pytest.skip("no profiles/architectures/*.yaml yet")
+
+
+def test_every_api_model_has_a_name_for_people():
+    """Issue 15: an API option is labelled with the model's name (FLUX.2 [pro], not flux-2-pro): every offer's model
+    is a pipeline (named in pipelines.yaml) or has an entry in profiles/models.yaml."""
+    from advisor.catalog import load_catalog
+
+    cat = load_catalog()
+    unnamed = sorted({a.model_slug for a in cat.apis.values()
+                      if a.model_slug not in cat.pipelines and a.model_slug not in cat.models})
+    assert unnamed == []
+    assert cat.model_name("flux-2-pro") == "FLUX.2 [pro]"
+    assert cat.model_name("z-image-turbo") == cat.pipelines["z-image-turbo"].name

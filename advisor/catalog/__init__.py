@@ -314,6 +314,16 @@ PRICE_FIELDS: dict[str, dict[str, str]] = {
 }
 
 
+class ModelInfo(Strict):
+    """An image model as people name it (``profiles/models.yaml``): API-only models; pipelines name themselves."""
+
+    slug: str
+    name: str
+    maker: str
+    open_weights: bool
+    source: str = Field(min_length=3)
+
+
 class Catalog(Strict):
     gpus: dict[str, GPU]
     pipelines: dict[str, Pipeline]
@@ -327,6 +337,16 @@ class Catalog(Strict):
     quality: QualityBook = QualityBook()
     #: named inference optimizations and compute capabilities (profiles/optimizations.yaml, issue 12)
     optimizations: OptimizationBook = OptimizationBook()
+    #: names of the models served only through APIs (profiles/models.yaml)
+    models: dict[str, ModelInfo] = {}
+
+    def model_name(self, slug: str) -> str:
+        """The name people know a model by: the pipeline's name, else ``models.yaml``'s, else the slug."""
+        if slug in self.pipelines:
+            return self.pipelines[slug].name
+        if slug in self.models:
+            return self.models[slug].name
+        return slug
 
     def gpu(self, slug: str) -> GPU:
         if slug not in self.gpus:
@@ -352,7 +372,10 @@ _FILES = {
     "pipelines": ("pipelines.yaml", Pipeline),
     "apis": ("apis.yaml", APIOffer),
     "rentals": ("rentals.yaml", RentalOffer),
+    "models": ("models.yaml", ModelInfo),
 }
+#: catalog files that may be absent (a catalog without them is still complete)
+_OPTIONAL_FILES = frozenset({"models"})
 
 
 def _first_error(exc: ValidationError) -> tuple[str, str]:
@@ -428,7 +451,7 @@ def build_catalog(raw: dict[str, Any], root: str, overrides: dict[str, Any] | No
     overrides = overrides or {}
     sections: dict[str, Any] = {}
     for key, (fname, model) in _FILES.items():
-        entries = raw[key]
+        entries = raw.get(key, []) if key in _OPTIONAL_FILES else raw[key]
         over = overrides.get(key) or {}
         if not isinstance(over, dict):
             raise CatalogError("scenario overrides", key, None, "expected a mapping of slug -> fields")
@@ -468,7 +491,8 @@ def build_catalog(raw: dict[str, Any], root: str, overrides: dict[str, Any] | No
 def read_raw(root: Path | str | None = None) -> dict[str, Any]:
     """Read the raw YAML data of every catalog file under ``root`` (default: the package's profiles/)."""
     root = Path(root) if root is not None else PROFILES_DIR
-    raw = {key: _read_yaml(root / fname) for key, (fname, _) in _FILES.items()}
+    raw = {key: _read_yaml(root / fname) for key, (fname, _) in _FILES.items()
+           if key not in _OPTIONAL_FILES or (root / fname).exists()}
     raw["defaults"] = _read_yaml(root / "defaults.yaml", dict)
     raw["quality_book"] = read_quality_raw(root)
     raw["optimizations_book"] = read_optimizations_raw(root)  # issue 12

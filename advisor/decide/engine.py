@@ -673,7 +673,7 @@ def api_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
         if hard:
             excluded.append(Excluded(oid, api.pipeline, "api", None, None, hard))
             continue
-        model_name = pipe.name if pipe is not None else api.model_slug
+        model_name = pipe.name if pipe is not None else ctx.catalog.model_name(api.model_slug)
 
         def val(s: Sourced | None) -> float | None:
             return s.value if s is not None else None
@@ -709,7 +709,7 @@ def api_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
             cost_breakdown_usd=(breakdown := {"hardware": 0.0, "electricity": 0.0, "license": 0.0, "api": monthly,
                                               "rental": 0.0}),
             cost_breakdown_per_image_usd=_per_image(ctx, breakdown),
-            gpu_hours_per_month=0.0, reasons=reasons, label=f"{model_name} via {api.provider} API",
+            gpu_hours_per_month=0.0, reasons=reasons, label=f"{model_name} via {api.provider}{'' if 'API' in api.provider else ' API'}",
             hardware=None, provider=api.provider, fixed_usd_per_month=0.0, model=api.model_slug,
             variable_usd_per_image=usd_image * ctx.attempts, uncertainty_usd_per_month=0.0,
             quality_elo=rules.quality_score(pipe) if pipe is not None else None, offer=api.slug,
