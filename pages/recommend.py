@@ -81,7 +81,8 @@ def load_uploaded_scenario_for(catalog, name: str, raw: bytes):
 #: scenario fields the form's widgets hold (everything else of a loaded scenario is kept in EXTRA_KEY)
 FORM_FIELDS = ("volume_images_per_month", "megapixels", "width", "height", "gpu_owned", "electricity_usd_per_kwh",
                "amortization_months", "powered_on_hours_per_day", "commercial", "needs", "batch_images",
-               "deadline_hours", "region", "currency", "min_quality", "allow_quality_tradeoffs")
+               "deadline_hours", "region", "currency", "min_quality", "allow_quality_tradeoffs",
+               "setup_hours", "upkeep_hours_per_month", "hourly_rate_usd")
 #: issue 10: the quality-floor slider (LMArena text-to-image, the default ranking scale) and the FLUX.2 [dev]
 #: licence-fee box (BFL publishes no price: empty = not set, the answer then gives the break-even fee)
 FLOOR_SCALE = "lmarena-t2i"
@@ -107,6 +108,9 @@ def form_state(scenario) -> dict:
         "min_quality_floor": _floor_value(scenario.min_quality),
         "allow_quality_tradeoffs": bool(getattr(scenario, "allow_quality_tradeoffs", False)),  # issue 12
         "licence_fee_flux_2_dev": scenario.license_fee_usd_per_month.get(FEE_PIPELINE),
+        # issue 10: people's time (its own cost segment; 0 leaves it out)
+        "setup_hours": float(scenario.setup_hours), "upkeep_hours_per_month": float(scenario.upkeep_hours_per_month),
+        "hourly_rate_usd": float(scenario.hourly_rate_usd),
     }
 
 
@@ -145,6 +149,9 @@ def form_data(state) -> dict:
     data["currency"] = state.get("currency") or "USD"
     if state.get("allow_quality_tradeoffs"):  # issue 12
         data["allow_quality_tradeoffs"] = True
+    for key in ("setup_hours", "upkeep_hours_per_month", "hourly_rate_usd"):  # issue 10: people's time
+        if state.get(key) is not None:
+            data[key] = float(state[key])
     if state.get("min_quality_floor") not in (None, "off"):
         data["min_quality"] = f"{FLOOR_SCALE}:{state['min_quality_floor']}"
     if state.get("licence_fee_flux_2_dev") is not None:  # merged with any other pipelines' fees of the scenario
@@ -323,6 +330,13 @@ with st.form("scenario_form", enter_to_submit=False):
                     key="licence_fee_flux_2_dev", placeholder="not set: break-even fee shown",
                     help="BFL publishes no self-serve price; enter your quote. Empty: costs exclude it and each "
                          "FLUX.2 [dev] option says the fee at which it would still beat its API.")
+    p1, p2, p3 = st.columns(3)  # issue 10: people's time, its own cost segment (0 leaves it out)
+    p1.number_input("People: set-up [h, one-off]", min_value=0.0, step=1.0, key="setup_hours",
+                    help="Hours to set up self-hosting or a rental, amortised over the amortization months. "
+                         "An assumption of yours: the example uses 8 h.")
+    p2.number_input("People: upkeep [h/month]", min_value=0.0, step=0.5, key="upkeep_hours_per_month",
+                    help="Hours a month keeping self-hosting running (updates, failed runs); APIs have none.")
+    p3.number_input("People: hourly rate [USD/h]", min_value=0.0, step=5.0, key="hourly_rate_usd")
     st.checkbox("Allow quality trade-offs (step caching, W4A4, NVFP4 change the image)", key="allow_quality_tradeoffs",
                 help="issue 12: self-host and rental options may then use First-Block-Cache / TeaCache and 4-bit "
                      "compute; the reasons say when they do. torch.compile, FP8 compute and attention kernels are "

@@ -568,3 +568,20 @@ def test_validation_page_shows_the_error_table():
     plotted = sorted(x for t in spec["data"] if t.get("mode") == "markers" for x in _decode(t["x"]))
     used = [r for r in report["points"] if r["roofline_check"] == "passed" and r.get("quality", "ok") == "ok"]
     assert plotted == sorted(r["measured_seconds"] for r in used)
+
+
+def test_recommend_form_has_peoples_time_and_zero_leaves_it_out():
+    """Issue 10: people's time is a form input (the example scenario's 8 h / 2 h per month / $50 fill it) and its own
+    cost segment; set to zero, no option carries it."""
+    at = _page("pages/recommend.py")
+    assert (at.number_input(key="setup_hours").value, at.number_input(key="upkeep_hours_per_month").value,
+            at.number_input(key="hourly_rate_usd").value) == (8.0, 2.0, 50.0)
+    sc = Scenario.from_dict(json.loads(at.session_state["scenario_json"]))
+    assert (sc.setup_hours, sc.upkeep_hours_per_month, sc.hourly_rate_usd) == (8.0, 2.0, 50.0)
+    for key in ("setup_hours", "upkeep_hours_per_month"):
+        at.number_input(key=key).set_value(0.0)
+    next(b for b in at.button if b.label == "Recommend").click().run()
+    assert not at.exception and not at.error
+    sc = Scenario.from_dict(json.loads(at.session_state["scenario_json"]))
+    assert (sc.setup_hours, sc.upkeep_hours_per_month) == (0.0, 0.0)
+    assert all(o.cost_breakdown_usd.get("people", 0.0) == 0.0 for o in recommend(sc).options)
