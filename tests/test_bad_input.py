@@ -310,8 +310,8 @@ CATALOG_CASES = {
     "negative_electricity": ("defaults.yaml", lambda d: d["electricity_usd_per_kwh"].update(value=-0.1),
                              "[defaults] field 'electricity_usd_per_kwh.value': got -0.1"),
     "failure_rate_one": ("defaults.yaml", lambda d: d["failure_rate"].update(value=1.0), "a fraction in [0, 1)"),
-    "zero_parameters": ("pipelines.yaml", lambda d: d[0]["components"]["transformer"]["parameters"].update(value=0),
-                        "field 'components.transformer.parameters.value': got 0"),
+    "zero_weights_on_disk": ("pipelines.yaml", lambda d: d[0]["weights_on_disk_gb"]["bf16"].update(value=0),
+                             "field 'weights_on_disk_gb.bf16.value': got 0"),  # allowed: > 0 [GB]
 }
 
 

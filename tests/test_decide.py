@@ -29,10 +29,15 @@ def gpu(slug, vram, price=None, street=None, idle=20.0, fp8=False):
             "street_price_usd": {"low": street[0], "high": street[1], **S} if street else None}
 
 
+#: transformer parameters [billions] of the test pipelines (the fake estimator's only input besides the GPU)
+PARAMS_B: dict[str, float] = {}
+
+
 def pipeline(slug, params_b, commercial="allowed", fee=None, caps=(), elo=None):
-    comp = {"class_name": "T", "parameters": n(params_b * 1e9)}
-    return {"slug": slug, "name": slug.title(), "family": "test",
-            "components": {"transformer": comp} if params_b else {},
+    PARAMS_B[slug] = params_b
+    # bf16 weights on disk: transformer parameters x 2 bytes (what the rental sessions load)
+    disk = {"bf16": {**n(params_b * 2.0), "derived": True}} if params_b else {}
+    return {"slug": slug, "name": slug.title(), "family": "test", "weights_on_disk_gb": disk,
             "default_steps": 8, "transformer_evals_per_step": 1, "default_guidance": 0, "guidance_kind": "none",
             "guidance_distilled": True,
             "license": {"name": "L", "commercial_use": commercial, "fee_usd_per_month": n(fee) if fee else None,
@@ -85,7 +90,7 @@ def fake_estimate(req: PerfRequest, catalog) -> PerfEstimate:
     CALLS.append(req)
     pipe = catalog.pipeline(req.pipeline)
     g = catalog.gpu(req.gpu)
-    params = pipe.components["transformer"].parameters.value
+    params = PARAMS_B[pipe.slug] * 1e9
     rate = g.tensor_tflops["fp8_fp32acc" if req.precision == "fp8" else "bf16_fp32acc"].value
     s = params / 1e9 * 0.5 / (rate / 100.0)
     peak = params * BYTES[req.precision] / 2**30 * (1 if req.precision != "nf4" else 0.9)

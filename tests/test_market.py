@@ -133,8 +133,9 @@ def test_deprecated_without_date_is_refused():
 
 CONSUMER = ("rtx-3060-12gb", "rtx-3090", "rtx-4060-ti-16gb", "rtx-4070", "rtx-4070-ti", "rtx-4070-ti-super",
             "rtx-4080", "rtx-4090", "rtx-5090")
-#: consumer cards with no street (new or used) price in our corpora on 2026-12-02 (issue 13 left these open)
-NO_STREET_PRICE_FOUND = {"rtx-4070", "rtx-4070-ti"}
+#: consumer cards with no street (new or used) price in our corpora on 2026-12-02: none (the discontinued RTX 4070
+#: and 4070 Ti have used ranges only, from a dated price tracker)
+NO_STREET_PRICE_FOUND: set[str] = set()
 
 
 def test_consumer_cards_street_price_ranges_dated(cat):

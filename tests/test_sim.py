@@ -40,11 +40,6 @@ def _pipe(slug, p_tr, p_te, p_vae, steps=10, evals=1.0, padded=True):
         "slug": slug,
         "name": slug,
         "family": "toy",
-        "components": {
-            "transformer": {"class_name": "ToyTransformer", "parameters": _n(p_tr)},
-            "text_encoder": {"class_name": "ToyTE", "parameters": _n(p_te)},
-            "vae": {"class_name": "ToyVAE", "parameters": _n(p_vae)},
-        },
         "default_steps": steps,
         "transformer_evals_per_step": evals,
         "default_guidance": 0.0,

@@ -30,7 +30,8 @@ def raw(street=(1000.0, 1000.0), uncertainty_default=0.0):
                   "launch_price_usd": n(1000.0),
                   "street_price_usd": {"low": street[0], "high": street[1], **S}}],
         "pipelines": [{"slug": "small", "name": "Small", "family": "test",
-                       "components": {"transformer": {"class_name": "T", "parameters": n(6e9)}},
+                       # 6e9 parameters x 2 bytes (bf16) = 12 GB loaded per rental session
+                       "weights_on_disk_gb": {"bf16": {**n(12.0), "derived": True}},
                        "default_steps": 8, "transformer_evals_per_step": 1, "default_guidance": 0,
                        "guidance_kind": "none", "guidance_distilled": True,
                        "license": {"name": "L", "commercial_use": "allowed", "fee_usd_per_month": None,

@@ -124,14 +124,8 @@ class GPU(Strict):
         return per_lane * self.pcie_lanes.value
 
 
-ComponentRole = Literal["transformer", "text_encoder", "text_encoder_2", "vae"]
 CommercialUse = Literal["allowed", "paid-license", "forbidden"]
 Capability = Literal["chinese-text", "multi-reference", "text-rendering", "image-editing"]
-
-
-class Component(Strict):
-    class_name: str
-    parameters: Sourced  # count of parameters
 
 
 class License(Strict):
@@ -154,7 +148,6 @@ class Pipeline(Strict):
     slug: str
     name: str
     family: str
-    components: dict[ComponentRole, Component]
     default_steps: int = Field(gt=0)  # scheduler steps (num_inference_steps)
     transformer_evals_per_step: float = Field(gt=0)  # 1, or 2 with real CFG
     transformer_evals_note: str | None = None  # e.g. Z-Image Turbo: 9 scheduler steps = 8 evaluations
@@ -167,6 +160,22 @@ class Pipeline(Strict):
     default_precision: Literal["bf16", "fp16", "fp8", "int8", "nf4", "fp32"] = "bf16"
     #: size of the full pipeline's weights on disk per precision (transformer + text encoders + VAE) [GB, 1e9 bytes]
     weights_on_disk_gb: dict[Literal["bf16", "fp8"], Sourced] = {}
+
+    def parameters_by_module(self) -> dict[str, int]:
+        """Parameters per pipeline module (transformer, text_encoder[_2], vae) [count]: from the pipeline's
+        architecture (``profiles/architectures/<slug>.yaml``, generated from the real diffusers / transformers
+        classes on the meta device), the one source of parameter counts."""
+        from advisor.catalog.architecture import load_architecture
+
+        return load_architecture(self.slug).module_param_counts()
+
+    @property
+    def has_weights(self) -> bool:
+        """Whether there are weights to self-host: an architecture (``profiles/architectures``) or a size on disk."""
+        from advisor.catalog.architecture import available_architectures
+
+        return bool(self.weights_on_disk_gb) or self.slug in available_architectures()
+
 
 
 PricingKind = Literal["first-mp-plus-additional", "per-megapixel", "per-image", "subscription"]

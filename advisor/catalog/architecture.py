@@ -257,8 +257,13 @@ def architecture_path(slug: str, directory: Path | None = None) -> Path:
 
 
 def available_architectures(directory: Path | None = None) -> list[str]:
-    d = directory or ARCHITECTURES_DIR
-    return sorted(p.stem for p in d.glob("*.yaml")) if d.is_dir() else []
+    """Slugs with an architecture file in ``directory`` (default ``profiles/architectures``)."""
+    return list(_available(directory or ARCHITECTURES_DIR))
+
+
+@lru_cache(maxsize=8)
+def _available(d: Path) -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in d.glob("*.yaml"))) if d.is_dir() else ()
 
 
 def spec_from_yaml_text(text: str, file: str = "<string>") -> ArchitectureSpec:

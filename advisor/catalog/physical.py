@@ -71,6 +71,8 @@ def rule_for(path: str) -> _Rule:
         return _FRACTION
     if name.endswith("hours_per_day"):
         return (lambda x: 0 <= x <= 24), "a number of hours in [0, 24]"
+    if parent == "weights_on_disk_gb":  # a checkpoint on disk has a size
+        return _POSITIVE[0], "a finite number > 0 [GB]"
     if name in _POSITIVE_NAMES or name.endswith("_gb_per_s") or "bandwidth" in name:
         return _POSITIVE
     return _NON_NEGATIVE

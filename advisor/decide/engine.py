@@ -307,8 +307,8 @@ def _hostable_pipelines(ctx: Context, deployment: str, excluded: list[Excluded])
     """Pipelines with weights to run (API-only models skipped) that pass the licence and capability rules, each
     with its licence fee [USD/month]; the others are appended to ``excluded`` as ``<deployment>:*:<pipeline>``."""
     for pipe in ctx.catalog.pipelines.values():
-        if not pipe.components.get("transformer"):
-            continue  # API-only model: no weights to host
+        if not pipe.has_weights:
+            continue  # no weights to host (a model known only through APIs)
         hard = _pipeline_exclusion(ctx, pipe)
         if hard:
             excluded.append(Excluded(f"{deployment}:*:{pipe.slug}", pipe.slug, deployment, None, None, hard))

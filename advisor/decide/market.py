@@ -183,10 +183,10 @@ def weights_gb(pipe: Pipeline, precision: str) -> tuple[float, str]:
         s = w["bf16"]
         extra = f"; no {precision} checkpoint size in the catalog, the bf16 one is loaded" if precision != "bf16" else ""
         return s.value, f"{s.value:g} GB of bf16 weights ({_src(s)}{extra})"
-    params = sum(c.parameters.value for c in pipe.components.values())
+    params = sum(pipe.parameters_by_module().values())
     gb = params * BF16_BYTES_PER_PARAMETER / 1e9
-    return gb, (f"{gb:.3g} GB of weights (derived: {params / 1e9:.3g} B parameters x {BF16_BYTES_PER_PARAMETER:g} "
-                f"bytes; no size on disk in the catalog)")
+    return gb, (f"{gb:.3g} GB of weights (derived: {params / 1e9:.3g} B parameters (profiles/architectures) x "
+                f"{BF16_BYTES_PER_PARAMETER:g} bytes; no size on disk in the catalog)")
 
 
 @dataclass(frozen=True)
