@@ -10,7 +10,8 @@ import typer
 
 from advisor.cli import app
 from advisor.cli.recommend_cmd import parse_assignments  # noqa: F401  (PIPELINE=USD / MODEL=SHARE flags)
-from advisor.cost.scenario import STUDIO_HOURLY_RATE_USD, STUDIO_SETUP_HOURS, STUDIO_UPKEEP_HOURS_PER_MONTH
+from advisor.cost.scenario import (STUDIO_HOURLY_RATE_USD, STUDIO_SETUP_HOURS, STUDIO_UPKEEP_HOURS_PER_MONTH,
+                                   with_studio_people_defaults)
 
 FORMATS = ("table", "json", "csv")
 
@@ -102,9 +103,7 @@ def compare_command(
         setup_hours=setup_hours, upkeep_hours_per_month=upkeep_hours, hourly_rate_usd=hourly_rate,
         min_quality=min_quality, quality_scale=quality_scale, megapixels=megapixels)
     if scenario is None:  # the studio's stated people's-time defaults (advisor.cost.scenario STUDIO_*)
-        data.setdefault("setup_hours", STUDIO_SETUP_HOURS)
-        data.setdefault("upkeep_hours_per_month", STUDIO_UPKEEP_HOURS_PER_MONTH)
-        data.setdefault("hourly_rate_usd", STUDIO_HOURLY_RATE_USD)
+        data = with_studio_people_defaults(data)
     if fees:
         data["license_fee_usd_per_month"] = {**data.get("license_fee_usd_per_month", {}), **fees}
     if keeps:

@@ -144,12 +144,10 @@ def recommend_command(
             data["keep_rates"] = {**data.get("keep_rates", {}), **keeps}
         if allow_quality_tradeoffs:  # issue 12
             data["allow_quality_tradeoffs"] = True
-        if scenario is None:  # the studio's stated people's-time defaults, as `advisor compare` (STUDIO_* constants)
-            from advisor.cost.scenario import STUDIO_HOURLY_RATE_USD, STUDIO_SETUP_HOURS, STUDIO_UPKEEP_HOURS_PER_MONTH
+        if scenario is None:  # the studio's stated people's-time defaults, as `advisor compare`
+            from advisor.cost.scenario import with_studio_people_defaults
 
-            data.setdefault("setup_hours", STUDIO_SETUP_HOURS)
-            data.setdefault("upkeep_hours_per_month", STUDIO_UPKEEP_HOURS_PER_MONTH)
-            data.setdefault("hourly_rate_usd", STUDIO_HOURLY_RATE_USD)
+            data = with_studio_people_defaults(data)
         if "volume_images_per_month" not in data:
             raise InputError("--volume", None, "a number of images per month > 0 (or a --scenario file with "
                                                "volume_images_per_month)")

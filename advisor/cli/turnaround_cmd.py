@@ -139,6 +139,10 @@ def turnaround_command(
         if megapixels is not None:  # the flag wins over the file's size in either form
             data.pop("width", None), data.pop("height", None)
         data.update({k: v for k, v in flags.items() if v is not None})
+        if scenario is None:  # the studio's stated people's-time defaults, as `recommend` and `compare`
+            from advisor.cost.scenario import with_studio_people_defaults
+
+            data = with_studio_people_defaults(data)
         if "volume_images_per_month" not in data:
             raise InputError("--volume", None, "a number of images per month > 0 (or a --scenario file with it)")
         if data.get("team_size") is None:

@@ -92,6 +92,16 @@ STUDIO_UPKEEP_HOURS_PER_MONTH = 2.0  # [h/month]: driver/library updates, failed
 STUDIO_HOURLY_RATE_USD = 50.0  # [USD/h]
 
 
+def with_studio_people_defaults(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with the stated people's-time defaults (:data:`STUDIO_SETUP_HOURS`, ...) where it gives none: what
+    the CLI commands use when no scenario file is given (a file's own values, or their absence = 0, are kept)."""
+    out = dict(data)
+    out.setdefault("setup_hours", STUDIO_SETUP_HOURS)
+    out.setdefault("upkeep_hours_per_month", STUDIO_UPKEEP_HOURS_PER_MONTH)
+    out.setdefault("hourly_rate_usd", STUDIO_HOURLY_RATE_USD)
+    return out
+
+
 class Scenario(BaseModel):
     """What the user wants to generate and what they have. Bad values raise :class:`InputError`."""
 
