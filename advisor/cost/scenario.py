@@ -9,9 +9,10 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from advisor.cost import tco
+from advisor.catalog.base import Strict
 from advisor.errors import InputError
 
 KINDS_OF_WORK: tuple[str, ...] = ("general", "portrait", "text-in-image-english", "text-in-image-chinese")
@@ -102,10 +103,9 @@ def with_studio_people_defaults(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class Scenario(BaseModel):
+class Scenario(Strict):
     """What the user wants to generate and what they have. Bad values raise :class:`InputError`."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=False)
 
     volume_images_per_month: float = Field(gt=0, le=MAX_VOLUME_IMAGES_PER_MONTH, allow_inf_nan=False)
     megapixels: float | None = Field(default=None, gt=0, le=MAX_MEGAPIXELS, allow_inf_nan=False)
