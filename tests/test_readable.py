@@ -143,8 +143,12 @@ def test_prices_behind_a_bought_gpu_are_its_purchase_price_and_the_default_elect
     buy = next(o for o in result.options if o.hardware == "purchase")
     gpu = cat.gpus[buy.gpu]
     fields = [p.field for p in option_prices(buy, cat, result.scenario)]
-    price_field = "street_price_usd" if gpu.street_price_usd is not None else "launch_price_usd"
+    # the engine's order of precedence for the card: new street price, else used price, else launch price
+    price_field = next(f for f in ("street_price_usd", "used_price_usd", "launch_price_usd")
+                       if getattr(gpu, f) is not None)
     assert fields[0] == f"gpus.{gpu.slug}.{price_field}"
+    # the rest of the working machine is a price behind a bought card too
+    assert fields[1] == f"defaults.rest_of_system_usd.{gpu.system_class}"
     assert "defaults.electricity_usd_per_kwh" in fields
     # with the electricity price set in the scenario, the catalog default is not behind the cost
     result2 = recommend(Scenario.from_dict({"volume_images_per_month": 200_000, "electricity_usd_per_kwh": 0.2}), cat)

@@ -98,24 +98,33 @@ def option_prices(option: Any, catalog: Catalog, scenario: dict[str, Any] | None
     out: list[PriceBasis] = []
     gpu = catalog.gpus.get(_get(option, "gpu") or "")
     if kind == "self-host" and _get(option, "hardware") == "purchase" and gpu is not None:
-        # the engine's purchase price (engine._price_basis): street-price midpoint, else the launch price
-        if gpu.street_price_usd is not None:
-            out.append(_basis(oid, f"gpus.{gpu.slug}.street_price_usd", f"street price of the {gpu.name}", "USD",
-                              gpu.street_price_usd, today))
-        elif gpu.launch_price_usd is not None:
-            out.append(_basis(oid, f"gpus.{gpu.slug}.launch_price_usd", f"launch price of the {gpu.name}", "USD",
-                              gpu.launch_price_usd, today))
+        # the engine's purchase price (advisor.decide.market.system_price): the card's new street-price midpoint, else
+        # its used-price midpoint, else its launch price; plus the rest of a working machine of its system class
+        for name, what in (("street_price_usd", "new street price"), ("used_price_usd", "used price"),
+                           ("launch_price_usd", "launch price")):
+            if getattr(gpu, name) is not None:
+                out.append(_basis(oid, f"gpus.{gpu.slug}.{name}", f"{what} of the {gpu.name}", "USD",
+                                  getattr(gpu, name), today))
+                break
+        rest_usd = catalog.defaults.rest_of_system_usd.get(gpu.system_class or "")
+        if rest_usd is not None:
+            out.append(_basis(oid, f"defaults.rest_of_system_usd.{gpu.system_class}",
+                              f"rest of a '{gpu.system_class}' machine (CPU, board, RAM, PSU, case, storage)", "USD",
+                              rest_usd, today))
     elif kind == "cloud-gpu":
-        offer = catalog.rentals.get(rest.split(":")[0])  # id = cloud-gpu:<offer>:<pipeline>:<precision>
+        # the option's typed fields (Option.offer, Option.spot); ids are only parsed for a JSON dict without them
+        offer = catalog.rentals.get(_get(option, "offer") or rest.split(":")[0])
         if offer is not None:
             card = catalog.gpus[offer.gpu].name if offer.gpu in catalog.gpus else offer.gpu
-            spot = oid.endswith(":spot") and getattr(offer, "spot_usd_per_hour", None) is not None
+            spot_flag = _get(option, "spot")
+            spot = (spot_flag if spot_flag is not None else oid.endswith(":spot")) and \
+                getattr(offer, "spot_usd_per_hour", None) is not None
             name = "spot_usd_per_hour" if spot else "on_demand_usd_per_hour"  # id = ...:<precision>[:spot]
             out.append(_basis(oid, f"rentals.{offer.slug}.{name}",
                               f"{offer.provider} {'spot' if spot else 'on-demand'} price of the {card}", "USD/h",
                               getattr(offer, name), today))
     elif kind == "api":
-        api = catalog.apis.get(rest)  # id = api:<offer>
+        api = catalog.apis.get(_get(option, "offer") or rest)  # id = api:<offer>
         if api is not None:
             fields = {"first_mp_usd": "price of the first megapixel",
                       "additional_mp_usd": "price per additional megapixel", "per_mp_usd": "price per megapixel", "per_image_usd": "price per image"}
