@@ -127,10 +127,6 @@ def _factor_range(r: SourcedRange | None, mid: float | None = None) -> tuple[flo
     return (r.low / m, r.high / m) if m > 0 else (1.0, 1.0)
 
 
-def _offer_of(option_id: str) -> str:
-    return option_id.split(":")[1]
-
-
 def cost_models(result: Result, catalog: Catalog) -> list[MC.CostModel]:
     """One :class:`~advisor.workload.montecarlo.CostModel` per option of ``result`` (see the module doc)."""
     usd_per_kwh = float(result.assumptions["electricity_usd_per_kwh"])
@@ -154,10 +150,10 @@ def cost_models(result: Result, catalog: Catalog) -> list[MC.CostModel]:
                 kwh_per_gpu_second=kwh_var / s if (s and kwh_var > 0) else 0.0,
                 fixed_kwh_per_month=o.fixed_kwh_per_month))
         elif o.deployment == "cloud-gpu":
-            offer = catalog.rentals.get(_offer_of(o.id))
+            offer = catalog.rentals.get(o.offer or "")
             rng = None
             if offer is not None:
-                rng = offer.spot_usd_per_hour if o.id.endswith(":spot") else offer.on_demand_usd_per_hour
+                rng = offer.spot_usd_per_hour if o.spot else offer.on_demand_usd_per_hour
             lo, hi = _factor_range(rng)
             rental = parts.get("rental", 0.0)
             var = o.variable_usd_per_image * volume  # the part of the bill that grows with the images [USD/month]
@@ -345,9 +341,9 @@ def _catalog_for(catalog: Catalog, options: list[Any], owned: str | None) -> Cat
         if o.gpu:
             gpus.add(o.gpu)
         if o.deployment == "cloud-gpu":
-            rentals.add(o.offer or _offer_of(o.id))
+            rentals.add(o.offer)
         elif o.deployment == "api":
-            apis.add(o.offer or o.id.split(":", 1)[1])
+            apis.add(o.offer)
     return catalog.model_copy(update={
         "pipelines": {k: v for k, v in catalog.pipelines.items() if k in pipes},
         "gpus": {k: v for k, v in catalog.gpus.items() if k in gpus},
