@@ -300,7 +300,7 @@ def test_pareto_chart_exports_png_svg_csv(tmp_path):
     assert [x["id"] for x in rows if x["recommended"] == "True"] == [r.recommendation.option_id]
     # unscored options stay unscored in the CSV (empty), never imputed
     unscored = [x for x in rows if x["quality_value"] == ""]
-    assert all(x["on_frontier"] == "False" for x in unscored)
+    assert unscored and all(x["on_frontier"] == "False" for x in unscored)
 
 
 def test_recommend_page_quality_floor_and_licence_box():

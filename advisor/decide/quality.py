@@ -114,6 +114,11 @@ def people_usd_per_month(ctx: "Context", deployment: str) -> float:
     return tco.people_usd_per_month(sc.setup_hours, upkeep, sc.hourly_rate_usd, ctx.amortization_months)
 
 
+#: where the people's-time figures come from when the user gives none
+PEOPLE_DEFAULTS_NOTE = ("the CLI, the example scenario and the app start from 8 h set-up, 2 h/month upkeep and $50/h: "
+                        "assumptions to replace with your own, not measurements")
+
+
 def add_people(ctx: "Context", options: list["Option"]) -> None:
     """Add people's time to every option as its own segment ``people`` (also 0 for APIs), in place."""
     sc = ctx.scenario
@@ -127,7 +132,8 @@ def add_people(ctx: "Context", options: list["Option"]) -> None:
         if people > 0:
             upkeep = f" + {sc.upkeep_hours_per_month:g} h/month upkeep" if o.deployment == "self-host" else ""
             o.reasons.append(f"People's time: {sc.setup_hours:g} h set-up over {ctx.amortization_months:g} months"
-                             f"{upkeep} at {_usd(sc.hourly_rate_usd)}/h = {_usd(people)}/month (your inputs).")
+                             f"{upkeep} at {_usd(sc.hourly_rate_usd)}/h = {_usd(people)}/month (scenario inputs; "
+                             f"{PEOPLE_DEFAULTS_NOTE}).")
 
 
 # --- annotate --------------------------------------------------------------------------------------------------------
@@ -344,6 +350,7 @@ def assumptions(ctx: "Context") -> dict[str, Any]:
         "license_fee_usd_per_month": dict(sc.license_fee_usd_per_month),
         "setup_hours": sc.setup_hours,
         "upkeep_hours_per_month": sc.upkeep_hours_per_month,
+        "people_time_source": PEOPLE_DEFAULTS_NOTE,
         "hourly_rate_usd": sc.hourly_rate_usd,
         "people_rule": "self-host: set-up / amortization months + upkeep; rental: set-up only; API: none",
     }
