@@ -465,7 +465,9 @@ e1, e2, e3 = st.columns(3)
 # deferred downloads: each file is made when its button is clicked, not on every re-render
 e1.download_button("Options (CSV)", functools.partial(export_bytes, scenario_json, "", "csv"), "options.csv",
                    "text/csv", key="dl_csv")
-e2.download_button("Scenario (YAML)", functools.partial(export_bytes, scenario_json, "", "yaml"), "scenario.yaml",
+# the scenario YAML is a few hundred bytes made from the form's own scenario: written eagerly (no deferred call), so
+# the file is always exactly what the form shows
+e2.download_button("Scenario (YAML)", export.scenario_to_yaml(views.scenario).encode(), "scenario.yaml",
                    "application/x-yaml", key="dl_yaml")
 e3.download_button("Report (HTML, works offline)", functools.partial(export_bytes, scenario_json, "", "html"),
                    "report.html", "text/html", key="dl_html")
