@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # `pages` (the app's page package) lives at the repository root
 
 from advisor.report import export  # noqa: E402
+from tests.profile_fixtures import profile_dict  # noqa: E402
 from advisor.catalog import load_catalog  # noqa: E402
 from advisor.decide import Scenario, recommend  # noqa: E402
 from advisor.perf import PerfRequest, estimate  # noqa: E402
@@ -462,18 +463,7 @@ def test_catalog_rows_find_nested_numbers():
 
 
 # ------------------------------------------------------------------------------------------------ Profiles
-def _profile_dict() -> dict:
-    return {
-        "status": "complete",
-        "device": {"kind": "cpu", "name": "Test CPU"},
-        "software": {"python": "3.11.7"},
-        "settings": {"pipeline": "flux-2-klein-4b", "pipeline_class": "Flux2KleinPipeline", "random_weights": "tiny",
-                     "precision": "fp32", "width": 256, "height": 256, "steps": 2, "guidance": 1.0, "batch_size": 1,
-                     "components_run": ["transformer"], "warmup": 1, "runs": 1},
-        "runs": [{"run_index": 0, "step_seconds": [0.5, 0.4], "total_seconds": 1.25}],
-        "summary": {"seconds_per_image": 1.25},
-        "started_at": "2026-11-26T06:00:00",
-    }
+_profile_dict = profile_dict  # tests/profile_fixtures.py
 
 
 def _upload_profile(at: AppTest, name: str, data: bytes) -> AppTest:

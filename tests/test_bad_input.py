@@ -22,6 +22,7 @@ import yaml
 from typer.testing import CliRunner
 
 from advisor.catalog import PROFILES_DIR, load_catalog
+from tests.profile_fixtures import profile_dict  # noqa: E402
 from advisor.catalog.yaml_reader import YAMLFileError, read_yaml_text
 from advisor.cli import app
 from advisor.errors import AdvisorError, CatalogError, InputError
@@ -382,18 +383,7 @@ def test_unknown_gpu_error_is_not_swallowed():
 
 
 # ------------------------------------------------------------------------------------------------- measured profiles
-def _profile_dict() -> dict:
-    return {
-        "status": "complete",
-        "device": {"kind": "cpu", "name": "Test CPU"},
-        "software": {"python": "3.11.7"},
-        "settings": {"pipeline": "flux-2-klein-4b", "pipeline_class": "Flux2KleinPipeline", "random_weights": "tiny",
-                     "precision": "fp32", "width": 256, "height": 256, "steps": 2, "guidance": 1.0, "batch_size": 1,
-                     "components_run": ["transformer"], "warmup": 1, "runs": 1},
-        "runs": [{"run_index": 0, "step_seconds": [0.5, 0.4], "total_seconds": 1.25}],
-        "summary": {"seconds_per_image": 1.25},
-        "started_at": "2026-11-26T06:00:00",
-    }
+_profile_dict = profile_dict  # tests/profile_fixtures.py
 
 
 def profile_bomb_text() -> str:
