@@ -23,7 +23,6 @@ from pages import common
 
 RES_WH = re.compile(r"^\s*(\d+)\s*[x×X*,]\s*(\d+)\s*$")
 RES_MP = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:mp|megapixels?)?\s*$", re.IGNORECASE)
-MAX_SCENARIO_BYTES = 256 * 1024  # a scenario YAML is under 2 kB; refuse anything far larger
 
 #: the studio's currency and its rate [currency per USD]; the engine and the catalog count in USD
 CURRENCY, USD_TO_CURRENCY = "USD", 1.0
@@ -58,13 +57,10 @@ def build_scenario(data: dict):
 
 
 def load_uploaded_scenario(name: str, raw: bytes):
-    if len(raw) > MAX_SCENARIO_BYTES:
-        raise InputError("scenario upload", f"{name} ({len(raw):,} bytes)", f"a YAML file of at most {MAX_SCENARIO_BYTES:,} bytes")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("scenario upload", name, "a UTF-8 YAML scenario file") from None
-    return export.load_scenario_text(text, file=name)
+    """An uploaded scenario through the scenario reader (size, UTF-8, aliases, depth, duplicate keys checked)."""
+    from advisor.cost.scenario import Scenario, parse_scenario_bytes
+
+    return Scenario.from_dict(parse_scenario_bytes(raw, name))
 
 
 def load_uploaded_scenario_for(catalog, name: str, raw: bytes):

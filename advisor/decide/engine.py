@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterator
 from advisor.cost import tco
 from advisor.decide import market, quality, rules, turnaround_rule
 from advisor.decide import optimize  # issue 12
-from advisor.catalog import GPU, Catalog, Pipeline, Sourced, SourcedRange, load_catalog, load_catalog_with_overrides
+from advisor.catalog import GPU, Catalog, Pipeline, Sourced, load_catalog, load_catalog_with_overrides
 from advisor.errors import InputError, UnknownSlugError
 from advisor.perf import PerfEstimate, PerfRequest, estimate
 from advisor.cost.scenario import (Scenario)
@@ -276,17 +276,6 @@ def _fitting_estimates(ctx: Context, pipe: Pipeline, gpu: GPU) -> tuple[list[Per
 def _uncertainty(ctx: Context, est: PerfEstimate) -> float:
     u = est.uncertainty
     return u if (u is not None and math.isfinite(u) and u > 0) else ctx.too_close_fraction
-
-
-def _price_basis(gpu: GPU) -> tuple[float, str] | None:
-    """Purchase price [USD] and a sentence saying which figure it is."""
-    if gpu.street_price_usd is not None:
-        r: SourcedRange = gpu.street_price_usd
-        return r.mid, f"midpoint of the {_usd(r.low)}-{_usd(r.high)} street price ({r.source}, {r.as_of})"
-    if gpu.launch_price_usd is not None:
-        s: Sourced = gpu.launch_price_usd
-        return s.value, f"launch price ({s.source}, {s.as_of}); no street price in the catalog"
-    return None
 
 
 def _quality_reason(ctx: Context, pipe: Pipeline) -> str | None:

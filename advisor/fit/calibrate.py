@@ -121,12 +121,6 @@ def _public_points(path: Path, catalog: Catalog) -> list[ValidationPoint]:
     return out
 
 
-def _measured_points(root: Path, catalog: Catalog, cal: T.Calibration) -> list[ValidationPoint]:
-    from advisor.catalog.measured import load_measured_profiles
-
-    return _profile_points(load_measured_profiles(root), catalog, cal)
-
-
 def _profile_points(profiles: list, catalog: Catalog, cal: T.Calibration) -> list[ValidationPoint]:
     """Validation points of measured profiles; failed runs and partial profiles without runs are skipped."""
     out = []

@@ -323,14 +323,6 @@ def uncertainty_for(cal: T.Calibration, pipeline: str, gpu: GPU) -> float:
     return u.get("cold", 0.35)
 
 
-def predict_measured(spec: ArchitectureSpec, gpu: GPU, precision: str, width: int, height: int, steps: int,
-                     text_tokens: int | None, cal: T.Calibration, batch: int = 1, evals: int = 1,
-                     prompt_tokens: int = DEFAULT_PROMPT_TOKENS) -> dict[str, float]:
-    """Predicted stage times for a measured configuration (transformer step, denoise, TE, VAE, total) [s]."""
-    w = workload(spec, width, height, steps, evals, batch, precision, prompt_tokens, text_tokens)
-    return stage_seconds(time_stages(w, gpu, precision, cal), steps)
-
-
 def stage_seconds(plan: StagePlan, steps: int) -> dict[str, float]:
     """What a measured profile times, from a stage plan [s]: one transformer step (incl. overhead), one forward,
     the denoise loop, text encoder, VAE decode and the end-to-end call (no offload)."""

@@ -104,10 +104,6 @@ def log_ticks(values: list[float | None], kind: str = "money") -> dict[str, Any]
     return dict(tickmode="array", tickvals=inside, ticktext=[fmt(v) for v in inside])
 
 
-def _top(result: Any, n: int = TOP_N) -> list[Any]:
-    return list(get(result, "options", []) or [])[:n]
-
-
 def _options_by_id(result: Any) -> dict[str, Any]:
     return {get(o, "id"): o for o in get(result, "options", []) or []}
 

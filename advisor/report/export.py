@@ -31,12 +31,12 @@ from advisor.catalog import Catalog, Sourced, SourcedRange, load_catalog
 from advisor.errors import InputError
 from advisor.io import atomic_write_bytes, atomic_write_text, check_output_dir  # noqa: F401
 from advisor.cost.scenario import EXAMPLE_SCENARIO  # noqa: F401  (re-exported for the pages)
-from advisor.fmt import per_month, per_thousand_images, usd
+from advisor.fmt import per_month, per_thousand_images
 from advisor.decide.provenance import decision_prices, price_warnings
 from advisor.report import tables
 from advisor.report.sweeps import (BREAKDOWN_KEYS, Views, batch_hours, compute_views, get,  # noqa: F401 (pages)
                                    load_catalog_for, load_scenario_file, load_scenario_text, scenario_dict)
-from advisor.report.tables import option_rows, to_csv
+from advisor.report.tables import to_csv
 
 #: columns of the options table in the HTML report (the same rows as the CSV, fewer columns)
 HTML_COLUMNS = ("rank", "label", "deployment", "seconds_per_image", "monthly_cost_usd", "cost_per_image_usd",
@@ -359,18 +359,6 @@ def _close_text(close: Any) -> str:
     if isinstance(close, (list, tuple)):
         return ", ".join(map(str, close))
     return "the leading options are within the estimate's uncertainty"
-
-
-def _fmt_cell(column: str, v: Any) -> str:
-    """A table cell for people: money with :func:`advisor.fmt.usd`, other floats with 3 significant digits in fixed
-    notation (never scientific notation)."""
-    if v is None:
-        return "-"
-    if column.endswith("_usd"):
-        return usd(v)
-    if isinstance(v, float):
-        return f"{v:,.3g}" if abs(v) >= 1e-3 and abs(v) < 1e3 else f"{v:,.0f}" if abs(v) >= 1e3 else f"{v:.6f}".rstrip("0")
-    return str(v)
 
 
 # ------------------------------------------------------------------------------------------- writer

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import TYPE_CHECKING, Any
 
 from advisor.fmt import usd  # noqa: F401  (re-exported: the one money formatter)
