@@ -271,6 +271,7 @@ def test_recommend_readable_at_800px(server, browser):
         page.goto(server.url, wait_until="domcontentloaded")
         _ready(page, page.get_by_test_id("stMetricValue").first, "the headline metrics")
         values = page.get_by_test_id("stMetricValue")
+        _wait_until(lambda: values.count() >= 3, "all three headline metrics")  # they render one after another
         cut = page.evaluate("""() => [...document.querySelectorAll("[data-testid='stMetricValue']")]
             .filter(e => { const t = e.querySelector('div') || e; return t.scrollWidth > t.clientWidth + 1; })
             .map(e => e.innerText)""")
