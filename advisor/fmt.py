@@ -99,3 +99,16 @@ def number(x: float | None, digits: int = 3, trim: bool = False) -> str:
     decimals = max(0, min(12, digits - 1 - math.floor(math.log10(a))))
     text = f"{x:,.{decimals}f}"
     return text.rstrip("0").rstrip(".") if trim and "." in text else text
+
+
+#: characters that Markdown (CommonMark + Streamlit's extensions: ``$`` maths, ``:icon:`` and ``:color[...]``
+#: directives, ``~`` strike-through) would read as markup; every ASCII punctuation mark may be backslash-escaped
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()#+-.!|<>~$:=&")
+
+
+def md_text(text: object) -> str:
+    """``text`` as literal Markdown text: every markup character backslash-escaped (so a catalog or user string
+    such as ``![x](http://...)`` or ``$1 and $2`` shows as typed, never as an image, a link or maths); line breaks
+    become spaces (one line stays one line)."""
+    s = " ".join(str(text).splitlines())
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in s)

@@ -75,6 +75,7 @@ def main() -> None:
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    at.switch_page("views/recommend.py").run()  # the root URL opens Compare
 
     def app_scenario():
         at.file_uploader(key="scenario_upload").set_value(("bomb.yaml", scenario, "application/x-yaml"))
@@ -83,7 +84,7 @@ def main() -> None:
 
     rows.append(("app, scenario upload", *timed(app_scenario)))
     ap = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
-    ap.switch_page("pages/profiles.py").run()
+    ap.switch_page("views/profiles.py").run()
 
     def app_profile():
         ap.file_uploader(key="profile_upload").set_value(("bomb-profile.yaml", profile, "application/x-yaml"))

@@ -39,7 +39,7 @@ from advisor.catalog.architecture import (
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-SLUGS = ("z-image-turbo", "flux-2-dev", "flux-2-klein-4b", "flux-2-klein-9b", "flux-1-dev", "flux-1-schnell")
+SLUGS = tuple(PIPELINE_CLASS)  # every catalog pipeline (measure.configs is the one list)
 
 # (regex on the module path, stream); first match wins.
 _TRANSFORMER_STREAM_RULES: list[tuple[str, str]] = [
@@ -47,6 +47,7 @@ _TRANSFORMER_STREAM_RULES: list[tuple[str, str]] = [
     (r"(^|\.)(time_text_embed|time_guidance_embed|t_embedder|time_embed)\.", "per_sample"),
     (r"modulation", "per_sample"),
     (r"adaLN", "per_sample"),
+    (r"\.(img|txt)_mod\.", "per_sample"),  # Qwen-Image per-block modulation
     (r"(^|\.)norm1(_context)?\.linear$", "per_sample"),
     (r"^single_transformer_blocks\.\d+\.norm\.linear$", "per_sample"),
     (r"^norm_out\.linear$", "per_sample"),
@@ -57,9 +58,13 @@ _TRANSFORMER_STREAM_RULES: list[tuple[str, str]] = [
     (r"\.add_[qkv]_proj$", "text"),
     (r"\.to_add_out$", "text"),
     (r"\.ff_context\.", "text"),
+    (r"\.txt_mlp\.", "text"),  # Qwen-Image: the text half of each dual-stream block
+    (r"^txt_in$", "text"),
     # image tokens only
     (r"^noise_refiner\.", "image"),
     (r"x_embedder", "image"),
+    (r"^img_in$", "image"),
+    (r"^pos_embed\.proj$", "image"),  # SD3 patch embedding (a Conv2d; recorded as a conv)
     (r"^all_final_layer\.", "joint"),  # Z-Image: the final layer runs over the unified sequence, then slices
     (r"final_layer", "image"),
     (r"^proj_out$", "image"),
@@ -72,17 +77,20 @@ _TRANSFORMER_STREAM_RULES: list[tuple[str, str]] = [
 # norms: the text half of FLUX double blocks, and the final norm over image tokens only
 _NORM_STREAM_RULES: list[tuple[str, str]] = [
     (r"_context(\.|$)", "text"),
+    (r"(^|\.)txt_norm", "text"),
     (r"^norm_out(\.|$)", "image"),
 ]
 
 _ATTENTION_SEQUENCE_RULES: list[tuple[str, str]] = [
+    (r"^transformer_blocks\.\d+\.attn2$", "image"),  # SD3.5 Medium (MMDiT-X): a second attention over image tokens
     (r"^noise_refiner\.", "image"),
     (r"^context_refiner\.", "text"),
     (r"^(layers|single_transformer_blocks|transformer_blocks)\.", "joint"),
 ]
 
 # text-encoder submodules that a text-to-image call never runs
-_UNUSED_TEXT_PREFIXES = ("model.vision_tower", "model.multi_modal_projector", "vision_tower", "multi_modal_projector")
+_UNUSED_TEXT_PREFIXES = ("model.vision_tower", "model.multi_modal_projector", "vision_tower", "multi_modal_projector",
+                         "model.visual", "visual")
 
 
 def _pattern(name: str) -> str:
@@ -263,6 +271,9 @@ def _extract_transformer(name: str, module: Any) -> ComponentSpec:
             if stream is None:
                 raise ValueError(f"{type(module).__name__}: no stream rule for linear {mname!r}")
             g.linear(mname, mod, stream)
+        elif isinstance(mod, torch.nn.Conv2d):
+            # a patch embedding over the latent grid (SD3): kernel = stride = patch, output at 1/stride of the grid
+            g.conv(mname, mod, 1.0 / mod.stride[0])
         elif (kind := _is_norm(mod)) is not None:
             feats = _norm_features(mod)
             if feats is None:
@@ -322,7 +333,8 @@ def _extract_text_encoder(name: str, module: Any, max_sequence_length: int) -> C
         if mname.startswith(_UNUSED_TEXT_PREFIXES):
             continue
         if isinstance(mod, torch.nn.Linear):
-            g.linear(mname, mod, "text")
+            # CLIPTextModelWithProjection: the projection runs once, on the pooled (EOS) token
+            g.linear(mname, mod, "per_sample" if mname == "text_projection" else "text")
         elif (kind := _is_norm(mod)) is not None:
             feats = _norm_features(mod)
             if feats is None:
@@ -463,8 +475,12 @@ def default_token_rules(pipeline_class: str, components: dict[str, Any],
                         max_sequence_length: int | None = None) -> TokenRules:
     """Token rules of a diffusers pipeline class, read from its components' configs."""
     vae = components.get("vae")
-    vae_scale = 2 ** (len(vae.config.block_out_channels) - 1) if vae is not None else 8
-    latent_channels = int(vae.config.latent_channels) if vae is not None else 16
+    vcfg = vae.config if vae is not None else None
+    if vcfg is not None and hasattr(vcfg, "temperal_downsample"):  # causal 3-D VAE (Qwen-Image): 2x per stage
+        vae_scale, latent_channels = 2 ** len(vcfg.temperal_downsample), int(vcfg.z_dim)
+    else:
+        vae_scale = 2 ** (len(vcfg.block_out_channels) - 1) if vcfg is not None else 8
+        latent_channels = int(vcfg.latent_channels) if vcfg is not None else 16
     if pipeline_class == "ZImagePipeline":
         tcfg = components["transformer"].config
         return TokenRules(
@@ -483,15 +499,21 @@ def default_token_rules(pipeline_class: str, components: dict[str, Any],
             notes="all max_sequence_length (padded) text tokens enter the transformer; the text encoder runs over "
                   "them too, lm_head included (hidden states of 3 layers are stacked)",
         )
-    if pipeline_class == "FluxPipeline":
+    if pipeline_class in ("FluxPipeline", "FluxKontextPipeline"):
         return TokenRules(
             vae_scale_factor=vae_scale, patch_size=2, latent_channels=latent_channels, text_policy="padded",
             max_sequence_length=max_sequence_length or 512,
             notes="T5 tokens padded to max_sequence_length (pipeline default 512; schnell model card uses 256) "
                   "enter the transformer; CLIP (77 tokens) only gives the pooled vector",
         )
+    from measure.architecture_more import more_token_rules
+
+    rules = more_token_rules(pipeline_class, components, vae_scale, latent_channels, max_sequence_length)
+    if rules is not None:
+        return rules
     raise ValueError(f"pipeline_class {pipeline_class!r}: no token rules (known: ZImagePipeline, Flux2Pipeline, "
-                     f"Flux2KleinPipeline, FluxPipeline); pass tokens=")
+                     f"Flux2KleinPipeline, FluxPipeline, FluxKontextPipeline, StableDiffusion3Pipeline, "
+                     f"QwenImagePipeline, QwenImageEditPipeline, StableDiffusionXLPipeline); pass tokens=")
 
 
 def library_versions() -> dict[str, str]:
@@ -513,10 +535,15 @@ def extract_spec(components: dict[str, Any], pipeline_class: str, slug: str = "c
     components are simply left out. ``text_max_sequence_length`` overrides the tokens each text encoder
     encodes (default: CLIP 77, others the pipeline max_sequence_length, 512).
     """
-    if "transformer" not in components:
-        raise ValueError("components: a 'transformer' module is required")
+    if "transformer" not in components and "unet" not in components:
+        raise ValueError("components: a 'transformer' (or 'unet') module is required")
     tokens = tokens or default_token_rules(pipeline_class, components, max_sequence_length)
-    specs = [_extract_transformer("transformer", components["transformer"])]
+    if "transformer" in components:
+        specs = [_extract_transformer("transformer", components["transformer"])]
+    else:
+        from measure.architecture_more import extract_unet
+
+        specs = [extract_unet(components["unet"], tokens)]
     for name in sorted(k for k in components if k.startswith("text_encoder")):
         mod = components[name]
         if mod is None:
@@ -526,7 +553,12 @@ def extract_spec(components: dict[str, Any], pipeline_class: str, slug: str = "c
             seq = 77 if type(mod).__name__.startswith("CLIP") else tokens.max_sequence_length
         specs.append(_extract_text_encoder(name, mod, seq))
     if components.get("vae") is not None:
-        specs.extend(_extract_vae(components["vae"]))
+        if type(components["vae"]).__name__ == "AutoencoderKLQwenImage":
+            from measure.architecture_more import extract_causal3d_vae
+
+            specs.extend(extract_causal3d_vae(components["vae"]))
+        else:
+            specs.extend(_extract_vae(components["vae"]))
     return ArchitectureSpec(slug=slug, pipeline_class=pipeline_class, components=specs, tokens=tokens,
                             versions=library_versions(), source=source)
 
@@ -566,5 +598,9 @@ _SOURCES = {
 
 def extract_slug(slug: str) -> ArchitectureSpec:
     """Build the meta-device components of ``slug`` and extract its spec."""
+    from measure.architecture_more import MORE_SOURCES, adjust_spec, text_sequence_lengths
+
     comps = build_meta_pipeline_components(slug)
-    return extract_spec(comps, PIPELINE_CLASS[slug], slug=slug, source=_SOURCES[slug])
+    spec = extract_spec(comps, PIPELINE_CLASS[slug], slug=slug, source={**_SOURCES, **MORE_SOURCES}[slug],
+                        text_max_sequence_length=text_sequence_lengths(PIPELINE_CLASS[slug]))
+    return adjust_spec(spec)

@@ -25,7 +25,9 @@ _TRANSFORMERS_CONFIGS = {
     "Qwen3ForCausalLM": "Qwen3Config",
     "Mistral3ForConditionalGeneration": "Mistral3Config",
     "CLIPTextModel": "CLIPTextConfig",
+    "CLIPTextModelWithProjection": "CLIPTextConfig",
     "T5EncoderModel": "T5Config",
+    "Qwen2_5_VLForConditionalGeneration": "Qwen2_5_VLConfig",
 }
 
 
@@ -82,11 +84,23 @@ def random_init_(module, std: float = 0.02) -> None:
                 p.zero_()
 
 
-def _make_transformers_model(class_name: str, cfg: dict):
-    import transformers
+def library_class(library: str, class_name: str):
+    """``getattr(<library>, class_name)`` for ``library`` in diffusers / transformers; a class the installed
+    version lacks is an InputError naming the class and the version (one line, CLI exit 2)."""
+    import importlib
 
-    config_cls = getattr(transformers, _TRANSFORMERS_CONFIGS[class_name])
-    return getattr(transformers, class_name)(config_cls(**cfg))
+    mod = importlib.import_module(library)
+    cls = getattr(mod, class_name, None)
+    if cls is None:
+        raise InputError(f"{library} class", class_name,
+                         f"a class of the installed {library} {getattr(mod, '__version__', '?')} "
+                         f"(upgrade {library} to a release that has it)")
+    return cls
+
+
+def _make_transformers_model(class_name: str, cfg: dict):
+    config_cls = library_class("transformers", _TRANSFORMERS_CONFIGS[class_name])
+    return library_class("transformers", class_name)(config_cls(**cfg))
 
 
 def build_module(class_name: str, cfg: dict):
@@ -94,9 +108,7 @@ def build_module(class_name: str, cfg: dict):
     device and dtype (callers wrap it in ``torch.device(...)``)."""
     if class_name in _TRANSFORMERS_CONFIGS:
         return _make_transformers_model(class_name, cfg)
-    import diffusers
-
-    return getattr(diffusers, class_name)(**cfg)
+    return library_class("diffusers", class_name)(**cfg)
 
 
 def _count(module) -> tuple[int, int]:
@@ -155,7 +167,7 @@ def build_pipeline(slug: str, *, weights: str | None = None, random_weights: str
     t0 = time.perf_counter()
     call: dict[str, Any] = {}
     notes: list[str] = []
-    pipe_cls = getattr(diffusers, pdef.pipeline_class)
+    pipe_cls = library_class("diffusers", pdef.pipeline_class)
     torch.manual_seed(seed)
     if weights:
         path = Path(weights)
@@ -187,7 +199,7 @@ def build_pipeline(slug: str, *, weights: str | None = None, random_weights: str
                     if str(build_device).startswith("cuda"):
                         torch.cuda.empty_cache()
         sched_cls, sched_cfg = configs["scheduler"]
-        modules["scheduler"] = getattr(diffusers, sched_cls)(**sched_cfg)
+        modules["scheduler"] = library_class("diffusers", sched_cls)(**sched_cfg)
         for (te, tok), kind in zip(pdef.text_encoders, pdef.tokenizer_kinds):
             if components == "transformer":
                 modules[te] = None

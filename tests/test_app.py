@@ -22,7 +22,7 @@ from tests.profile_fixtures import profile_dict  # noqa: E402
 from advisor.catalog import load_catalog  # noqa: E402
 from advisor.decide import Scenario, recommend  # noqa: E402
 from advisor.perf import PerfRequest, estimate  # noqa: E402
-from pages import common  # noqa: E402
+from views import common  # noqa: E402
 from advisor.fmt import money, number  # noqa: E402
 from advisor.report import charts, tables  # noqa: E402
 
@@ -32,6 +32,8 @@ TIMEOUT = 120  # [s] the first engine call loads the catalog and architectures; 
 
 def _app() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not at.exception, at.exception
+    at.switch_page("views/recommend.py").run()  # the root URL opens Compare
     assert not at.exception, at.exception
     return at
 
@@ -383,7 +385,7 @@ def test_recommend_full_options_list_filters_by_model_deployment_and_card():
 
 # ------------------------------------------------------------------------------------------------ Simulator
 def test_simulator_shows_engine_numbers():
-    at = _page("pages/simulator.py")
+    at = _page("views/simulator.py")
     at.selectbox(key="sim_pipeline").select("flux-2-klein-4b")
     at.selectbox(key="sim_gpu").select("rtx-4090")
     at.selectbox(key="sim_precision").select("fp8")
@@ -409,7 +411,7 @@ def test_simulator_shows_engine_numbers():
 
 
 def test_simulator_bad_width_shows_engine_error():
-    at = _page("pages/simulator.py")
+    at = _page("views/simulator.py")
     at.number_input(key="sim_width").set_value(1000)  # not a multiple of 16
     at.button[0].click().run()
     assert not at.exception
@@ -421,7 +423,7 @@ def test_simulator_bad_width_shows_engine_error():
 def test_simulator_claim_box_matches_engine():
     from advisor.fit import claims
 
-    at = _page("pages/simulator.py")
+    at = _page("views/simulator.py")
     at.selectbox(key="sim_pipeline").select("flux-2-klein-4b")
     at.selectbox(key="sim_gpu").select("rtx-4090")
     at.button[0].click().run()
@@ -440,7 +442,7 @@ def test_simulator_claim_box_matches_engine():
 
 # ------------------------------------------------------------------------------------------------ Catalog
 def test_catalog_lists_every_sourced_number():
-    at = _page("pages/catalog.py")
+    at = _page("views/catalog.py")
     rows = export.catalog_rows(load_catalog())
     assert _metrics(at)["Numbers"] == str(len(rows))
     assert _metrics(at)["Stale"] == str(sum(r["stale"] for r in rows))
@@ -472,7 +474,7 @@ def _upload_profile(at: AppTest, name: str, data: bytes) -> AppTest:
 
 
 def test_profiles_upload_valid_profile_is_shown_and_kept():
-    at = _upload_profile(_page("pages/profiles.py"), "p.yaml", yaml.safe_dump(_profile_dict()).encode())
+    at = _upload_profile(_page("views/profiles.py"), "p.yaml", yaml.safe_dump(_profile_dict()).encode())
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert "p.yaml: valid profile" in at.success[0].value
     assert _metrics(at)["Seconds per image (median)"] == "1.25"
@@ -494,7 +496,7 @@ def test_profiles_upload_calibrates_for_the_session():
     text = path.read_text(encoding="utf-8")
     prof = profile_from_yaml_text(text, file=path.name)
     s = prof.settings
-    at = _upload_profile(_page("pages/profiles.py"), path.name, text.encode())
+    at = _upload_profile(_page("views/profiles.py"), path.name, text.encode())
     assert not at.exception and not at.error, [e.value for e in at.error]
     shown = " ".join(md.value for md in at.markdown)
     assert "device **NVIDIA H100" in shown and "(h100-sxm)" in shown and "(flux-2-klein-4b)" in shown
@@ -510,7 +512,7 @@ def test_profiles_upload_calibrates_for_the_session():
     assert not at.warning  # a full-size, whole-pipeline run: prediction and measurement are the same workload
 
     # the Simulator page, same session: uses the session's calibration (toggle on by default), and not when off
-    at.switch_page("pages/simulator.py").run()
+    at.switch_page("views/simulator.py").run()
     assert not at.exception, at.exception
     assert at.toggle(key="sim_use_session_calibration").value is True
     at.selectbox(key="sim_pipeline").select(s.pipeline)
@@ -535,7 +537,7 @@ def test_profiles_upload_calibrates_for_the_session():
     (b"x" * (2 * 1024 * 1024 + 1), "at most 2,097,152 bytes"),
 ])
 def test_profiles_bad_upload_shows_error(data, message):
-    at = _upload_profile(_page("pages/profiles.py"), "bad.yaml", data)
+    at = _upload_profile(_page("views/profiles.py"), "bad.yaml", data)
     assert not at.exception
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and message in errors[0], errors
@@ -546,7 +548,7 @@ def test_profiles_bad_upload_shows_error(data, message):
 def test_validation_page_shows_the_error_table():
     from advisor.fit import validate
 
-    at = _page("pages/validation.py")
+    at = _page("views/validation.py")
     assert at.title[0].value == "Validation" and not at.error
     report = validate.validation_report(refit=False)
     df = at.dataframe[0].value
@@ -563,7 +565,7 @@ def test_validation_page_shows_the_error_table():
 def test_recommend_form_has_peoples_time_and_zero_leaves_it_out():
     """Issue 10: people's time is a form input (the example scenario's 8 h / 2 h per month / $50 fill it) and its own
     cost segment; set to zero, no option carries it."""
-    at = _page("pages/recommend.py")
+    at = _page("views/recommend.py")
     assert (at.number_input(key="setup_hours").value, at.number_input(key="upkeep_hours_per_month").value,
             at.number_input(key="hourly_rate_usd").value) == (8.0, 2.0, 50.0)
     sc = Scenario.from_dict(json.loads(at.session_state["scenario_json"]))

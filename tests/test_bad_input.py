@@ -498,6 +498,7 @@ def recommend_page():  # a fresh page per case: a scenario that parses is applie
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
+    at.switch_page("views/recommend.py").run()  # the root URL opens Compare
     assert not at.exception, at.exception
     return at
 
@@ -507,7 +508,7 @@ def profiles_page():
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180).run()
-    at.switch_page("pages/profiles.py").run()
+    at.switch_page("views/profiles.py").run()
     assert not at.exception, at.exception
     return at
 
@@ -535,7 +536,7 @@ APP_PROFILE_CASES = ["bomb_in_component_config", "config_too_big", "duplicate_st
 
 @pytest.mark.parametrize("name", APP_PROFILE_CASES)
 def test_app_profile_upload(profiles_page, name):
-    from pages import common
+    from views import common
 
     text, message = PROFILE_CASES[name]
     at = profiles_page

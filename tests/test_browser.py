@@ -195,7 +195,7 @@ def test_recommend_form_charts_and_screenshot(server, browser):
 
     page = _new_page(browser, 2400)
     with explained(server, page, "recommend"):
-        page.goto(server.url, wait_until="domcontentloaded")
+        page.goto(f"{server.url}/recommend", wait_until="domcontentloaded")
         vol = page.get_by_label("Monthly volume [images/month]")
         vol.wait_for()
         page.get_by_label("Powered on [h/day] (optional)", exact=True).wait_for()  # the optional field is on the form
@@ -218,7 +218,7 @@ def test_recommend_form_charts_and_screenshot(server, browser):
 def test_bad_resolution_shows_error_and_page_survives(server, browser):
     page = _new_page(browser, 1400)
     with explained(server, page, "bad_input"):
-        page.goto(server.url, wait_until="domcontentloaded")
+        page.goto(f"{server.url}/recommend", wait_until="domcontentloaded")
         res = page.get_by_label("Resolution (W x H pixels, or megapixels)")
         res.wait_for()
         res.fill("huge")
@@ -241,7 +241,7 @@ def test_exported_scenario_is_the_form(server, browser):
 
     page = _new_page(browser, 1800)
     with explained(server, page, "export_yaml"):
-        page.goto(server.url, wait_until="domcontentloaded")
+        page.goto(f"{server.url}/recommend", wait_until="domcontentloaded")
         vol = page.get_by_label("Monthly volume [images/month]")
         vol.wait_for()
         vol.fill("4321")
@@ -268,7 +268,7 @@ def test_recommend_readable_at_800px(server, browser):
     page = browser.new_page(viewport={"width": 820, "height": 1600})
     page.set_default_timeout(RENDER_TIMEOUT_MS)
     with explained(server, page, "narrow"):
-        page.goto(server.url, wait_until="domcontentloaded")
+        page.goto(f"{server.url}/recommend", wait_until="domcontentloaded")
         _ready(page, page.get_by_test_id("stMetricValue").first, "the headline metrics")
         values = page.get_by_test_id("stMetricValue")
         _wait_until(lambda: values.count() >= 3, "all three headline metrics")  # they render one after another

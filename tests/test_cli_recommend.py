@@ -66,16 +66,26 @@ def test_owned_4090_beats_rentals_at_500():
 
 
 def test_default_counts_peoples_time_and_says_the_zero_answer(result_500_4090):
-    """The CLI's stated people's-time defaults (8 h set-up, 2 h/month upkeep, $50/h, as `advisor compare`) are a
-    cost segment of every self-host option; the reasons say what the answer would be at zero."""
+    """The CLI's stated people's-time defaults (profiles/defaults.yaml people_time: 8 h own set-up, 2 h/month software
+    upkeep, 0.5 h/month hardware upkeep, 2 h API integration, $50/h) are a cost segment of every option; the reasons
+    say what the answer would be at zero."""
     d = result_500_4090
-    amort = d["assumptions"]["amortization_months"]
-    # by hand: set-up 8 h x $50 = $400 spread over the amortization months, plus upkeep 2 h x $50 = $100 a month
-    expected = 400.0 / amort + 100.0
+    a = d["assumptions"]
+    amort = a["amortization_months"]
+    assert (a["setup_hours"], a["upkeep_hours_per_month"], a["hourly_rate_usd"]) == (8.0, 2.0, 50.0)
+    hw, api_setup = a["hardware_upkeep_hours_per_month"], a["api_setup_hours"]
+    # by hand: set-up 8 h x $50 = $400 spread over the amortization months, plus software upkeep 2 h x $50 = $100 a
+    # month, plus hardware upkeep of the one owned machine
+    expected = 400.0 / amort + 100.0 + hw * 50.0
     owned = [o for o in d["options"] if o["id"].startswith("self-host:owned:")]
     assert owned and all(o["cost_breakdown_usd"]["people"] == pytest.approx(expected, rel=1e-12) for o in owned)
     apis = [o for o in d["options"] if o["deployment"] == "api"]
-    assert apis and all(o["cost_breakdown_usd"]["people"] == 0.0 for o in apis)
+    # an API pays its integration only: api_setup_hours x $50 / amortization months
+    assert apis and all(o["cost_breakdown_usd"]["people"] == pytest.approx(api_setup * 50.0 / amort, rel=1e-12)
+                        for o in apis)
+    rentals = [o for o in d["options"] if o["deployment"] == "cloud-gpu"]
+    # a rental pays the same software upkeep as the owned card (never less than $100/month here)
+    assert rentals and all(o["cost_breakdown_usd"]["people"] >= 100.0 for o in rentals)
     assert any(r.startswith("With people's time set to zero the answer") for r in d["recommendation"]["reasons"])
 
 
@@ -263,3 +273,52 @@ def test_missing_scenario_file(tmp_path):
 ])
 def test_usd_formatter(x, text):
     assert usd(x) == text
+
+
+def test_compare_example_no_rental_spared_the_upkeep():
+    """`advisor compare --pipeline z-image-turbo --pipeline flux-2-dev --volume 5000 --gpu rtx-4070-ti-super` used to
+    answer "rent a spot 4090" only because a rental paid set-up and no upkeep. Every self-run kind now pays the same
+    software upkeep, so no rental row carries less people's time than that upkeep, and the pick is not a rental."""
+    r = runner.invoke(app, ["compare", "--pipeline", "z-image-turbo", "--pipeline", "flux-2-dev", "--volume", "5000",
+                            "--gpu", "rtx-4070-ti-super", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    rows = [row for m in d["models"] for row in m["rows"]]
+    upkeep_usd = 2.0 * 50.0  # the stated defaults: 2 h/month software upkeep x $50/h
+    rentals = [row for row in rows if row["option_id"].startswith("cloud-gpu:")]
+    assert rentals and all(row["cost_breakdown_usd"]["people"] >= upkeep_usd for row in rentals)
+    assert not d["recommendation"]["option_id"].startswith("cloud-gpu:"), d["recommendation"]
+
+
+def test_people_time_flag_overrides_one_part():
+    """--people-time NAME=VALUE sets one figure: operator minutes to 0 lowers every pod rental by exactly the
+    sessions x 3 min x $50/h it carried, and leaves owned options unchanged."""
+    base = invoke("--volume", "500", "--gpu", "rtx-4090", "--no-risk", "--format", "json")
+    zero = invoke("--volume", "500", "--gpu", "rtx-4090", "--no-risk", "--format", "json",
+                  "--people-time", "operator_minutes_per_session=0")
+    assert base.exit_code == 0 and zero.exit_code == 0, zero.output
+    b = {o["id"]: o for o in json.loads(base.stdout)["options"]}
+    z = {o["id"]: o for o in json.loads(zero.stdout)["options"]}
+    pods = [i for i, o in b.items() if o["deployment"] == "cloud-gpu" and o["started_by_hand"]]
+    assert pods
+    for i in pods:
+        minutes = json.loads(base.stdout)["assumptions"]["operator_minutes_per_session"]
+        carried = b[i]["sessions_per_month"] * minutes / 60.0 * 50.0
+        assert carried > 0
+        assert b[i]["monthly_cost_usd"] - z[i]["monthly_cost_usd"] == pytest.approx(carried, rel=1e-9)
+    owned = [i for i in b if i.startswith("self-host:owned:")]
+    assert owned and all(b[i]["monthly_cost_usd"] == pytest.approx(z[i]["monthly_cost_usd"], rel=1e-12) for i in owned)
+
+
+@pytest.mark.parametrize("args, field", [
+    (["--people-time", "operator_minutes_per_session=-1"], "operator_minutes_per_session"),
+    (["--people-time", "nobody=1"], "--people-time"),
+    (["--holding", "used_price_decline_per_month=1.5"], "used_price_decline_per_month"),
+    (["--holding", "cost_of_capital_per_year=-0.1"], "cost_of_capital_per_year"),
+    (["--owned-card-view", "both"], "--owned-card-view"),
+])
+def test_economics_flags_bad_input_one_line(args, field):
+    r = invoke("--volume", "500", "--gpu", "rtx-4090", "--no-risk", *args)
+    assert r.exit_code == 2
+    lines = [x for x in r.output.strip().splitlines() if x.strip()]
+    assert len(lines) == 1 and field in lines[0] and "Traceback" not in r.output, r.output

@@ -19,7 +19,7 @@ def n(v, **kw):
 
 
 def gpu(slug, vram, price=None, street=None, idle=20.0, fp8=False):
-    tt = {"bf16_fp32acc": n(100.0), "fp32": n(50.0)}
+    tt = {"bf16_fp32acc": n(100.0), "fp16_fp32acc": n(100.0), "fp32": n(50.0)}
     if fp8:
         tt["fp8_fp32acc"] = n(200.0)
     return {"slug": slug, "name": slug.upper(), "architecture": "ada", "vram_gib": n(vram),

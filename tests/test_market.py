@@ -254,7 +254,7 @@ def test_app_region_picker_changes_tariff_and_answer():
 
     sys.path.insert(0, str(ROOT))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
-    at.switch_page("pages/recommend.py").run()
+    at.switch_page("views/recommend.py").run()
     assert not at.exception, at.exception
     for key in ("setup_hours", "upkeep_hours_per_month"):  # the example's people's time: out of this comparison
         at.number_input(key=key).set_value(0.0)

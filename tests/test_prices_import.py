@@ -111,7 +111,7 @@ def test_app_price_upload_bad_row_and_good_file():
 
     sys.path.insert(0, str(ROOT))
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
-    at.switch_page("pages/recommend.py").run()
+    at.switch_page("views/recommend.py").run()
     bad = (GOOD + "apis,fal-flux-1-schnell,per_mp_usd,0.002,,,,2026-11-30,\n").encode()
     at.file_uploader(key="price_upload").set_value(("quotes.csv", bad, "text/csv"))
     at.run()

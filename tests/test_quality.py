@@ -90,6 +90,69 @@ def test_figure_picks_latest_snapshot_and_never_mixes_scales():
     assert book.figure("other", "arena") is None
 
 
+def test_one_snapshot_per_scale_never_mixes_dates():
+    # two snapshots of one arena: 2026-04 has a, b and d, 2026-07 only b and c. Rankings use the fuller April one,
+    # so b is ranked on its April value against a's April value; c, scored only in July, is unscored (not imputed)
+    figs = [fig("a", 1100, "2026-04-22"), fig("b", 1050, "2026-04-22"), fig("d", 1000, "2026-04-22"),
+            fig("b", 1070, "2026-07-02"), fig("c", 1200, "2026-07-02")]
+    book = build_quality(book_raw(figs))
+    assert book.snapshot("arena") == "2026-04-22"
+    assert book.figure("b", "arena").value == 1050 and book.figure("c", "arena") is None
+    assert book.scored_models("arena") == {"a", "b", "d"}
+    # an explicit ranking_snapshot wins over the count
+    raw = book_raw(figs)
+    raw["quality"]["scales"][0] = {**SCALE, "ranking_snapshot": "2026-07-02"}
+    book = build_quality(raw)
+    assert book.figure("b", "arena").value == 1070 and book.figure("a", "arena") is None
+
+
+TIERS = {"model": "tm", "tiers": ["low", "medium", "high"], "source": "test fixture", "as_of": "2026-01-01"}
+
+
+def test_a_tier_without_its_own_figure_is_unscored():
+    raw = book_raw([fig("tm", 1500, variant="medium"), fig("tm", 1400)])  # 1400: tier not published
+    raw["quality"]["tiered_models"] = [TIERS]
+    book = build_quality(raw)
+    assert book.figure("tm", "arena", "medium").value == 1500
+    assert book.figure("tm", "arena", "low") is None  # the medium figure never scores the low tier
+    assert book.figure("tm", "arena", "high") is None  # nor does a figure whose tier is not published
+    assert book.figure("tm", "arena") is None
+
+
+def test_a_figure_of_another_weight_format_does_not_count():
+    book = build_quality(book_raw([fig("m", 970, variant="fp8")]))  # e.g. the arena's 'flux-1-dev-fp8' row
+    assert book.figure("m", "arena", "fp8").value == 970
+    assert book.figure("m", "arena", "bf16") is None and book.figure("m", "arena") is None
+    book = build_quality(book_raw([fig("m", 970, variant="fp8"), fig("m", 1000)]))
+    assert book.figure("m", "arena", "fp8").value == 970 and book.figure("m", "arena", "bf16").value == 1000
+
+
+def test_floor_scores_each_priced_tier_on_its_own():
+    raw = json.loads(json.dumps(RAW))
+    raw["apis"] += [{"slug": f"tm-{t}", "provider": "P3", "model": "tm", "variant": t, "pricing": "per-image",
+                     "per_image_usd": {"value": price, "source": "test fixture", "as_of": "2026-01-01"}}
+                    for t, price in (("low", 0.001), ("medium", 0.05))]
+    raw["quality_book"] = book_raw([fig("tm", 1500, variant="medium"), fig("small", 1000)])
+    raw["quality_book"]["quality"]["tiered_models"] = [TIERS]
+    cat = build_catalog(raw, "test-catalog")
+    r = run(cat, min_quality="arena:1100")
+    # the cheap low tier would win on cost, but 1500 was measured on medium: low is unscored and excluded
+    assert r.recommendation.option_id == "api:tm-medium"
+    assert r.option("api:tm-medium").quality_elo == 1500
+    ex = {e.id: e for e in r.excluded}
+    assert "tm (low) has no figure of its own on Test Arena" in ex["api:tm-low"].reasons[0]
+
+
+def test_real_catalog_gpt_image_2_tiers_and_one_lmarena_snapshot():
+    book = load_catalog().quality
+    assert book.snapshot("lmarena-t2i") == "2026-04-22"
+    assert book.figure("gpt-image-2", "lmarena-t2i", "medium").value == 1507  # 'gpt-image-2 (medium)'
+    assert book.figure("gpt-image-2", "lmarena-t2i", "low") is None
+    assert book.figure("gpt-image-2", "lmarena-t2i", "high") is None
+    # FLUX.2 [dev] is ranked on its April value, never on July's 1148 next to other models' April values
+    assert book.figure("flux-2-dev", "lmarena-t2i").value == 1149
+
+
 def test_unknown_scale_in_file_is_a_catalog_error():
     with pytest.raises(CatalogError, match="unknown scale 'nope'"):
         build_quality(book_raw([fig("m", 1, scale="nope")]))
@@ -133,7 +196,7 @@ def test_unscored_models_are_excluded_by_a_floor_not_imputed():
     cat = catalog_with([fig("pro", 1200)])
     r = run(cat, min_quality="arena:0")
     ex = {e.id: e for e in r.excluded}
-    assert "no figure on Test Arena" in ex["api:small-api"].reasons[0]
+    assert "small has no figure of its own on Test Arena" in ex["api:small-api"].reasons[0]
 
 
 def test_need_quality_ranks_along_the_frontier():

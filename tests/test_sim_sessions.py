@@ -107,11 +107,11 @@ def test_two_app_sessions_keep_their_own_calibration(uploads, alone):
 
     from advisor.catalog import load_catalog
     from advisor.perf import PerfRequest, estimate
-    from pages import common
+    from views import common
 
     sessions = {name: AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run() for name in uploads}
     for at in sessions.values():
-        at.switch_page("pages/profiles.py").run()
+        at.switch_page("views/profiles.py").run()
     for name, at in sessions.items():
         at.file_uploader(key="profile_upload").set_value((name, uploads[name][0].encode(), "application/x-yaml"))
         at.run()

@@ -208,7 +208,7 @@ def _page():
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=300).run()
-    at.switch_page("pages/turnaround.py").run()
+    at.switch_page("views/turnaround.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _page() -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
-    at.switch_page("pages/validation.py").run()
+    at.switch_page("views/validation.py").run()
     assert not at.exception, at.exception
     return at
 

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from advisor.catalog.physical import PhysicalError, check_entry
 from advisor.errors import AdvisorError, CatalogError, InputError, UnknownSlugError
@@ -29,99 +28,18 @@ from advisor.catalog.optimizations import OptimizationBook, build_optimizations,
 REPO_ROOT = Path(__file__).resolve().parents[2]
 #: the one folder the catalog reads (every other module takes paths from here)
 PROFILES_DIR = REPO_ROOT / "profiles"
-STALE_AFTER_DAYS = 180
 SLUG_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9.]+)*$")
 
 
 from advisor.catalog.base import Strict, walk  # noqa: E402  (the one strict base model; re-exported)
 
 
-class Sourced(Strict):
-    """One number with its provenance."""
-
-    value: float
-    source: str = Field(min_length=3)
-    as_of: dt.date
-    derived: bool = False  # computed by arithmetic from other sourced figures (say how in ``note``)
-    note: str | None = None
-
-    @field_validator("value")
-    @classmethod
-    def _finite(cls, v: float) -> float:
-        if not math.isfinite(v):
-            raise ValueError("must be a finite number")
-        return v
-
-    def is_stale(self, today: dt.date | None = None, days: int = STALE_AFTER_DAYS) -> bool:
-        """True when ``as_of`` is older than ``days`` days before ``today``."""
-        today = today or dt.date.today()
-        return (today - self.as_of).days > days
-
-
-class SourcedRange(Strict):
-    """A range of values (e.g. street prices, rental offers) with its provenance."""
-
-    low: float
-    high: float
-    source: str = Field(min_length=3)
-    as_of: dt.date
-    note: str | None = None
-
-    @model_validator(mode="after")
-    def _ordered(self) -> "SourcedRange":
-        if not (math.isfinite(self.low) and math.isfinite(self.high)):
-            raise ValueError("low and high must be finite")
-        if self.low > self.high:
-            raise ValueError(f"low ({self.low}) must not exceed high ({self.high})")
-        return self
-
-    @property
-    def mid(self) -> float:
-        return 0.5 * (self.low + self.high)
-
-    def is_stale(self, today: dt.date | None = None, days: int = STALE_AFTER_DAYS) -> bool:
-        today = today or dt.date.today()
-        return (today - self.as_of).days > days
-
-
-Architecture = Literal["ampere", "ada", "hopper", "blackwell", "cpu"]
-# Keys of GPU.tensor_tflops (dense rates; 'acc' = accumulate precision)
-TensorKey = Literal[
-    "bf16_fp32acc",
-    "fp16_fp32acc",
-    "fp16_fp16acc",
-    "fp8_fp32acc",
-    "fp8_fp16acc",
-    "int8_tops",
-    "fp4",
-    "fp32",  # non-tensor FP32 (CUDA cores)
-    "tf32",
-]
-
-
-class GPU(Strict):
-    slug: str
-    name: str
-    architecture: Architecture
-    vram_gib: Sourced  # usable VRAM [GiB]
-    memory_bandwidth_gb_per_s: Sourced  # [GB/s, 1e9]
-    tensor_tflops: dict[TensorKey, Sourced]  # dense [TFLOP/s, 1e12]
-    pcie_gen: Sourced
-    pcie_lanes: Sourced
-    board_power_watts: Sourced
-    idle_power_watts: Sourced
-    launch_price_usd: Sourced | None = None
-    street_price_usd: SourcedRange | None = None
-    used_price_usd: SourcedRange | None = None
-    #: the kind of machine the card goes into (keys Defaults.rest_of_system_usd: CPU, board, RAM, PSU, case, storage)
-    system_class: str | None = None
-    notes: str | None = None
-
-    @property
-    def pcie_gb_per_s(self) -> float:
-        """Theoretical one-direction PCIe bandwidth [GB/s]: per-lane rate x lanes (PCI-SIG: gen3 0.985, gen4 1.969, gen5 3.938 GB/s per lane)."""
-        per_lane = {3: 0.985, 4: 1.969, 5: 3.938}[int(self.pcie_gen.value)]
-        return per_lane * self.pcie_lanes.value
+from advisor.catalog.sourced import (  # noqa: E402,F401  (180 days; a card's street/used price 90)
+    CARD_PRICE_STALE_AFTER_DAYS, STALE_AFTER_DAYS, Sourced, SourcedRange,
+)
+from advisor.catalog.hardware import (  # noqa: E402,F401  (re-exported: the catalog's public names)
+    BACKEND_OF_ARCHITECTURE, GPU, REQUIRED_TENSOR_KEYS, Architecture, Backend, RentalOffer, TensorKey,
+)
 
 
 CommercialUse = Literal["allowed", "paid-license", "forbidden"]
@@ -144,6 +62,18 @@ class CapabilityEvidence(Strict):
     as_of: dt.date
 
 
+class StudioSettings(Strict):
+    """The steps (and guidance) studios run a pipeline at, with where that comes from (model-card trade-off,
+    ComfyUI template): the simulator's default call; ``Pipeline.default_steps`` (the library's call) is the
+    alternative preset (advisor.perf.settings)."""
+
+    steps: int = Field(gt=0, le=1000)  # scheduler steps (num_inference_steps)
+    guidance: float | None = Field(default=None, ge=0)  # None: the pipeline's default_guidance
+    source: str = Field(min_length=3)
+    as_of: dt.date
+    note: str | None = None
+
+
 class Pipeline(Strict):
     slug: str
     name: str
@@ -160,6 +90,8 @@ class Pipeline(Strict):
     default_precision: Literal["bf16", "fp16", "fp8", "int8", "nf4", "fp32"] = "bf16"
     #: size of the full pipeline's weights on disk per precision (transformer + text encoders + VAE) [GB, 1e9 bytes]
     weights_on_disk_gb: dict[Literal["bf16", "fp8"], Sourced] = {}
+    #: the steps and guidance studios run (None: the library call, ``default_steps``, is all the catalog knows)
+    studio_settings: StudioSettings | None = None
 
     def parameters_by_module(self) -> dict[str, int]:
         """Parameters per pipeline module (transformer, text_encoder[_2], vae) [count]: from the pipeline's
@@ -234,24 +166,18 @@ class APIOffer(Strict):
         return self
 
 
-class RentalOffer(Strict):
-    slug: str
-    gpu: str  # GPU slug
-    provider: str
-    on_demand_usd_per_hour: SourcedRange
-    spot_usd_per_hour: SourcedRange | None = None
-    serverless: bool = False  # bills only while a worker runs (scale to zero), incl. cold start and idle timeout
-    billing_increment_seconds: float = Field(default=1.0, gt=0)
-    minimum_billing_seconds: float = Field(default=60.0, ge=0)
-    billing_source: str | None = None  # where the increment and minimum come from
-    boot_seconds: Sourced | None = None  # pod/instance start until usable [s]; None -> Defaults.pod_boot_seconds
-    persistent_storage_usd_per_gb_month: Sourced | None = None  # volume that keeps the weights [USD/(GB month)]
-    volume_read_gb_per_s: Sourced | None = None  # read rate of that volume [GB/s]; None -> Defaults
-    cold_start_seconds: Sourced | None = None  # serverless: worker start + model load [s]; None -> boot + load
-    idle_timeout_seconds: Sourced | None = None  # serverless: billed idle time before a worker stops [s]
-    egress_note: str | None = None
-    interruption_note: str | None = None  # spot/interruptible: what the provider says about reclaiming
-    notes: str | None = None
+class PeopleFigure(Sourced):
+    """One people's-time assumption (unit in its key's name) with the ``low``..``high`` range risk sampling draws
+    from; ``low <= value <= high``, all >= 0."""
+
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PeopleFigure":
+        if not (0 <= self.low <= self.value <= self.high):
+            raise ValueError(f"needs 0 <= low <= value <= high, got {self.low}, {self.value}, {self.high}")
+        return self
 
 
 class Defaults(Strict):
@@ -273,6 +199,12 @@ class Defaults(Strict):
     spot_interruptions_per_hour: Sourced | None = None  # default reclaim rate of spot/interruptible GPUs [1/h]
     #: cost of the rest of a working machine (CPU, board, RAM, PSU, case, storage) per GPU.system_class [USD]
     rest_of_system_usd: dict[str, SourcedRange] = {}
+    #: people's time per deployment kind (advisor.cost.people): scenario field name -> value with a low..high range
+    people_time: dict[str, "PeopleFigure"] = {}
+    #: holding an owned card (advisor.cost.tco.holding_usd_per_month): the used price's decline [fraction/month]
+    #: and the cost of capital tied up in its resale value [fraction/year]
+    used_price_decline_per_month: Sourced | None = None
+    cost_of_capital_per_year: Sourced | None = None
 
 
 class Tariff(Strict):
@@ -310,6 +242,19 @@ class PriceOverride(Strict):
     source: str = Field(min_length=3)
     as_of: dt.date
     note: str | None = None
+
+    @model_validator(mode="after")
+    def _plausible(self) -> "PriceOverride":
+        """Plausible bounds and clean text (advisor.catalog.price_bounds), also for a stored override read back."""
+        from advisor.catalog import price_bounds as pb
+
+        for key in ("value", "low", "high"):
+            if getattr(self, key) is not None:
+                pb.check_value(key, self.field, getattr(self, key), self.note)
+        pb.check_text("source", self.source, pb.MAX_SOURCE_CHARS)
+        if self.note is not None:
+            pb.check_text("note", self.note, pb.MAX_NOTE_CHARS)
+        return self
 
 
 #: price fields a studio may override, per section: field -> "value" (Sourced) or "range" (SourcedRange)
@@ -567,7 +512,8 @@ def read_price_overrides(path: Path | str) -> list["PriceOverride"]:
             out.append(PriceOverride.model_validate(raw))
         except ValidationError as exc:
             field, msg = _first_error(exc)
-            raise CatalogError(str(path), f"#{i + 1}", field, msg) from None
+            raise CatalogError(str(path), f"#{i + 1}", field, f"{msg.removeprefix('Value error, ')}; fix or delete "
+                               f"this entry (or import a corrected quote)") from None
     return out
 
 
@@ -607,14 +553,16 @@ def iter_sourced(obj: Any, prefix: str = ""):
 def to_json_dict(obj: Any, today: dt.date | None = None, days: int = STALE_AFTER_DAYS) -> Any:
     """JSON-ready form of a catalog object; every mapping with an ``as_of`` date gains ``stale`` (bool).
 
-    ``stale`` is True when ``as_of`` is more than ``days`` days before ``today`` (default: the real today).
+    ``stale`` is True when ``as_of`` is more than ``days`` days before ``today`` (default: the real today); a card's
+    street or used price range uses its own shorter threshold (:data:`CARD_PRICE_STALE_AFTER_DAYS`) when shorter.
     """
     today = today or dt.date.today()
     if isinstance(obj, BaseModel):
         out = {name: to_json_dict(getattr(obj, name), today, days) for name in type(obj).model_fields}
         as_of = getattr(obj, "as_of", None)
         if isinstance(as_of, dt.date):
-            out["stale"] = (today - as_of).days > days
+            limit = min(days, obj.stale_after_days) if isinstance(obj, SourcedRange) else days
+            out["stale"] = (today - as_of).days > limit
         return out
     if isinstance(obj, dict):
         return {str(k): to_json_dict(v, today, days) for k, v in obj.items()}

@@ -80,11 +80,15 @@ class LinearGroup(Strict):
 class AttentionGroup(Strict):
     """``count`` identical scaled-dot-product attentions (one per block) over ``sequence``.
 
-    Score + weighted-sum FLOPs (non-causal) = 4 * Lq * Lkv * heads * head_dim per attention.
+    Score + weighted-sum FLOPs (non-causal) = 4 * Lq * Lkv * heads * head_dim per attention. Self-attention:
+    Lq = Lkv = the length of ``sequence``; cross-attention (UNet ``attn2``): queries over ``sequence``, keys and
+    values over ``kv_sequence`` (e.g. latent pixels attending to the 77 text tokens).
     """
 
     name: str
     sequence: AttentionSequence
+    kv_sequence: AttentionSequence | None = Field(None, description="cross-attention: the key/value sequence "
+                                                  "(None = self-attention over ``sequence``)")
     heads: int = Field(gt=0)
     kv_heads: int = Field(gt=0)
     head_dim: int = Field(gt=0)
@@ -96,7 +100,9 @@ class AttentionGroup(Strict):
 class ConvGroup(Strict):
     """``count`` identical Conv2d layers; ``out_scale`` = output spatial size / latent grid size.
 
-    FLOPs = 2 * kernel_h * kernel_w * (in_channels / groups) * out_channels * H_out * W_out per conv.
+    FLOPs = 2 * kernel_frames * kernel_h * kernel_w * (in_channels / groups) * out_channels * H_out * W_out per conv.
+    ``kernel_frames`` > 1 only for a causal Conv3d run on one frame (Qwen-Image VAE): the temporal taps are
+    computed against zero padding, so a 3x3x3 kernel costs 27 taps per output pixel (as the GPU runs it).
     """
 
     name: str
@@ -108,11 +114,12 @@ class ConvGroup(Strict):
     out_scale: float = Field(gt=0)
     count: int = Field(gt=0)
     bias: bool = True
+    kernel_frames: int = Field(1, gt=0, description="temporal kernel taps x output frames (Conv3d); 1 for Conv2d")
 
     @property
     def params(self) -> int:
         kh, kw = self.kernel
-        w = self.out_channels * (self.in_channels // self.groups) * kh * kw
+        w = self.out_channels * (self.in_channels // self.groups) * kh * kw * self.kernel_frames
         return self.count * (w + (self.out_channels if self.bias else 0))
 
 

@@ -1,14 +1,23 @@
 """Quality with provenance: scales, per-model figures, head-to-head results and keep rates.
 
-Read from ``profiles/quality.yaml`` (``scales``, ``figures``, ``pairwise``), ``profiles/keep_rates.yaml``
-(``entries``) and any studio vote fits in ``profiles/quality_votes/*.yaml`` (written by
+Read from ``profiles/quality.yaml`` (``scales``, ``tiered_models``, ``figures``, ``pairwise``),
+``profiles/keep_rates.yaml`` (``entries``) and any studio vote fits in ``profiles/quality_votes/*.yaml`` (written by
 :mod:`advisor.fit.votes`). Figures are keyed by MODEL slug (a pipeline slug for open weights, an API offer's
-``model_slug`` otherwise). Different arenas are different scales: a figure is only ever compared with figures on
-its own scale; unscored stays unscored (never imputed).
+``model_slug`` otherwise) and by the exact VARIANT measured (a quality tier such as gpt-image-2 ``medium``, or a
+weight format such as ``fp8``). Three rules keep a quality number attached to what is priced:
+
+* different arenas are different scales: a figure is only ever compared with figures on its own scale;
+* a ranking on one scale uses one snapshot (one ``as_of``) of it: Elo-style levels drift as models are added, so
+  figures of other dates are shown as history but never ranked against the snapshot's;
+* a model sold in quality tiers (``tiered_models``) is scored per tier: a tier without its own figure is unscored.
+  Distilled serving variants (fal's FLUX.2 [dev] Flash/Turbo) are separate model slugs.
+
+Unscored stays unscored (never imputed).
 
 Public API: :class:`Scale`, :class:`QualityFigure`, :class:`PairwiseRecord`, :class:`KeepRate`,
-:class:`QualityBook` (``figure(model, scale)``, ``figures_for(model)``, ``keep_rate(model, kind)``,
-``pairwise_between(a, b)``), :func:`load_quality`, :func:`wilson_interval`, :func:`parse_min_quality`.
+:class:`TieredModel`, :class:`QualityBook` (``figure(model, scale, variant)``, ``snapshot(scale)``,
+``figures_for(model)``, ``keep_rate(model, kind)``, ``pairwise_between(a, b)``), :func:`load_quality`,
+:func:`wilson_interval`, :func:`parse_min_quality`.
 """
 
 from __future__ import annotations
@@ -57,6 +66,23 @@ class Scale(_Strict):
     range_note: str
     source: str = Field(min_length=3)
     measures: str
+    #: the ``as_of`` of the snapshot rankings on this scale use; None: the snapshot with the most figures (on a tie
+    #: the latest)
+    ranking_snapshot: str | None = None
+
+    _snap = field_validator("ranking_snapshot", mode="before")(_as_of_text)
+
+
+class TieredModel(_Strict):
+    """A model sold in quality tiers that change the image (e.g. gpt-image-2 ``quality=low|medium|high``): each tier
+    is a different product for quality, so a figure counts only for the tier it names."""
+
+    model: str
+    tiers: list[str] = Field(min_length=2)
+    source: str = Field(min_length=3)
+    as_of: str
+
+    _as_of = field_validator("as_of", mode="before")(_as_of_text)
 
 
 class QualityFigure(_Strict):
@@ -65,6 +91,9 @@ class QualityFigure(_Strict):
     model: str
     scale: str
     value: float
+    #: the exact variant measured: a quality tier (gpt-image-2 'medium') or a weight format ('fp8'); None = the
+    #: model as released (for a tiered model: tier not published, so it scores no tier)
+    variant: str | None = None
     ci_low: float | None = None
     ci_high: float | None = None
     plus_minus: float | None = None  # published as value +- this (95%)
@@ -99,6 +128,10 @@ class PairwiseRecord(_Strict):
     id: str
     model_a: str
     model_b: str
+    #: the exact variants tested, in words (e.g. "fal 'FLUX.2 [dev] Flash' (distilled serving variant)"); None =
+    #: the model as released
+    variant_a: str | None = None
+    variant_b: str | None = None
     a_wins: float = Field(ge=0, le=1)
     ties: float | None = Field(default=None, ge=0, le=1)
     b_wins: float = Field(ge=0, le=1)
@@ -148,22 +181,49 @@ class QualityBook(_Strict):
     figures: list[QualityFigure] = []
     pairwise: list[PairwiseRecord] = []
     keep_rates: list[KeepRate] = []
+    tiered: dict[str, TieredModel] = {}
 
     def figures_for(self, model: str) -> list[QualityFigure]:
-        """All figures of ``model`` (every scale, every snapshot), in file order."""
+        """All figures of ``model`` (every scale, every snapshot, every variant), in file order."""
         return [f for f in self.figures if f.model == model]
 
-    def figure(self, model: str, scale: str) -> QualityFigure | None:
-        """The figure of ``model`` on ``scale`` used for ranking: the latest ``as_of``; on a tie, the first listed
-        (the file lists a model's headline row first). None when the model is unscored on that scale."""
-        best: QualityFigure | None = None
+    def snapshot(self, scale: str) -> str | None:
+        """The ``as_of`` of the one snapshot of ``scale`` that rankings use: the scale's ``ranking_snapshot``, else
+        the date with the most figures (on a tie the latest). None when the scale has no figures."""
+        s = self.scales.get(scale)
+        if s is not None and s.ranking_snapshot is not None:
+            return s.ranking_snapshot
+        counts: dict[str, int] = {}
         for f in self.figures:
-            if f.model == model and f.scale == scale and (best is None or f.as_of > best.as_of):
-                best = f
-        return best
+            if f.scale == scale:
+                counts[f.as_of] = counts.get(f.as_of, 0) + 1
+        return max(counts, key=lambda d: (counts[d], d)) if counts else None
+
+    def tier_of(self, model: str, variant: str | None) -> str | None:
+        """The quality tier an offer's ``variant`` names for ``model``; None when the model is not sold in tiers
+        or the variant is not one of its tiers."""
+        t = self.tiered.get(model)
+        return variant if t is not None and variant in t.tiers else None
+
+    def figure(self, model: str, scale: str, variant: str | None = None) -> QualityFigure | None:
+        """The figure of ``model`` on ``scale`` that a ranking uses for the option priced as ``variant``.
+
+        Only the scale's ranking :meth:`snapshot` counts. ``variant`` is what is priced: an API offer's tier, or a
+        self-hosted option's weight format. A tiered model (``tiered_models``) is scored only by a figure naming
+        that exact tier; otherwise a figure naming ``variant`` wins over one for the model as released, and a
+        figure for another variant never counts. On a tie the first listed. None = unscored (never imputed).
+        """
+        snap = self.snapshot(scale)
+        rows = [f for f in self.figures if f.model == model and f.scale == scale and f.as_of == snap]
+        if model in self.tiered:
+            tier = self.tier_of(model, variant)
+            return next((f for f in rows if tier is not None and f.variant == tier), None)
+        exact = next((f for f in rows if variant is not None and f.variant == variant), None)
+        return exact or next((f for f in rows if f.variant is None), None)
 
     def scored_models(self, scale: str) -> set[str]:
-        return {f.model for f in self.figures if f.scale == scale}
+        snap = self.snapshot(scale)
+        return {f.model for f in self.figures if f.scale == scale and f.as_of == snap}
 
     def keep_rate(self, model: str, kind_of_work: str) -> KeepRate | None:
         """The catalog keep rate of ``model`` for ``kind_of_work`` (metric keep_rate, else accuracy), or None."""
@@ -259,6 +319,7 @@ def build_quality(raw: dict[str, Any] | None) -> QualityBook:
     qpath, kpath = root / "quality.yaml", root / "keep_rates.yaml"
     q, k = raw.get("quality") or {}, raw.get("keep_rates") or {}
     scales = {s.slug: s for s in _parse_list(qpath, q.get("scales"), Scale, "scales")}
+    tiered = {t.model: t for t in _parse_list(qpath, q.get("tiered_models"), TieredModel, "tiered_models")}
     figures = _parse_list(qpath, q.get("figures"), QualityFigure, "figures")
     pairwise = _parse_list(qpath, q.get("pairwise"), PairwiseRecord, "pairwise")
     keep = _parse_list(kpath, k.get("entries"), KeepRate, "entries")
@@ -270,7 +331,7 @@ def build_quality(raw: dict[str, Any] | None) -> QualityBook:
     for i, f in enumerate(figures):
         if f.scale not in scales:
             raise CatalogError(str(qpath), f"figures[{i}] {f.model}", "scale", f"unknown scale {f.scale!r}")
-    return QualityBook(scales=scales, figures=figures, pairwise=pairwise, keep_rates=keep)
+    return QualityBook(scales=scales, figures=figures, pairwise=pairwise, keep_rates=keep, tiered=tiered)
 
 
 def load_quality(root: Path | str) -> QualityBook:

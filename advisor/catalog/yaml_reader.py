@@ -2,8 +2,9 @@
 
 Hardened against careless and hostile input, all before any schema validation:
 
-- size: at most ``max_bytes`` bytes (read with a bounded ``read``, so ``/dev/zero`` or a 50 MB file is refused
-  after reading ``max_bytes + 1`` bytes, not loaded);
+- size: at most ``max_bytes`` bytes (a file is ``stat``-ed first: a folder, device such as ``/dev/zero``, FIFO or
+  socket is refused before it is opened, a larger file from its size; then one bounded ``read`` of ``max_bytes + 1``
+  bytes, so a file growing meanwhile is refused too);
 - text only: UTF-8 without NUL bytes (binary files are refused);
 - expansion: the document's node count *with every alias expanded* must stay under ``max_nodes`` (a "billion
   laughs" document of a few hundred bytes expands to ~1e9 nodes; it is refused after one linear pass over the
@@ -207,13 +208,21 @@ def read_yaml_file(path: str | os.PathLike, *, expect: type | None = None, max_b
     ``file``: the name used in errors (default: the path). A missing, unreadable or non-file path is a
     :class:`YAMLFileError` of kind ``io``.
     """
+    import stat as _stat
+
     name = file or os.fspath(path)
-    p = Path(path)
     try:
-        if p.is_dir():
+        st = os.stat(path)
+        if _stat.S_ISDIR(st.st_mode):
             raise YAMLFileError(name, "is a folder (a YAML file is allowed)", "io")
-        with open(p, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+        if not _stat.S_ISREG(st.st_mode):  # /dev/zero, a FIFO (would block), a socket: refused before opening
+            kind = "a FIFO" if _stat.S_ISFIFO(st.st_mode) else "a device or special file"
+            raise YAMLFileError(name, f"is {kind}, not a regular file (a YAML file is allowed)", "io")
+        if st.st_size > max_bytes:
+            raise YAMLFileError(name, f"larger than {max_bytes:,} bytes (at most {max_bytes:,} allowed)", "size")
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(max_bytes + 1)  # bounded even if the file grows after the stat
     except YAMLFileError:
         raise
     except FileNotFoundError as exc:

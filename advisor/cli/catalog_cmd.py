@@ -1,6 +1,7 @@
 """``advisor catalog gpus|pipelines|apis|rentals|tariffs|stale``: list the sourced catalog, every number with source
 and date. ``apis`` also shows each offer's status (active, deprecated with its shutdown date, retired) and source;
-``stale`` lists every price (USD, per-kWh and currency figures) older than 180 days, with its source.
+``stale`` lists every price (USD, per-kWh and currency figures) older than 180 days (a card's street or used price:
+90 days), with its source.
 
 Table format: one row per sourced number (entry, field, value, as_of, stale, source). JSON format: the validated
 entries with each sourced number as ``{value|low,high, source, as_of, derived, note, stale}``. A number is *stale*
@@ -147,9 +148,10 @@ def catalog_command(
     typer.echo("(D) = derived by arithmetic; see the note in --format json.")
 
 
-def stale_price_rows(catalog, today: dt.date, days: int = 180) -> list[dict]:
+def stale_price_rows(catalog, today: dt.date, days: int | None = None) -> list[dict]:
     """Every price in the catalog (sections gpus, rentals, apis, tariffs, currencies, defaults) whose ``as_of`` is
-    more than ``days`` days before ``today``: section, entry, field, value, as_of, age_days, source."""
+    more than ``days`` days before ``today`` (None: each number's own threshold, 180 days and 90 for a card's street
+    or used price): section, entry, field, value, as_of, age_days, stale_after_days, source."""
     from advisor.catalog import Sourced, iter_sourced
 
     groups = [("gpus", catalog.gpus), ("rentals", catalog.rentals), ("apis", catalog.apis),
@@ -158,27 +160,31 @@ def stale_price_rows(catalog, today: dt.date, days: int = 180) -> list[dict]:
     for section, items in groups:
         for slug, entry in items.items():
             for path, num in iter_sourced(entry):
-                if not any(w in path for w in PRICE_FIELD_WORDS) or not num.is_stale(today, days):
+                limit = days if days is not None else getattr(num, "stale_after_days", 180)
+                if not any(w in path for w in PRICE_FIELD_WORDS) or not num.is_stale(today, limit):
                     continue
                 value = _fmt_number(num.value) if isinstance(num, Sourced) else \
                     f"{_fmt_number(num.low)}-{_fmt_number(num.high)}"
                 rows.append({"section": section, "entry": slug, "field": path, "value": value,
-                             "as_of": num.as_of.isoformat(), "age_days": (today - num.as_of).days, "source": num.source})
+                             "as_of": num.as_of.isoformat(), "age_days": (today - num.as_of).days,
+                             "stale_after_days": limit, "source": num.source})
     return sorted(rows, key=lambda r: (-r["age_days"], r["section"], r["entry"], r["field"]))
 
 
 def _print_stale(catalog, ref: dt.date, output_format: "OutputFormat") -> None:
-    from advisor.catalog import STALE_AFTER_DAYS
+    from advisor.catalog import CARD_PRICE_STALE_AFTER_DAYS, STALE_AFTER_DAYS
 
-    rows = stale_price_rows(catalog, ref, STALE_AFTER_DAYS)
+    rows = stale_price_rows(catalog, ref)
     if output_format is OutputFormat.json:
-        typer.echo(json.dumps({"today": ref.isoformat(), "stale_after_days": STALE_AFTER_DAYS, "prices": rows},
+        typer.echo(json.dumps({"today": ref.isoformat(), "stale_after_days": STALE_AFTER_DAYS,
+                               "card_price_stale_after_days": CARD_PRICE_STALE_AFTER_DAYS, "prices": rows},
                               indent=2))
         return
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"prices older than {STALE_AFTER_DAYS} days before {ref}: {len(rows)}")
+    table = Table(title=f"prices older than {STALE_AFTER_DAYS} days ({CARD_PRICE_STALE_AFTER_DAYS} for a card's street "
+                        f"or used price) before {ref}: {len(rows)}")
     for col in ("section", "entry", "field", "value", "as_of", "age_days", "source"):
         table.add_column(col, overflow="fold", no_wrap=col not in ("source",))
     for r in rows:

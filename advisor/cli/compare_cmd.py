@@ -9,6 +9,7 @@ from typing import List, Optional
 import typer
 
 from advisor.cli import app
+from advisor.cli.economics_opts import HOLDING_HELP, OWNED_CARD_VIEW_HELP, PEOPLE_TIME_HELP
 from advisor.cli.recommend_cmd import parse_assignments  # noqa: F401  (PIPELINE=USD / MODEL=SHARE flags)
 from advisor.cost.scenario import (STUDIO_HOURLY_RATE_USD, STUDIO_SETUP_HOURS, STUDIO_UPKEEP_HOURS_PER_MONTH,
                                    with_studio_people_defaults)
@@ -42,7 +43,11 @@ def render_compare(res) -> str:
         for r in m.rows:
             b = r.cost_breakdown_usd
             lic = usd(b.get("license", 0.0)) + ("" if r.license_fee_known else "+?")
-            lines.append(f"  {short_label(r)[:58]:<58} {_fmt_s(r.seconds_per_image):>8} "
+            label = short_label(r)
+            if len(label) > 58:  # the whole setting on its own line, never cut (advisor.perf.settings)
+                lines.append(f"  {label}")
+                label = ""
+            lines.append(f"  {label:<58} {_fmt_s(r.seconds_per_image):>8} "
                          f"{usd(r.monthly_cost_usd):>10} {usd(r.cost_per_image_usd):>9} {usd(b.get('people', 0.0)):>8} "
                          f"{lic:>9} {('-' if r.quality_value is None else f'{r.quality_value:g}'):>8}  {r.license}")
         n = m.self_host_overtakes_api_images_per_month
@@ -58,10 +63,12 @@ def render_compare(res) -> str:
         lines.append("Head-to-head (published; shares with 95% Wilson intervals):")
         for p in res.pairwise:
             lo, hi = p["a_wins_wilson"]
-            lines.append(f"  {p['model_a']} wins {p['a_wins']:.0%} [{lo:.0%}-{hi:.0%}], ties "
-                         f"{'-' if p['ties'] is None else format(p['ties'], '.0%')}, {p['model_b']} wins "
-                         f"{p['b_wins']:.0%} over n = {p['n']} {p['n_unit'][:40]} ({p['solidity']}, {p['as_of']})"
-                         + (f"; NOTE {p['related']}" if p["related"] else ""))
+            lines.append(f"  {p['label_a']} wins {p['a_wins']:.0%} [{lo:.0%}-{hi:.0%}], ties "
+                         f"{'-' if p['ties'] is None else format(p['ties'], '.0%')}, {p['label_b']} wins "
+                         f"{p['b_wins']:.0%} over n = {p['n']} {p['n_unit'][:40]} ({p['solidity']}, {p['as_of']})")
+    if res.pairwise_not_shown:
+        lines.append("Not shown (another variant or checkpoint on one side, not the compared model): "
+                     + "; ".join(f"{p['id']} ({p['why']})" for p in res.pairwise_not_shown))
     lines.append("")
     lines += [f"answer: {r}" for r in res.recommendation["reasons"]]
     return "\n".join(lines)
@@ -84,6 +91,9 @@ def compare_command(
     upkeep_hours: Optional[float] = typer.Option(None, "--upkeep-hours-per-month",
                                                  help=f"upkeep [h/month]; default {STUDIO_UPKEEP_HOURS_PER_MONTH:g}"),
     hourly_rate: Optional[float] = typer.Option(None, "--hourly-rate", help=f"[USD/h]; default {STUDIO_HOURLY_RATE_USD:g}"),
+    people_time: Optional[List[str]] = typer.Option(None, "--people-time", help=PEOPLE_TIME_HELP),
+    owned_card_view: Optional[str] = typer.Option(None, "--owned-card-view", help=OWNED_CARD_VIEW_HELP),
+    holding: Optional[List[str]] = typer.Option(None, "--holding", help=HOLDING_HELP),
     min_quality: Optional[str] = typer.Option(None, "--min-quality", help="quality floor SCALE:VALUE"),
     quality_scale: Optional[str] = typer.Option(None, "--quality-scale", help="scale shown/ranked (default lmarena-t2i)"),
     megapixels: Optional[float] = typer.Option(None, "--megapixels", help="output size [MP]; default 1.0"),
@@ -92,6 +102,7 @@ def compare_command(
 ) -> None:
     """Compare models side by side: own card, buy, rent and every API of each, with quality and licence."""
     from advisor.cli.recommend_cmd import build_scenario_data
+    from advisor.cli.economics_opts import economics_flag_data
     from advisor.errors import InputError
 
     if output_format not in FORMATS:
@@ -108,6 +119,7 @@ def compare_command(
         data["license_fee_usd_per_month"] = {**data.get("license_fee_usd_per_month", {}), **fees}
     if keeps:
         data["keep_rates"] = {**data.get("keep_rates", {}), **keeps}
+    data.update(economics_flag_data(people_time, owned_card_view, holding))  # people's time, owned card
     if "volume_images_per_month" not in data:
         raise InputError("--volume", None, "a number of images per month > 0")
     models = list(pipeline or [])
@@ -138,20 +150,13 @@ def fit_votes_command(
     votes: Path = typer.Argument(..., help="CSV of blind votes: model_a,model_b,winner"),
     name: str = typer.Option("studio", "--name", help="a name for this set of votes (goes into the scale slug)"),
     out: Optional[Path] = typer.Option(None, "--out", help="where to write the profile; default "
-                                                           "profiles/quality_votes/<scale>.yaml"),
+                                                           "profiles/quality_votes/<scale>.yaml (numbered, never "
+                                                           "replacing an earlier fit)"),
+    force: bool = typer.Option(False, "--force", help="replace an existing --out file"),
+    model: Optional[List[str]] = typer.Option(None, "--model", help="a model slug outside the catalog that the votes "
+                                                                    "may name (repeatable)"),
 ) -> None:
     """Fit Bradley-Terry ratings to a studio's blind pairwise votes and store them as a dated quality profile."""
-    from advisor.catalog import PROFILES_DIR
-    from advisor.errors import InputError
-    from advisor.fit.votes import fit_votes, write_votes_profile
+    from advisor.cli._flags import run_fit_votes  # bounded read, model checks, output rule, numbered names
 
-    try:
-        text = votes.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError("votes", str(votes), f"a readable UTF-8 CSV file ({exc.__class__.__name__})") from None
-    profile = fit_votes(text, name=name, source=f"studio votes {votes.name}")
-    slug = profile["scales"][0]["slug"]
-    path = write_votes_profile(profile, out or PROFILES_DIR / "quality_votes" / f"{slug}.yaml")
-    for f in profile["figures"]:
-        typer.echo(f"{f['model']}: {f['value']:.1f} on {slug} ({f['sample_size']} votes)")
-    typer.echo(f"wrote {path}")
+    run_fit_votes(votes, name, out, force, model)

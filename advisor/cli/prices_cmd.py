@@ -1,7 +1,9 @@
 """``advisor prices import FILE.csv``: bring a studio's own price quotes into the catalog (issue 13).
 
 Validated like the catalog (source and date required; see :mod:`advisor.catalog.prices` for the columns); a bad row
-is one error line naming the row, exit code 2, and nothing is written. Kept as an override file
+is one error line naming the row, exit code 2, and nothing is written. ``--out`` follows the output rule of
+:func:`advisor.io.check_output_file` (never a device, folder or measured profile; an existing file only when it is
+a price-override file, which is merged into under a lock). Kept as an override file
 (``profiles/overrides/prices.yaml`` unless ``--out`` says otherwise) that the catalog applies; reasons then quote
 each imported figure as "your price: <source>".
 """
@@ -29,10 +31,7 @@ def prices_import(
 ) -> None:
     """Validate FILE.csv and keep its prices as catalog overrides ("your price" in reasons)."""
     from advisor.catalog.prices import import_prices
-    from advisor.io import check_output_file
 
-    if out is not None:
-        check_output_file("--out", out)
     target, prices, total = import_prices(file, out, root)
     for p in prices:
         figure = f"{p.value:g}" if p.value is not None else f"{p.low:g}-{p.high:g}"

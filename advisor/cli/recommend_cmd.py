@@ -8,6 +8,7 @@ from typing import List, Optional
 import typer
 
 from advisor.cli import app, fail
+from advisor.cli.economics_opts import HOLDING_HELP, OWNED_CARD_VIEW_HELP, PEOPLE_TIME_HELP, economics_flag_data
 
 FORMATS = ("table", "json", "csv")
 #: Scenario field -> the CLI flag that sets it (used to name the flag in error messages).
@@ -21,19 +22,11 @@ from advisor.cost.scenario import EXAMPLE_SCENARIO  # noqa: E402,F401  (tests an
 
 
 def parse_assignments(items: list[str] | None, flag: str, allowed: str) -> dict[str, float]:
-    """``['slug=12.5', ...]`` -> ``{'slug': 12.5}``; InputError naming the flag when malformed."""
-    from advisor.errors import InputError
+    """``['slug=12.5', ...]`` -> ``{'slug': 12.5}``; one-line InputError naming the flag when malformed, repeated,
+    unknown to the catalog or implausible (:func:`advisor.cli._flags.parse_keyed`)."""
+    from advisor.cli._flags import parse_keyed
 
-    out: dict[str, float] = {}
-    for item in items or []:
-        slug, sep, raw = item.partition("=")
-        try:
-            if not sep or not slug.strip():
-                raise ValueError
-            out[slug.strip()] = float(raw)
-        except ValueError:
-            raise InputError(flag, item, allowed) from None
-    return out
+    return parse_keyed(items, flag, allowed)
 
 
 def build_scenario_data(
@@ -90,6 +83,9 @@ def recommend_command(
                                                       "(assumption; a --scenario file's own value or 0)"),
     hourly_rate: Optional[float] = typer.Option(None, "--hourly-rate", help="people: cost of one hour [USD/h]; default 50 "
                                                                                    "(assumption)"),
+    people_time: Optional[List[str]] = typer.Option(None, "--people-time", help=PEOPLE_TIME_HELP),
+    owned_card_view: Optional[str] = typer.Option(None, "--owned-card-view", help=OWNED_CARD_VIEW_HELP),
+    holding: Optional[List[str]] = typer.Option(None, "--holding", help=HOLDING_HELP),
     region: Optional[str] = typer.Option(None, "--region", help="tariff region slug (advisor catalog tariffs); sets the "
                                          "electricity price unless --electricity-usd-per-kwh is given"),
     currency: Optional[str] = typer.Option(None, "--currency", help="USD | EUR | GBP: amounts also shown converted "
@@ -144,6 +140,7 @@ def recommend_command(
             data["keep_rates"] = {**data.get("keep_rates", {}), **keeps}
         if allow_quality_tradeoffs:  # issue 12
             data["allow_quality_tradeoffs"] = True
+        data.update(economics_flag_data(people_time, owned_card_view, holding))  # people's time, owned card
         if scenario is None:  # the studio's stated people's-time defaults, as `advisor compare`
             from advisor.cost.scenario import with_studio_people_defaults
 
@@ -165,6 +162,10 @@ def recommend_command(
         elif output_format == "csv":
             typer.echo(report.to_csv(result), nl=False)
         else:
+            from advisor.decide.frontier import frontier_lines
+
+            for line in frontier_lines(result.frontier or {}):  # the answer opens with what quality costs
+                typer.echo(line)
             report.render_table(result, limit=limit)
     except AdvisorError as exc:
         field = getattr(exc, "field", None)

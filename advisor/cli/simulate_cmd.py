@@ -19,7 +19,12 @@ def estimate_to_json(est) -> dict:
     r = est.request
     return {
         "pipeline": r.pipeline, "gpu": r.gpu, "precision": r.precision, "width": r.width, "height": r.height,
-        "steps": r.steps, "guidance": r.guidance, "batch_size": r.batch_size,
+        "steps": getattr(est, "steps", 0) or r.steps, "guidance": r.guidance, "batch_size": r.batch_size,
+        # the setting as one label, where the steps come from (studio preset with its source, or library call)
+        "setting": getattr(est, "setting", ""), "steps_preset": getattr(r, "steps_preset", "studio"),
+        "steps_source": getattr(est, "steps_source", ""),
+        "input_megapixels": getattr(r, "input_megapixels", 0.0),
+        "reference_tokens": getattr(est, "reference_tokens", 0),
         "seconds_per_image": est.seconds_per_image,
         "stages_seconds": dict(est.stages_seconds),
         "seconds_per_step": est.seconds_per_step,
@@ -32,6 +37,11 @@ def estimate_to_json(est) -> dict:
         "uncertainty": est.uncertainty,
         "bound": est.bound,
         "cold_start_seconds": est.cold_start_seconds,
+        # compile warm-up inside cold_start_seconds, paid per process start (rental session, serverless cold start)
+        "compile_seconds": getattr(est, "compile_seconds", 0.0),
+        # the machine around the card: host RAM (offloaded weights + working set + OS) and the checkpoint on disk
+        "host_ram_gib": getattr(est, "host_ram_gib", 0.0),
+        "disk_gb": getattr(est, "disk_gb", 0.0),
         "notes": list(est.notes),
         # issue 12: the named optimizations and every factor they applied, with its source
         "optimizations": list(getattr(r, "optimizations", ())),
@@ -47,8 +57,12 @@ def simulate(
     precision: str = typer.Option("bf16", "--precision", help="fp32|bf16|fp16|fp8|int8|nf4|gguf-q4"),
     width: int = typer.Option(1024, "--width"),
     height: int = typer.Option(1024, "--height"),
-    steps: int = typer.Option(None, "--steps", help="default: the pipeline's"),
-    guidance: float = typer.Option(None, "--guidance", help="default: the pipeline's"),
+    steps: int = typer.Option(None, "--steps", help="default: the --steps-preset's"),
+    guidance: float = typer.Option(None, "--guidance", help="default: the --steps-preset's"),
+    steps_preset: str = typer.Option("studio", "--steps-preset", help="studio (steps studios run, sourced) | "
+                                     "library (the library's own call)"),
+    input_megapixels: float = typer.Option(0.0, "--input-megapixels",
+                                           help="input/reference images per request [MP] (editing, multi-reference)"),
     offload: str = typer.Option("auto", "--offload", help="auto|none|model|group|sequential"),
     batch_size: int = typer.Option(1, "--batch-size"),
     fmt: Fmt = typer.Option(Fmt.table, "--format"),
@@ -65,7 +79,8 @@ def simulate(
                                                "memory and host memory; the CPU has no GPU memory)")
     est = estimate(PerfRequest(pipeline, gpu, precision=precision, width=width, height=height, steps=steps,
                                guidance=guidance, batch_size=batch_size, offload=offload,
-                               optimizations=tuple(optimization or ())))
+                               optimizations=tuple(optimization or ()), steps_preset=steps_preset,
+                               input_megapixels=input_megapixels))
     data = estimate_to_json(est)
     if precision == "fp8" and not optimization:  # issue 12: say which FP8 this is
         data["notes"].append("precision=fp8 models FP8 weights AND FP8 matmuls everywhere; diffusers' layerwise "
@@ -78,6 +93,8 @@ def simulate(
         return
     u = est.uncertainty * 100
     typer.echo(f"{pipeline} on {gpu} ({precision}, {width}x{height}, offload={est.offload}, bound={est.bound})")
+    typer.echo(f"  setting             {data['setting']}")
+    typer.echo(f"  steps               {data['steps']} ({data['steps_source']})")
     typer.echo(f"  seconds per image   {est.seconds_per_image:10.3f} s  (+-{u:.0f}%)")
     for k, v in est.stages_seconds.items():
         typer.echo(f"    {k:18s}{v:10.3f} s")
@@ -85,7 +102,13 @@ def simulate(
     typer.echo(f"  peak VRAM           {est.peak_vram_gib:10.2f} GiB  ({'fits' if est.fits else 'DOES NOT FIT'})")
     typer.echo(f"  board power         {est.board_power_watts:10.0f} W   (system {est.system_power_watts:.0f} W)")
     typer.echo(f"  energy per image    {est.energy_per_image_joules:10.0f} J")
-    typer.echo(f"  cold start          {est.cold_start_seconds:10.1f} s")
+    typer.echo(f"  cold start          {est.cold_start_seconds:10.1f} s"
+               + (f"  (incl. {data['compile_seconds']:.0f} s compile per process start)"
+                  if data["compile_seconds"] else ""))
+    typer.echo(f"  host RAM needed     {data['host_ram_gib']:10.1f} GiB  (= {data['host_ram_gib'] * 2**30 / 1e9:.0f} GB)")
+    typer.echo(f"  disk for weights    {data['disk_gb']:10.1f} GB")
+    if data["reference_tokens"]:
+        typer.echo(f"  input images        {input_megapixels:g} MP = {data['reference_tokens']} tokens per forward")
     for n in data["notes"]:
         typer.echo(f"  note: {n}")
     for a in getattr(est, "optimizations_applied", ()):

@@ -9,6 +9,7 @@ from typing import List, Optional
 import typer
 
 from advisor.cli import app, fail
+from advisor.cli.economics_opts import HOLDING_HELP, OWNED_CARD_VIEW_HELP, PEOPLE_TIME_HELP
 
 FORMATS = ("table", "json")
 #: scenario field -> CLI flag (error messages name the flag)
@@ -117,6 +118,9 @@ def turnaround_command(
     gpu: Optional[str] = typer.Option(None, "--gpu", help="slug of a GPU you own"),
     megapixels: Optional[float] = typer.Option(None, "--megapixels", help="output size [MP]"),
     commercial: Optional[bool] = typer.Option(None, "--commercial/--personal", help="default commercial"),
+    people_time: Optional[List[str]] = typer.Option(None, "--people-time", help=PEOPLE_TIME_HELP),
+    owned_card_view: Optional[str] = typer.Option(None, "--owned-card-view", help=OWNED_CARD_VIEW_HELP),
+    holding: Optional[List[str]] = typer.Option(None, "--holding", help=HOLDING_HELP),
     scenario: Optional[Path] = typer.Option(None, "--scenario", help="scenario YAML; flags win"),
     output_format: str = typer.Option("table", "--format", help="table | json"),
     limit: int = typer.Option(15, "--limit", help="rows of the table (best of each kind always shown)"),
@@ -139,6 +143,9 @@ def turnaround_command(
         if megapixels is not None:  # the flag wins over the file's size in either form
             data.pop("width", None), data.pop("height", None)
         data.update({k: v for k, v in flags.items() if v is not None})
+        from advisor.cli.economics_opts import economics_flag_data
+
+        data.update(economics_flag_data(people_time, owned_card_view, holding))  # people's time, owned card
         if scenario is None:  # the studio's stated people's-time defaults, as `recommend` and `compare`
             from advisor.cost.scenario import with_studio_people_defaults
 

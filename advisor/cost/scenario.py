@@ -49,11 +49,30 @@ ALLOWED: dict[str, str] = {
     "quality_scale": "a quality scale slug from profiles/quality.yaml used to rank and chart quality, or null "
                      "(lmarena-t2i)",
     "license_fee_usd_per_month": "a mapping of pipeline slug -> your commercial licence fee [USD/month], each >= 0",
-    "keep_rates": "a mapping of model slug -> share of generations you keep, in (0, 1]",
+    "keep_rates": "a mapping of model slug -> share of generations you keep, from 0.01 to 1",
     "kind_of_work": f"one of {', '.join(KINDS_OF_WORK)} (picks the catalog keep rate)",
-    "setup_hours": "hours to set up self-hosting or a rental, one-off, >= 0 [h] (amortised like hardware)",
-    "upkeep_hours_per_month": "hours a month keeping self-hosting running, >= 0 [h/month]",
+    "setup_hours": "hours to set up an owned or bought machine (drivers, stack, weights), one-off, >= 0 [h] "
+                   "(amortised like hardware)",
+    "upkeep_hours_per_month": "hours a month of software upkeep of any stack you run yourself (own, buy, rent), "
+                              ">= 0 [h/month]",
     "hourly_rate_usd": "the studio's cost of one person-hour, >= 0 [USD/h]",
+    "rental_setup_hours": "hours to set up a rented GPU (image/template, volume, scripts), one-off, in [0, 10000] "
+                          "[h], or null for the stated default",
+    "api_setup_hours": "hours to integrate an API, one-off, in [0, 10000] [h], or null for the stated default",
+    "hardware_upkeep_hours_per_month": "hours a month of upkeep per owned or bought machine, in [0, 744] [h/month], "
+                                       "or null for the stated default",
+    "operator_minutes_per_session": "a person's minutes per rental session started and stopped by hand, in [0, 1440] "
+                                    "[min], or null for the stated default (0 when a scheduler does it)",
+    "reclaim_minutes_per_event": "a person's minutes per spot reclaim, in [0, 1440] [min], or null for the stated "
+                                 "default",
+    "owned_card_view": "holding (the owned card costs its used price's decline plus the cost of capital on its "
+                       "resale value, what keeping it instead of selling it costs) or sunk (the purchase is sunk and "
+                       "costs nothing)",
+    "used_price_decline_per_month": "a fraction in [0, 1] [per month] the owned card's used price falls, or null for "
+                                    "the stated default",
+    "cost_of_capital_per_year": "a fraction in [0, 1] [per year] (0.08 = 8 %/year), or null for the stated default",
+    "owned_card_resale_usd": "what the owned card would sell for today, in [0, 1e6] [USD], or null for the "
+                             "catalog's used price",
     # issue 11: turnaround (who waits, how long they may wait) and risk (spread of the inputs)
     "team_size": "an integer in [1, 100000] [people sending requests], or null (no turnaround check)",
     "requests_per_person_per_hour": "a finite number in (0, 3600] [requests per person per working hour], or null "
@@ -131,6 +150,18 @@ class Scenario(Strict):
     allow_quality_tradeoffs: bool = False
     upkeep_hours_per_month: float = Field(default=0.0, ge=0, le=744, allow_inf_nan=False)  # [h/month]
     hourly_rate_usd: float = Field(default=0.0, ge=0, le=10_000, allow_inf_nan=False)  # [USD/h]
+    # people's time per deployment kind (advisor.cost.people; null -> the stated default when people's time is
+    # counted, i.e. hourly_rate_usd > 0 and setup_hours or upkeep_hours_per_month > 0)
+    rental_setup_hours: float | None = Field(default=None, ge=0, le=10_000, allow_inf_nan=False)  # [h]
+    api_setup_hours: float | None = Field(default=None, ge=0, le=10_000, allow_inf_nan=False)  # [h]
+    hardware_upkeep_hours_per_month: float | None = Field(default=None, ge=0, le=744, allow_inf_nan=False)
+    operator_minutes_per_session: float | None = Field(default=None, ge=0, le=1440, allow_inf_nan=False)  # [min]
+    reclaim_minutes_per_event: float | None = Field(default=None, ge=0, le=1440, allow_inf_nan=False)  # [min]
+    # the owned card: holding cost (its used price's decline + cost of capital on it) or the sunk-cost view
+    owned_card_view: Literal["holding", "sunk"] = "holding"
+    used_price_decline_per_month: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)  # [1/month]
+    cost_of_capital_per_year: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)  # [1/year]
+    owned_card_resale_usd: float | None = Field(default=None, ge=0, le=1_000_000, allow_inf_nan=False)  # [USD]
     # issue 11: turnaround (null -> defaults in advisor.decide.turnaround_rule) and risk (advisor.decide.risk)
     team_size: int | None = Field(default=None, ge=1, le=100_000)
     requests_per_person_per_hour: float | None = Field(default=None, gt=0, le=3600, allow_inf_nan=False)
@@ -170,6 +201,21 @@ class Scenario(Strict):
             raise InputError(info.field_name, v, ALLOWED[info.field_name])
         return v
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_text_numbers(cls, v: Any, info: Any) -> Any:
+        """Text ('500') or true/false where a number belongs is refused, also as a value of the fee and keep-rate
+        mappings (pydantic's lax mode would read '500' as 500 and true as 1.0)."""
+        ann = str(cls.model_fields[info.field_name].annotation)
+        vals = list(v.values()) if isinstance(v, dict) and ann.startswith("dict[str, float]") else (
+            list(v) if isinstance(v, (list, tuple)) and ann.startswith("tuple[float") else [v])
+        if ("float" in ann or "int" in ann) and (ann.startswith(("float", "int", "dict[str, float]", "tuple[float"))):
+            bad = next((x for x in vals if isinstance(x, (bool, str))), None)
+            if bad is not None:
+                raise InputError(info.field_name, _short(v), ALLOWED.get(info.field_name, "a number (not text or "
+                                                                                          "true/false)"))
+        return v
+
     @field_validator("overrides", mode="before")
     @classmethod
     def _known_overrides(cls, v: Any) -> Any:
@@ -188,11 +234,11 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> "Scenario":
-        for slug, fee in self.license_fee_usd_per_month.items():
-            if not (isinstance(fee, (int, float)) and math.isfinite(fee) and fee >= 0):
-                raise InputError(f"license_fee_usd_per_month.{slug}", fee, "a finite number >= 0 [USD/month]")
+        for slug, fee in self.license_fee_usd_per_month.items():  # bounds: advisor.cli._flags (a typo, not a fee)
+            if not (isinstance(fee, (int, float)) and math.isfinite(fee) and 0 <= fee <= 100_000):
+                raise InputError(f"license_fee_usd_per_month.{slug}", fee, "a number from 0 to 100,000 [USD/month]")
         for slug, keep in self.keep_rates.items():
-            if not (isinstance(keep, (int, float)) and 0 < keep <= 1):
+            if not (isinstance(keep, (int, float)) and 0.01 <= keep <= 1):
                 raise InputError(f"keep_rates.{slug}", keep, ALLOWED["keep_rates"])
         if self.megapixels is not None and self.width is not None:
             raise InputError("megapixels", self.megapixels, "either megapixels or width and height, not both")

@@ -30,8 +30,6 @@ from advisor.fmt import usd as _usd
 from advisor.perf import estimate
 
 KINDS = ("own", "buy", "rent", "api")
-#: models whose published head-to-heads may concern a close relative (shown with the relation said)
-RELATED_MODELS: dict[str, tuple[str, ...]] = {"z-image-turbo": ("z-image",)}
 #: volumes of the cost-vs-volume chart [images/month] (log-spaced 10 .. 1e6, plus the scenario's volume)
 CURVE_VOLUMES: tuple[float, ...] = tuple(float(round(10 ** (1 + k * 5 / 30), 6)) for k in range(31))
 
@@ -69,6 +67,8 @@ class DeploymentRow:
     fixed_usd_per_month: float = 0.0
     variable_usd_per_image: float = 0.0
     capacity_images_per_month: float | None = None  # one card, 24/7 [images/month]; None for APIs and rentals
+    #: THE label of the setting (weights, matmuls, compile, attention, cache, steps, offload; advisor.perf.settings)
+    setting: str = ""
 
 
 @dataclass
@@ -98,6 +98,10 @@ class CompareResult:
     recommendation: dict[str, Any]
     curves: list[dict[str, Any]] = field(default_factory=list)  # {model, kind, label, volumes, monthly_cost_usd}
     engine: Result | None = None  # the full engine result the rows come from
+    #: published head-to-heads that involve a compared model but tested another variant or checkpoint on the other
+    #: side (e.g. fal's distilled FLUX.2 [dev] Flash): not shown as results, only named ({id, model_a, model_b,
+    #: variant_a, variant_b, why})
+    pairwise_not_shown: list[dict[str, Any]] = field(default_factory=list)
 
     def rows(self) -> list[DeploymentRow]:
         return [r for m in self.models for r in m.rows]
@@ -105,7 +109,8 @@ class CompareResult:
     def to_json_dict(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "use": self.use, "quality_scale": self.quality_scale,
                 "recommendation": self.recommendation,
-                "models": [asdict(m) for m in self.models], "pairwise": self.pairwise, "curves": self.curves}
+                "models": [asdict(m) for m in self.models], "pairwise": self.pairwise,
+                "pairwise_not_shown": self.pairwise_not_shown, "curves": self.curves}
 
 
 CSV_COLUMNS = ("model", "kind", "option_id", "label", "gpu", "precision", "offload", "provider", "seconds_per_image",
@@ -170,6 +175,8 @@ def short_label(r: "DeploymentRow") -> str:
         return f"api {r.provider}"
     off = f" ({r.offload} offload)" if r.offload not in (None, "none", "auto") else ""
     where = f" {r.provider}" if r.kind == "rent" and r.provider else ""
+    if r.setting:  # the whole setting, offload included (advisor.perf.settings.setting_label)
+        return f"{r.kind}{where} {r.gpu}: {r.setting}"
     return f"{r.kind}{where} {r.gpu} {r.precision}{off}"
 
 
@@ -188,7 +195,7 @@ def _row(o: Option, kind: str) -> DeploymentRow:
         payback_months=o.payback_months, payback_against=o.payback_against,
         break_even_license_fee_usd_per_month=o.break_even_license_fee_usd_per_month,
         fixed_usd_per_month=o.fixed_usd_per_month, variable_usd_per_image=o.variable_usd_per_image,
-        capacity_images_per_month=capacity)
+        capacity_images_per_month=capacity, setting=getattr(o, "setting", ""))
 
 
 def _add_fee_without_people(rows: list[DeploymentRow]) -> None:
@@ -244,23 +251,48 @@ def keep_facts(catalog: Catalog, model: str) -> list[dict[str, Any]]:
     return out
 
 
+def _side(model: str, variant: str | None) -> str:
+    return f"{model} [{variant}]" if variant else model
+
+
 def pairwise_facts(catalog: Catalog, models: list[str]) -> list[dict[str, Any]]:
-    """Published head-to-heads between compared models (or a named relative), with 95% Wilson intervals."""
-    names = {m: {m, *RELATED_MODELS.get(m, ())} for m in models}
+    """Published head-to-heads between two compared models, each side named with the exact variant tested, with
+    95% Wilson intervals. A record whose side is another model slug (a distilled serving variant such as
+    ``flux-2-dev-flash``, or a relative such as the Z-Image base checkpoint) did not test the compared model and is
+    left out (:func:`pairwise_not_shown` names it)."""
+    wanted = set(models)
     out = []
     for p in catalog.quality.pairwise:
-        for i, a in enumerate(models):
-            for b in models[i + 1:]:
-                na, nb = names[a], names[b]
-                if (p.model_a in na and p.model_b in nb) or (p.model_a in nb and p.model_b in na):
-                    related = [x for x in (p.model_a, p.model_b) if x not in models]
-                    out.append({
-                        "id": p.id, "model_a": p.model_a, "model_b": p.model_b, "a_wins": p.a_wins, "ties": p.ties,
-                        "b_wins": p.b_wins, "n": p.n, "n_unit": p.n_unit, "a_wins_wilson": list(p.wilson(p.a_wins)),
-                        "b_wins_wilson": list(p.wilson(p.b_wins)), "source": p.source, "as_of": p.as_of,
-                        "solidity": p.solidity, "note": p.note,
-                        "related": (f"{', '.join(related)} is a relative of the compared model, not the same "
-                                    f"checkpoint") if related else None})
+        if p.model_a == p.model_b or not {p.model_a, p.model_b} <= wanted:
+            continue
+        out.append({
+            "id": p.id, "model_a": p.model_a, "model_b": p.model_b, "variant_a": p.variant_a,
+            "variant_b": p.variant_b, "label_a": _side(p.model_a, p.variant_a),
+            "label_b": _side(p.model_b, p.variant_b), "a_wins": p.a_wins, "ties": p.ties,
+            "b_wins": p.b_wins, "n": p.n, "n_unit": p.n_unit, "a_wins_wilson": list(p.wilson(p.a_wins)),
+            "b_wins_wilson": list(p.wilson(p.b_wins)), "source": p.source, "as_of": p.as_of,
+            "solidity": p.solidity, "note": p.note, "related": None})
+    return out
+
+
+def pairwise_not_shown(catalog: Catalog, models: list[str]) -> list[dict[str, Any]]:
+    """Head-to-heads with one compared model on one side and, on the other, a model that is not compared but
+    shares a compared model's name or family (a variant or checkpoint of it), so that the user knows why a result
+    they may have seen elsewhere is not shown."""
+    wanted = set(models)
+    out = []
+    for p in catalog.quality.pairwise:
+        sides = {p.model_a, p.model_b}
+        if sides <= wanted or not sides & wanted:
+            continue
+        other = next(x for x in (p.model_a, p.model_b) if x not in wanted)
+        kin = next((m for m in models if other.startswith(m) or m.startswith(other)), None)
+        if kin is None:
+            continue
+        out.append({"id": p.id, "model_a": p.model_a, "model_b": p.model_b, "variant_a": p.variant_a,
+                    "variant_b": p.variant_b,
+                    "why": f"its side {_side(other, p.variant_a if other == p.model_a else p.variant_b)} is not "
+                           f"{kin}"})
     return out
 
 
@@ -355,7 +387,7 @@ def compare(models: list[str], scenario: Scenario, catalog: Catalog | None = Non
             lic = pipe.license.name
         n, pair, fee = _overtake(rows)
         scale = result.assumptions.get("quality_scale", "")
-        f = catalog.quality.figure(m, scale)
+        f = catalog.quality.figure(m, scale)  # the model as released (a tiered model: per-tier figures in its rows)
         headline = next((q for q in quality_facts(catalog, m) if f is not None and q["scale"] == f.scale
                          and q["as_of"] == f.as_of and q["value"] == f.value), None)
         answers.append(ModelAnswer(
@@ -368,4 +400,4 @@ def compare(models: list[str], scenario: Scenario, catalog: Catalog | None = Non
     return CompareResult(
         scenario=result.scenario, use=use, quality_scale=result.assumptions.get("quality_scale", ""),
         models=answers, pairwise=pairwise_facts(catalog, models), recommendation=_decision(answers, use),
-        curves=all_curves, engine=result)
+        curves=all_curves, engine=result, pairwise_not_shown=pairwise_not_shown(catalog, models))

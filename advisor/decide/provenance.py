@@ -45,6 +45,7 @@ class PriceBasis:
     age_days: int
     stale: bool
     flagged: bool
+    stale_after_days: int = STALE_AFTER_DAYS  # 90 for a card's street or used price (advisor.catalog.sourced)
 
     @property
     def needs_check(self) -> bool:
@@ -56,7 +57,7 @@ class PriceBasis:
         """'stale (412 days old)', 'flagged inconsistent', both joined by ' and ', or ''."""
         out = []
         if self.stale:
-            out.append(f"stale ({self.age_days} days old; older than {STALE_AFTER_DAYS} days)")
+            out.append(f"stale ({self.age_days} days old; older than {self.stale_after_days} days)")
         if self.flagged:
             out.append("flagged inconsistent by its source")
         return " and ".join(out)
@@ -74,7 +75,8 @@ def _basis(option_id: str, field: str, what: str, unit: str, s: Sourced | Source
     high = s.high if isinstance(s, SourcedRange) else None
     return PriceBasis(option_id=option_id, field=field, what=what, unit=unit, value=value, low=low, high=high,
                       source=s.source, as_of=s.as_of, note=s.note or "", age_days=age,
-                      stale=s.is_stale(today), flagged=_flagged(s.source, s.note))
+                      stale=s.is_stale(today), flagged=_flagged(s.source, s.note),
+                      stale_after_days=getattr(s, "stale_after_days", STALE_AFTER_DAYS))
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:

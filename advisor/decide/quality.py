@@ -1,11 +1,10 @@
-"""Quality, keep rate, licence fee and people's time in the decision (issue 10).
+"""Quality, keep rate and licence fee in the decision (people's time: :mod:`advisor.decide.people`).
 
 Small named steps that :func:`advisor.decide.engine.recommend` runs after the options are priced:
 
 * :func:`quality_context` - the ranking scale and the quality floor (``SCALE:VALUE``), checked against the catalog;
 * :func:`for_model` - a context whose attempts per image include the model's keep rate;
 * :func:`license_fee` - the commercial licence fee of a pipeline: the scenario's, else the catalog's, else unknown;
-* :func:`add_people` - people's time as its own cost segment (``cost_breakdown_usd['people']``);
 * :func:`annotate` - quality figure, keep rate, licence and the break-even licence fee on each option;
 * :func:`apply_floor` - the quality floor as a hard constraint;
 * :func:`pareto_frontier` and :func:`rank` - cost per image vs quality; ``--need quality`` ranks along the frontier;
@@ -103,43 +102,30 @@ def license_fee(scenario: Scenario, pipe: Pipeline) -> tuple[float, bool, str]:
     return 0.0, False, f"{lic.name}: commercial licence needed, fee not published and not set"
 
 
-# --- people's time ---------------------------------------------------------------------------------------------------
-
-def people_usd_per_month(ctx: "Context", deployment: str) -> float:
-    """People's time of one deployment kind [USD/month]: self-host = set-up + upkeep, rental = set-up, API = 0."""
-    sc = ctx.scenario
-    if deployment == "api":
-        return 0.0
-    upkeep = sc.upkeep_hours_per_month if deployment == "self-host" else 0.0
-    return tco.people_usd_per_month(sc.setup_hours, upkeep, sc.hourly_rate_usd, ctx.amortization_months)
-
-
-#: where the people's-time figures come from when the user gives none
-PEOPLE_DEFAULTS_NOTE = ("the CLI, the example scenario and the app start from 8 h set-up, 2 h/month upkeep and $50/h: "
-                        "assumptions to replace with your own, not measurements")
-
-
-def add_people(ctx: "Context", options: list["Option"]) -> None:
-    """Add people's time to every option as its own segment ``people`` (also 0 for APIs), in place."""
-    sc = ctx.scenario
-    for o in options:
-        people = people_usd_per_month(ctx, o.deployment)
-        o.cost_breakdown_usd["people"] = people
-        o.monthly_cost_usd += people
-        o.fixed_usd_per_month += people
-        o.cost_per_image_usd = o.monthly_cost_usd / ctx.volume
-        o.cost_breakdown_per_image_usd = {k: v / ctx.volume for k, v in o.cost_breakdown_usd.items()}
-        if people > 0:
-            upkeep = f" + {sc.upkeep_hours_per_month:g} h/month upkeep" if o.deployment == "self-host" else ""
-            o.reasons.append(f"People's time: {sc.setup_hours:g} h set-up over {ctx.amortization_months:g} months"
-                             f"{upkeep} at {_usd(sc.hourly_rate_usd)}/h = {_usd(people)}/month (scenario inputs; "
-                             f"{PEOPLE_DEFAULTS_NOTE}).")
-
-
 # --- annotate --------------------------------------------------------------------------------------------------------
 
 def _pipeline_of(ctx: "Context", o: "Option") -> Pipeline | None:
     return ctx.catalog.pipelines.get(o.pipeline) if o.pipeline else None
+
+
+def priced_variant(catalog: Catalog, o: "Option") -> str | None:
+    """The exact variant ``o`` prices, the key a quality figure must match: an API offer's ``variant`` (its quality
+    tier, e.g. gpt-image-2 'low'); the weight format (``precision``) of a self-hosted or rented option."""
+    if o.deployment == "api":
+        offer = catalog.apis.get(o.offer or "")
+        return getattr(offer, "variant", None)
+    return o.precision
+
+
+def figure_for(catalog: Catalog, o: "Option", scale: str):
+    """The quality figure of option ``o`` on ``scale`` (one snapshot, its exact variant), or None (unscored)."""
+    return catalog.quality.figure(o.model, scale, priced_variant(catalog, o))
+
+
+def variant_words(catalog: Catalog, o: "Option") -> str:
+    """' (low)' when ``o``'s model is sold in quality tiers, else ''."""
+    tier = catalog.quality.tier_of(o.model, priced_variant(catalog, o))
+    return f" ({tier})" if tier else ""
 
 
 def annotate(ctx: "Context", options: list["Option"]) -> None:
@@ -152,17 +138,19 @@ def annotate(ctx: "Context", options: list["Option"]) -> None:
                                       or o.monthly_cost_usd < cheapest_api[o.model].monthly_cost_usd):
             cheapest_api[o.model] = o
     for o in options:
-        f = book.figure(o.model, ctx.quality_scale)
+        f = figure_for(ctx.catalog, o, ctx.quality_scale)
         if book.figures:  # a catalog without profiles/quality.yaml keeps the pipelines' legacy quality_elo
             o.quality_elo = f.value if f is not None else None
             o.quality_scale = ctx.quality_scale if f is not None else None
             o.quality_source = f"{f.source}, {f.as_of}" if f is not None else None
         if "quality" in sc.needs and book.figures:
             name = book.scales[ctx.quality_scale].name if ctx.quality_scale in book.scales else ctx.quality_scale
-            o.reasons.append(f"You asked for quality: {o.model} scores {f.value:g} on {name} ({f.source}, {f.as_of})."
+            m = o.model + variant_words(ctx.catalog, o)
+            o.reasons.append(f"You asked for quality: {m} scores {f.value:g} on {name} ({f.source}, {f.as_of})."
                              if f is not None else
-                             f"You asked for quality: {o.model} has no figure on {name}, so it ranks after scored "
-                             f"options (unscored is never imputed).")
+                             f"You asked for quality: {m} has no figure on {name} (snapshot "
+                             f"{book.snapshot(ctx.quality_scale)}), so it ranks after scored options (unscored is "
+                             f"never imputed).")
         keep, src = keep_rate_for(sc, book, o.model)
         o.keep_rate, o.keep_rate_source = keep, src
         if keep < 1.0:
@@ -209,21 +197,24 @@ def apply_floor(ctx: "Context", options: list["Option"], Excluded: type) -> tupl
         return options, []
     scale, floor = ctx.min_quality
     book = ctx.catalog.quality
-    figs = {o.model: book.figure(o.model, scale) for o in options}
+    figs = {o.id: figure_for(ctx.catalog, o, scale) for o in options}
     if not any(f is not None for f in figs.values()):
         have = sorted({f.scale for o in options for f in book.figures_for(o.model)})
         raise InputError("min_quality", f"{scale}:{floor:g}",
                          f"a scale at least one option has a figure on: {', '.join(have) or 'none'}")
     name = book.scales[scale].name
+    snap = book.snapshot(scale)
     kept, out = [], []
     for o in options:
-        f = figs[o.model]
+        f = figs[o.id]
         if f is not None and f.value >= floor:
             kept.append(o)
             continue
-        why = (f"{o.model} has no figure on {name}; unscored is never imputed, so it cannot meet your floor of "
-               f"{floor:g}." if f is None else
-               f"{o.model} scores {f.value:g} on {name} ({f.source}, {f.as_of}), under your floor of {floor:g}.")
+        m = o.model + variant_words(ctx.catalog, o)
+        why = (f"{m} has no figure of its own on {name} (snapshot {snap}; a figure of another tier, variant or "
+               f"snapshot does not count); unscored is never imputed, so it cannot meet your floor of {floor:g}."
+               if f is None else
+               f"{m} scores {f.value:g} on {name} ({f.source}, {f.as_of}), under your floor of {floor:g}.")
         out.append(Excluded(o.id, o.pipeline, o.deployment, o.gpu, o.precision, [why]))
     return kept, out
 
@@ -281,22 +272,6 @@ def decide_known(ctx: "Context", ranked: list["Option"],
     return rec
 
 
-def people_zero_reason(ranked: list["Option"], rec: "Recommendation") -> str | None:
-    """What the answer would be with people's time set to zero (issue 10: "show how the answer changes"): the
-    cheapest option whose cost is complete, by monthly cost less its ``people`` segment. None when no option has
-    people's time (the answer is already the zero-people one) or the ranking is not by cost."""
-    if not any(o.cost_breakdown_usd.get("people", 0.0) > 0 for o in ranked) or rec.option_id is None:
-        return None
-    known = [o for o in ranked if o.license_fee_known]
-    alt = min(known, key=lambda o: (o.monthly_cost_usd - o.cost_breakdown_usd.get("people", 0.0), o.id), default=None)
-    if alt is None:
-        return None
-    if alt.id == rec.option_id:
-        return "With people's time set to zero the answer stays the same."
-    return (f"With people's time set to zero the answer would be {alt.label} at "
-            f"{_usd(alt.monthly_cost_usd - alt.cost_breakdown_usd.get('people', 0.0))}/month.")
-
-
 def _best(options: list["Option"], pred: Callable[["Option"], bool]) -> "Option | None":
     return min((o for o in options if pred(o)), key=lambda o: (o.monthly_cost_usd, o.id), default=None)
 
@@ -342,15 +317,13 @@ def assumptions(ctx: "Context") -> dict[str, Any]:
         "use": "commercial" if sc.commercial else "personal",
         "quality_scale": ctx.quality_scale,
         "quality_scale_name": book.scales[ctx.quality_scale].name if ctx.quality_scale in book.scales else None,
-        "quality_figure_rule": "per model, the latest as_of on the scale; never mixed across scales",
+        "quality_figure_rule": "per option, the figure of its exact model and variant (API quality tier, or "
+                               "weight format) in the scale's one ranking snapshot; a tier without its own figure "
+                               "is unscored; never mixed across scales or snapshots",
+        "quality_snapshot": book.snapshot(ctx.quality_scale),
         "min_quality": sc.min_quality,
         "kind_of_work": sc.kind_of_work,
         "keep_rate_rule": "scenario keep_rates, else profiles/keep_rates.yaml (keep_rate, else accuracy) for the "
                           "kind of work, else 1.0",
         "license_fee_usd_per_month": dict(sc.license_fee_usd_per_month),
-        "setup_hours": sc.setup_hours,
-        "upkeep_hours_per_month": sc.upkeep_hours_per_month,
-        "people_time_source": PEOPLE_DEFAULTS_NOTE,
-        "hourly_rate_usd": sc.hourly_rate_usd,
-        "people_rule": "self-host: set-up / amortization months + upkeep; rental: set-up only; API: none",
     }

@@ -110,7 +110,8 @@ def _curves(result: Result, planner: TR.TurnaroundPlanner, rows: list[Turnaround
         o = by_id[row.option_id]
         wait = o.turnaround or {}
         key = ("api", row.option_id) if wait.get("kind") == "api" else (wait.get("seconds_per_image"),
-                                                                        wait.get("relative_sd"))
+                                                                        wait.get("relative_sd"),
+                                                                        wait.get("cold_start_seconds"))
         if wait.get("kind") == "api" and any(k[0] == "api" for k in seen):
             continue
         if key in seen:
@@ -126,6 +127,8 @@ def _curves(result: Result, planner: TR.TurnaroundPlanner, rows: list[Turnaround
         if wait.get("kind") == "api":
             curve = {k: wait["p95_turnaround_minutes"] for k in range(1, k_top + 1)}
         else:
-            curve = planner.p95_curve(wait["seconds_per_image"], wait["relative_sd"], range(1, k_top + 1))
+            cold = ((wait["cold_start_seconds"], wait["idle_timeout_seconds"])
+                    if wait.get("cold_start_seconds") is not None else None)
+            curve = planner.p95_curve(wait["seconds_per_image"], wait["relative_sd"], range(1, k_top + 1), cold)
         out.append(P95Curve(o.id, o.label or o.id, o.deployment, curve))
     return out

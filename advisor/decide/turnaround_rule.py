@@ -22,7 +22,12 @@ Model choices (stated once; the reasons repeat them where they matter):
   ``gpus x working hours per day x working days per month`` billed hours at least (serverless workers scale to zero
   and bill only while running; their cold start is not part of the simulated wait).
 * Simulated: ``working_days`` days (default 5, a working week, so work left at night carries over), seed 0; the
-  smallest k in 1..:data:`K_MAX` whose p95 meets the target (common random numbers across k).
+  smallest k in 1..:data:`K_MAX` whose p95 meets the target (common random numbers across k), found by bisection.
+* **Budget.** The work of a simulation (its expected jobs) is known before it starts; above
+  :data:`SIM_JOBS_BUDGET` the waits come from closed-form queueing instead (Erlang C with the Allen-Cunneen
+  correction, :mod:`advisor.workload.closed_form`), so time and memory stay bounded whatever the volume or team.
+* **Serverless scale-to-zero** workers: a request that finds no warm worker waits the cold start (boot + weight
+  load + compile), in the simulation (:mod:`advisor.workload.scale_to_zero`) and in the closed form.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ from typing import Any
 from advisor.cost import tco
 from advisor.errors import InputError
 from advisor.workload import queueing as Q
+from advisor.workload.closed_form import closed_form_turnaround
+from advisor.workload.scale_to_zero import ServerlessServers
 
 #: working days in a mean month: 30.4375 d x 5 / 7 [d/month]
 WORKING_DAYS_PER_MONTH = tco.DAYS_PER_MONTH * 5.0 / 7.0
@@ -46,44 +53,80 @@ DEFAULT_API_CONCURRENCY_LIMIT = 4
 DEFAULT_API_LATENCY_SECONDS_PER_IMAGE = 10.0
 K_MAX = 64  # most GPUs tried
 SEED = 0
+#: most jobs (GPU requests, API image calls) one simulation may hold; above it the closed form answers. Choice:
+#: SimPy runs about 150,000 jobs a second here and a scenario runs a few hundred simulations (bisection per option)
+SIM_JOBS_BUDGET = 5_000
+#: scale-to-zero endpoints are costed with at least this many max workers (RunPod's default max workers, 3:
+#: docs.runpod.io glossary "Max Workers ... Default: 3", 2025-04); they cost nothing while stopped
+SERVERLESS_MIN_MAX_WORKERS = 3
 _CACHE_SIZE = 4096
 _CACHE: "OrderedDict[tuple, tuple]" = OrderedDict()
 
 
+def expected_jobs(workload: Q.Workload, servers: Any) -> float:
+    """Jobs one simulation of ``workload`` on ``servers`` holds (image calls on an API, requests otherwise). [-]"""
+    per = workload.images_per_request if isinstance(servers, Q.APIServers) else 1
+    return Q.expected_requests(workload) * per
+
+
+def run_turnaround(workload: Q.Workload, servers: Any) -> Q.TurnaroundResult:
+    """The waits of ``workload`` on ``servers``: simulated (seed :data:`SEED`) within :data:`SIM_JOBS_BUDGET` jobs,
+    else in closed form (``seed`` -1 in the result)."""
+    if expected_jobs(workload, servers) > SIM_JOBS_BUDGET:
+        return closed_form_turnaround(workload, servers)
+    return Q.simulate_turnaround(workload, servers, seed=SEED)
+
+
 def _cached_gpus_needed(workload: Q.Workload, seconds: float, sd: float, target: float | None,
-                        k_max: int) -> tuple[int | None, dict[int, Q.TurnaroundResult]]:
-    """:func:`advisor.workload.queueing.gpus_needed` (or k = 1 only without a target), memoised (same inputs, same
-    seed -> same result)."""
-    key = (workload, seconds, sd, target, k_max)
+                        k_max: int, cold: tuple[float, float] | None = None
+                        ) -> tuple[int | None, dict[int, Q.TurnaroundResult]]:
+    """The smallest k meeting the target (or k = 1 only without a target), memoised (same inputs, same seed ->
+    same result). ``cold``: (cold start [s], idle timeout [s]) of scale-to-zero workers, None for warm GPUs."""
+    key = (workload, seconds, sd, target, k_max, cold)
     hit = _CACHE.get(key)
     if hit is not None:
         _CACHE.move_to_end(key)
         return hit
+    make = _servers(seconds, sd, cold)
     if target is None:
-        out = (None, {1: Q.simulate_turnaround(workload, Q.GPUServers(1, seconds, sd), seed=SEED)})
+        k0 = SERVERLESS_MIN_MAX_WORKERS if cold is not None else 1
+        out = (None, {k0: run_turnaround(workload, make(k0))})
     else:
-        out = smallest_gpus(workload, seconds, sd, target, k_max)
+        out = smallest_servers(workload, make, target, k_max)
     _CACHE[key] = out
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
     return out
 
 
+def _servers(seconds: float, sd: float, cold: tuple[float, float] | None):
+    """k -> the servers to simulate: k warm GPUs, or k scale-to-zero workers."""
+    if cold is None:
+        return lambda k: Q.GPUServers(k, seconds, sd)
+    return lambda k: ServerlessServers(k, seconds, sd, cold[0], cold[1])
+
+
 def smallest_gpus(workload: Q.Workload, seconds: float, sd: float, target: float,
                   k_max: int = K_MAX) -> tuple[int | None, dict[int, Q.TurnaroundResult]]:
+    """Smallest k in 1..k_max of warm GPUs with p95 turnaround <= ``target`` [min] (:func:`smallest_servers`)."""
+    return smallest_servers(workload, _servers(seconds, sd, None), target, k_max)
+
+
+def smallest_servers(workload: Q.Workload, make: Any, target: float,
+                     k_max: int = K_MAX) -> tuple[int | None, dict[int, Q.TurnaroundResult]]:
     """Smallest k in 1..k_max with p95 turnaround <= ``target`` [min], by bisection over k.
 
     Same answer as :func:`advisor.workload.queueing.gpus_needed` (which tries k = 1, 2, ...) with at most
-    2 + log2(k_max) simulations instead of up to k_max: on common random numbers the p95 is non-increasing in k
-    (the monotonicity ``gpus_needed`` documents: Kiefer & Wolfowitz 1955), so k = 1 meeting the target answers 1,
-    k_max missing it answers None, and otherwise the boundary lies between a failing and a meeting k. Returns
-    ``(k, {k tried: result})``.
+    2 + log2(k_max) runs instead of up to k_max: on common random numbers the p95 is non-increasing in k
+    (the monotonicity ``gpus_needed`` documents: Kiefer & Wolfowitz 1955; the closed form decreases in k too),
+    so k = 1 meeting the target answers 1, k_max missing it answers None, and otherwise the boundary lies between
+    a failing and a meeting k. Returns ``(k, {k tried: result})``.
     """
     tried: dict[int, Q.TurnaroundResult] = {}
 
     def p95(k: int) -> float:
         if k not in tried:
-            tried[k] = Q.simulate_turnaround(workload, Q.GPUServers(k, seconds, sd), seed=SEED)
+            tried[k] = run_turnaround(workload, make(k))
         return tried[k].p95_turnaround_minutes
 
     if p95(1) <= target:
@@ -98,6 +141,12 @@ def smallest_gpus(workload: Q.Workload, seconds: float, sd: float, target: float
         else:
             bad = mid
     return good, dict(sorted(tried.items()))
+
+
+def method(result: Q.TurnaroundResult) -> str:
+    """How a wait was computed, for sentences and JSON."""
+    return ("simulated" if result.seed >= 0 else
+            f"closed form: more than {SIM_JOBS_BUDGET:,} jobs per simulation (Erlang C, Allen-Cunneen)")
 
 
 def _minutes(x: float) -> str:
@@ -119,6 +168,8 @@ class GPUWait:
     p95_minutes_by_gpus: dict[int, float]  # [min]
     result: Q.TurnaroundResult  # at ``gpus`` (or at the last k tried)
     target_minutes: float | None
+    cold_start_seconds: float | None = None  # scale-to-zero workers: the start a cold request waits [s]
+    idle_timeout_seconds: float | None = None  # scale-to-zero workers: idle time before a worker stops [s]
 
     @property
     def fails(self) -> bool:
@@ -139,14 +190,23 @@ class GPUWait:
                 "utilisation": r.utilisation, "utilisation_working_hours": r.utilisation_working_hours,
                 "seconds_per_image": self.seconds_per_image, "relative_sd": self.relative_sd,
                 "p95_turnaround_minutes_by_gpus": {str(k): v for k, v in self.p95_minutes_by_gpus.items()},
-                "p95_target_minutes": self.target_minutes, "requests_simulated": r.requests_simulated}
+                "p95_target_minutes": self.target_minutes, "requests_simulated": r.requests_simulated,
+                "method": method(r), "cold_start_seconds": self.cold_start_seconds,
+                "idle_timeout_seconds": self.idle_timeout_seconds, "cold_starts_simulated": r.cold_starts}
 
     def sentence(self, what: str, planner: "TurnaroundPlanner") -> str:
         """The wait, in words, for an option on ``what`` (e.g. 'RTX 4090 cards')."""
         r = self.result
-        base = (f"Turnaround ({planner.describe()}; {self.seconds_per_image:.2f} s per image ±{self.relative_sd:.0%}): "
-                f"p50 {_minutes(r.p50_turnaround_minutes)}, p95 {_minutes(r.p95_turnaround_minutes)}, max "
-                f"{_minutes(r.max_turnaround_minutes)} per request on {r.servers.k} {what}")
+        cold = ""
+        if self.cold_start_seconds is not None:
+            share = r.cold_starts / r.requests_simulated if r.requests_simulated else 0.0
+            cold = (f"; {share:.0%} of requests found no warm worker and waited its {self.cold_start_seconds:.0f} s "
+                    f"cold start (workers stop after {self.idle_timeout_seconds:g} s idle)")
+        maxname = "max" if r.seed >= 0 else "p99.9"
+        base = (f"Turnaround ({planner.describe()}; {self.seconds_per_image:.2f} s per image ±{self.relative_sd:.0%}"
+                f"{cold}; {method(r)}): p50 {_minutes(r.p50_turnaround_minutes)}, p95 "
+                f"{_minutes(r.p95_turnaround_minutes)}, {maxname} {_minutes(r.max_turnaround_minutes)} per request "
+                f"on {r.servers.k} {what}")
         if self.target_minutes is None:
             return base + " (no p95 target set)."
         if self.gpus is None:
@@ -227,18 +287,45 @@ class TurnaroundPlanner:
                        p95_minutes_by_gpus={kk: r.p95_turnaround_minutes for kk, r in results.items()}, result=at,
                        target_minutes=self.target_minutes)
 
-    def p95_curve(self, seconds_per_image: float, relative_sd: float, k_values: range) -> dict[int, float]:
-        """p95 turnaround [min] at each k of ``k_values`` (same seed: common random numbers)."""
+    def serverless_wait(self, seconds_per_image: float, relative_sd: float, cold_start_seconds: float,
+                        idle_timeout_seconds: float) -> GPUWait:
+        """Wait on scale-to-zero serverless workers: a request that finds no warm worker waits
+        ``cold_start_seconds`` [s]; workers stop after ``idle_timeout_seconds`` [s] idle. The count is the
+        endpoint's max workers, at least :data:`SERVERLESS_MIN_MAX_WORKERS` (stopped workers cost nothing)."""
+        cold = (float(cold_start_seconds), float(idle_timeout_seconds))
+        k, results = _cached_gpus_needed(self.workload, float(seconds_per_image), float(relative_sd),
+                                         self.target_minutes, self.k_max, cold)
+        if k is not None and k < SERVERLESS_MIN_MAX_WORKERS:
+            k = SERVERLESS_MIN_MAX_WORKERS
+            if k not in results:
+                results = {**results, k: run_turnaround(self.workload, _servers(float(seconds_per_image),
+                                                                                float(relative_sd), cold)(k))}
+        at = results[k] if k is not None else results[max(results)]
+        return GPUWait(gpus=k, seconds_per_image=float(seconds_per_image), relative_sd=float(relative_sd),
+                       p95_minutes_by_gpus={kk: r.p95_turnaround_minutes for kk, r in results.items()}, result=at,
+                       target_minutes=self.target_minutes, cold_start_seconds=cold[0], idle_timeout_seconds=cold[1])
+
+    def p95_curve(self, seconds_per_image: float, relative_sd: float, k_values: range,
+                  cold: tuple[float, float] | None = None) -> dict[int, float]:
+        """p95 turnaround [min] at each k of ``k_values`` (same seed: common random numbers); ``cold`` as in
+        :meth:`serverless_wait` for scale-to-zero workers."""
         out = {}
+        make = _servers(float(seconds_per_image), float(relative_sd), cold)
         for k in k_values:
-            key = (self.workload, float(seconds_per_image), float(relative_sd), ("curve", k))
+            key = (self.workload, float(seconds_per_image), float(relative_sd), ("curve", k, cold))
             hit = _CACHE.get(key)
             if hit is None:
-                hit = (None, {k: Q.simulate_turnaround(self.workload, Q.GPUServers(k, seconds_per_image, relative_sd),
-                                                       seed=SEED)})
+                hit = (None, {k: run_turnaround(self.workload, make(k))})
                 _CACHE[key] = hit
             out[k] = hit[1][k].p95_turnaround_minutes
         return out
+
+    def arrival_rate_per_second(self) -> float:
+        """The team's mean request rate during working hours [1/s] (bursts: their requests spread over the day)."""
+        w = self.workload
+        if w.bursts is not None:
+            return Q.expected_requests(w) / (w.days * Q.working_window_seconds(w))
+        return Q.team_rate_per_second(w)
 
     def api_wait(self, api: Any) -> APIWait:
         """Wait on an API offer (catalog ``APIOffer``): its latency (catalog, else scenario, else default)."""
@@ -256,7 +343,7 @@ class TurnaroundPlanner:
         key = (conc, latency)
         res = self._api_cache.get(key)
         if res is None:
-            res = Q.simulate_turnaround(self.workload, Q.APIServers(conc, latency), seed=SEED)
+            res = run_turnaround(self.workload, Q.APIServers(conc, latency))
             self._api_cache[key] = res
         return APIWait(conc, latency, lat_src, conc_src, res, self.target_minutes)
 
@@ -275,12 +362,27 @@ class TurnaroundPlanner:
         return gpus * self.workload.working_hours_per_day * WORKING_DAYS_PER_MONTH
 
 
+#: scenario fields that describe a team's requests: refused without ``team_size`` (p95_target_minutes is refused
+#: by the scenario itself)
+TEAM_FIELDS = ("requests_per_person_per_hour", "bursts", "working_days", "api_concurrency_limit",
+               "api_latency_seconds_per_image")
+
+
 def planner_for(scenario: Any, require_target: bool = True) -> TurnaroundPlanner | None:
     """The scenario's :class:`TurnaroundPlanner`; None without ``team_size`` (or, with ``require_target``, without
     ``p95_target_minutes``)."""
+    if scenario.team_size is None:
+        for name in TEAM_FIELDS:  # a team's arrival pattern means nothing without the team
+            if getattr(scenario, name, None) is not None:
+                raise InputError("team_size", None, f"an integer >= 1, required with {name}")
     if scenario.team_size is None or (require_target and scenario.p95_target_minutes is None):
         return None
     n_img = scenario.images_per_request or DEFAULT_IMAGES_PER_REQUEST
+    if scenario.bursts is None and scenario.requests_per_person_per_hour is None and \
+            scenario.volume_images_per_month < n_img:
+        raise InputError("images_per_request", n_img,
+                         f"at most the monthly volume ({scenario.volume_images_per_month:,.0f} images): "
+                         f"{n_img:,} images per request is fewer than one request a month")
     hours = scenario.working_hours_per_day or DEFAULT_WORKING_HOURS_PER_DAY
     days = scenario.working_days or DEFAULT_WORKING_DAYS
     rate, bursts, src = scenario.requests_per_person_per_hour, scenario.bursts, "as you set"
@@ -292,9 +394,6 @@ def planner_for(scenario: Any, require_target: bool = True) -> TurnaroundPlanner
                f"{WORKING_DAYS_PER_MONTH:.2f} working days")
     workload = Q.Workload(team_size=scenario.team_size, requests_per_person_per_hour=rate, bursts=bursts,
                           images_per_request=n_img, working_hours_per_day=hours, days=days)
-    if Q.expected_requests(workload) * n_img > Q.DEFAULT_MAX_JOBS:
-        raise InputError("team_size", scenario.team_size,
-                         f"a workload of at most {Q.DEFAULT_MAX_JOBS:,} simulated images (lower the team, rate or days)")
     return TurnaroundPlanner(workload=workload, target_minutes=scenario.p95_target_minutes, images_per_request=n_img,
                              rate_source=src, api_concurrency_limit=scenario.api_concurrency_limit,
                              api_latency_seconds_per_image=scenario.api_latency_seconds_per_image)

@@ -45,7 +45,9 @@ PUBLIC_PATH = ROOT / "profiles" / "validation" / "public.yaml"
 MEASURED_ROOT = ROOT / "profiles" / "measured"
 TIMED = ("end_to_end", "transformer_step", "transformer_forward", "text_encoder", "vae_decode", "denoise")
 FIT_OPS = ("linear", "attention", "conv", "elementwise", "text_encoder")
-GPU_FAMILIES = ("ampere", "ada", "hopper", "blackwell")
+#: every GPU calibration family (advisor.perf.timing.FAMILIES without the CPU); only those with points get a fitted
+#: deviation, the others take their prior x the shared GPU level
+GPU_FAMILIES = tuple(f for f in T.FAMILIES if f != "cpu")
 #: Ridge weights (per unit of log parameter): g shared level weak, d family deviation strong, CPU weak, overhead weak.
 LAMBDA = {"g": 0.02, "d": 0.3, "c": 0.02, "h": 0.01}
 #: Roofline sanity band: a measurement is rejected when it is faster than the 100%-of-peak floor (impossible) or
@@ -249,26 +251,32 @@ def eligible(p: ValidationPoint) -> bool:
 
 # ------------------------------------------------------------------------------------------------------ fit
 class _Params:
-    """Parameter vector layout."""
+    """Parameter vector layout. ``fitted``: the GPU families with points (a family without points has no deviation
+    or overhead parameter of its own: a ridge-pulled zero column would only cost Jacobian evaluations)."""
 
-    def __init__(self):
+    def __init__(self, fitted: tuple[str, ...] = GPU_FAMILIES):
         self.names: list[str] = []
         self.lam: list[float] = []
+        self.fitted = tuple(f for f in GPU_FAMILIES if f in fitted)
         for op in FIT_OPS:
             self._add(f"g.{op}", LAMBDA["g"])
-        for f in GPU_FAMILIES:
+        for f in self.fitted:
             for op in FIT_OPS:
                 self._add(f"d.{f}.{op}", LAMBDA["d"])
         for op in FIT_OPS:
             self._add(f"c.{op}", LAMBDA["c"])
-        for f in GPU_FAMILIES + ("cpu",):
+        for f in self.fitted + ("cpu",):
             self._add(f"h.{f}", LAMBDA["h"])
         # launch floor per layer: shared GPU level (host dispatch cost of the software stack) + family deviation
         self._add("g.latency", LAMBDA["g"])
-        for f in GPU_FAMILIES:
+        for f in self.fitted:
             self._add(f"d.{f}.latency", LAMBDA["d"])
         self._add("c.latency", LAMBDA["c"])
         self.index = {n: i for i, n in enumerate(self.names)}
+
+    def _theta(self, theta: np.ndarray, name: str) -> float:
+        i = self.index.get(name)
+        return 0.0 if i is None else float(theta[i])
 
     def _add(self, name: str, lam: float) -> None:
         self.names.append(name)
@@ -281,13 +289,13 @@ class _Params:
             vals = {}
             for op in FIT_OPS:
                 lg = math.log(prior[op])
-                lg += theta[self.index[f"c.{op}"]] if f == "cpu" else (
-                    theta[self.index[f"g.{op}"]] + theta[self.index[f"d.{f}.{op}"]])
+                lg += self._theta(theta, f"c.{op}") if f == "cpu" else (
+                    self._theta(theta, f"g.{op}") + self._theta(theta, f"d.{f}.{op}"))
                 vals[op] = min(1.0, math.exp(lg))
-            vals["step_overhead_seconds"] = prior["step_overhead_seconds"] * math.exp(theta[self.index[f"h.{f}"]])
+            vals["step_overhead_seconds"] = prior["step_overhead_seconds"] * math.exp(self._theta(theta, f"h.{f}"))
             vals["per_layer_latency_seconds"] = prior["per_layer_latency_seconds"] * math.exp(
-                theta[self.index["c.latency"]] if f == "cpu" else
-                theta[self.index["g.latency"]] + theta[self.index[f"d.{f}.latency"]])
+                self._theta(theta, "c.latency") if f == "cpu" else
+                self._theta(theta, "g.latency") + self._theta(theta, f"d.{f}.latency"))
             old = base.families.get(f)
             vals["weights"] = old.weights if old else 0.8
             vals["matmul_ceiling_fraction"] = prior.get("matmul_ceiling_fraction", 1.0)
@@ -314,7 +322,7 @@ def fit(points: list[ValidationPoint], base: T.Calibration | None = None, iterat
     base = base or T.load_calibration()
     base = base.model_copy(update={"families": {f: T.FamilyEfficiency(**v) for f, v in T.PRIOR_FAMILIES.items()}})
     pts = [p for p in points if eligible(p)]
-    layout = _Params()
+    layout = _Params(tuple(sorted({p.family for p in pts})))
     theta = np.zeros(len(layout.names))
     lam_lm = 1e-2
     start = _cal_with(base, layout.families(theta, base))
@@ -347,7 +355,10 @@ def fit(points: list[ValidationPoint], base: T.Calibration | None = None, iterat
     fams = layout.families(theta, base)
     counts = {f: sum(1 for p in pts if p.family == f) for f in fams}
     fams = {f: T.FamilyEfficiency(**{**e.model_dump(), "points": counts[f],
-                                     "note": "fitted" if counts[f] else "prior x shared GPU level (no points)"})
+                                     "note": "fitted" if counts[f] else (
+                                         "from specs only: datasheet peaks x generic prior x shared GPU level "
+                                         "(no measured points; software stack not measured)"
+                                         if f in T.NON_CUDA_FAMILIES else "prior x shared GPU level (no points)")})
             for f, e in fams.items()}
     return base.model_copy(update={
         "families": fams,

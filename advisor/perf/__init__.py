@@ -61,6 +61,10 @@ class PerfRequest:
     compile: bool = False
     #: named optimizations from profiles/optimizations.yaml (issue 12; advisor.perf.optimizations)
     optimizations: tuple[str, ...] = ()
+    #: where steps/guidance come from when not given: "studio" (Pipeline.studio_settings) | "library" (default_steps)
+    steps_preset: str = "studio"
+    #: input (reference / edit) images per request [MP]: extra image tokens where the pipeline takes input images
+    input_megapixels: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,16 @@ class PerfEstimate:
     notes: tuple[str, ...] = field(default_factory=tuple)
     #: factors the optimizations applied, with sources (advisor.perf.optimizations.AppliedFactor; issue 12)
     optimizations_applied: tuple = field(default_factory=tuple)
+    # --- the setting and the machine around the card (filled by :func:`estimate`; advisor.perf.settings / host) ---
+    steps: int = 0  # scheduler steps actually simulated
+    steps_source: str = ""  # where they come from (studio setting with its source, library call, as requested)
+    setting: str = ""  # THE label of the setting (advisor.perf.settings.setting_label)
+    #: compile warm-up paid once per process start (each rental session, each serverless cold start) [s]; already
+    #: inside ``cold_start_seconds``, never inside ``seconds_per_image``
+    compile_seconds: float = 0.0
+    host_ram_gib: float = 0.0  # host RAM the process needs: offloaded weights + working set + OS [GiB]
+    disk_gb: float = 0.0  # checkpoint on disk [GB]
+    reference_tokens: int = 0  # input-image tokens per denoiser forward [tokens]
 
 
 def validate_request(req: PerfRequest) -> None:
@@ -105,6 +119,13 @@ def validate_request(req: PerfRequest) -> None:
         raise InputError("batch_size", req.batch_size, "an integer between 1 and 64")
     if not isinstance(req.optimizations, tuple) or not all(isinstance(o, str) for o in req.optimizations):
         raise InputError("optimizations", req.optimizations, "a tuple of optimization slugs (advisor catalog optimizations)")
+    from advisor.perf.settings import STEPS_PRESETS
+
+    if req.steps_preset not in STEPS_PRESETS:
+        raise InputError("steps_preset", req.steps_preset, " | ".join(STEPS_PRESETS))
+    mp = req.input_megapixels
+    if isinstance(mp, bool) or not isinstance(mp, (int, float)) or not math.isfinite(mp) or mp < 0 or mp > 64:
+        raise InputError("input_megapixels", mp, "a number between 0 and 64 [MP of input images per request]")
 
 
 def estimate(req: PerfRequest, catalog: Catalog | None = None, calibration=None) -> PerfEstimate:
@@ -118,6 +139,49 @@ def estimate(req: PerfRequest, catalog: Catalog | None = None, calibration=None)
     catalog = catalog or load_catalog()
     calibration = calibration or load_calibration()
     return _estimate_cached(req, _CatalogKey(catalog), _CatalogKey(calibration))
+
+
+def _resolved(req: PerfRequest, catalog: Catalog) -> tuple[PerfRequest, str]:
+    """``req`` with steps and guidance of its preset filled in (advisor.perf.settings), and where the steps come
+    from."""
+    from dataclasses import replace
+
+    from advisor.perf import settings as S
+
+    pipe = catalog.pipeline(req.pipeline)
+    steps, where = S.resolve_steps(pipe, req.steps, req.steps_preset)
+    return replace(req, steps=steps, guidance=S.resolve_guidance(pipe, req.guidance, req.steps_preset)), where
+
+
+def _finish(est: PerfEstimate, req: PerfRequest, steps_source: str, catalog: Catalog) -> PerfEstimate:
+    """The estimate with the asked request ``req`` (steps left as asked, so a copy of it with other optimizations
+    resolves the same preset), the resolved steps, the setting label, the compile warm-up and the host RAM / disk
+    it needs (advisor.perf.settings, advisor.perf.host)."""
+    from dataclasses import replace
+
+    from advisor.catalog.architecture import load_architecture
+    from advisor.perf import host as H
+    from advisor.perf import memory as M
+    from advisor.perf import settings as S
+
+    pipe = catalog.pipeline(req.pipeline)
+    spec = load_architecture(pipe.slug)
+    r = est.request
+    weight = next((a.source.split(" ")[0] for a in est.optimizations_applied if a.field == "weight_format"), None)
+    precisions = {"vae": "fp32" if r.precision == "fp32" else "bf16"}
+    if weight and weight != r.precision:  # the weight format applies to the denoiser only
+        precisions.update({c.name: r.precision for c in spec.text_encoders})
+    weights_gib = M.total_weight_gib(spec, weight or r.precision, precisions)
+    needs = H.host_needs(pipe, spec, weights_gib, est.offload, weight or r.precision)
+    est = replace(est, request=req, steps=r.steps or 0, steps_source=steps_source,
+                  compile_seconds=S.compile_seconds(est),
+                  host_ram_gib=needs.host_ram_gib, disk_gb=needs.disk_gb,
+                  reference_tokens=S.reference_tokens_for(pipe, spec, r.input_megapixels))
+    if r.input_megapixels and not est.reference_tokens:
+        est = replace(est, notes=est.notes + (f"{pipe.name} takes no input images (no image-editing or "
+                                              f"multi-reference capability in the catalog): input_megapixels "
+                                              f"{r.input_megapixels:g} costs nothing here",))
+    return replace(est, setting=S.setting_label(est, catalog))
 
 
 class _CatalogKey:
@@ -141,11 +205,14 @@ class _CatalogKey:
 def _estimate_cached(req: PerfRequest, key: _CatalogKey, cal_key: _CatalogKey) -> PerfEstimate:
     from advisor.perf import _engine
 
+    run, steps_source = _resolved(req, key.catalog)
     if req.optimizations:  # issue 12: named optimizations (advisor/perf/optimizations.py)
         from advisor.perf.optimizations import simulate_optimized
 
-        return simulate_optimized(req, key.catalog, cal_key.catalog)
-    return _engine.simulate(req, key.catalog, cal_key.catalog)
+        est = simulate_optimized(run, key.catalog, cal_key.catalog)
+    else:
+        est = _engine.simulate(run, key.catalog, cal_key.catalog)
+    return _finish(est, req, steps_source, key.catalog)
 
 
 def device_for(req_gpu: str, catalog: Catalog) -> GPU:

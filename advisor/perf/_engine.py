@@ -67,7 +67,8 @@ class Workload:
     text_tokens: int
     te: F.StageCost  # all text encoders, all prompts (x2 with a negative prompt)
     eval_cost: F.StageCost  # one denoiser forward (batch samples)
-    vae: F.StageCost
+    vae: F.StageCost  # VAE decode of the output (+ encode of the input images, once per call)
+    reference_tokens: int = 0  # input-image tokens in every denoiser forward (advisor.perf.settings)
 
 
 def resolve_evals(pipe: Pipeline, guidance: float | None) -> int:
@@ -79,16 +80,24 @@ def resolve_evals(pipe: Pipeline, guidance: float | None) -> int:
 
 
 def workload(spec: ArchitectureSpec, width: int, height: int, steps: int, evals: int, batch: int, precision: str,
-             prompt_tokens: int = DEFAULT_PROMPT_TOKENS, text_tokens: int | None = None) -> Workload:
-    """Build the :class:`Workload`; ``text_tokens`` overrides the denoiser's text sequence (measured runs)."""
+             prompt_tokens: int = DEFAULT_PROMPT_TOKENS, text_tokens: int | None = None,
+             reference_tokens: int = 0) -> Workload:
+    """Build the :class:`Workload`; ``text_tokens`` overrides the denoiser's text sequence (measured runs);
+    ``reference_tokens`` (input images, :func:`advisor.perf.settings.reference_tokens_for`) join the denoiser's image
+    stream in every forward, and their pixels are VAE-encoded once per call (the encoder at the same pixel count as
+    a square image, side rounded to the token grid)."""
     n_t = F.text_tokens(spec, prompt_tokens) if text_tokens is None else text_tokens
     te = F.text_encoder_flops(spec, prompt_tokens, batch, precision).scaled(evals) if spec.text_encoders else F.StageCost()
     act_bytes = 4.0 if precision == "fp32" else 2.0
     ev = F.transformer_flops_per_eval(spec, width, height, n_t, batch * evals, precision,
-                                      activation_bytes_per_element=act_bytes)
+                                      activation_bytes_per_element=act_bytes, reference_tokens=reference_tokens)
     vae_prec = "fp32" if precision == "fp32" else "bf16"
     vae = F.vae_decode_flops(spec, width, height, batch, vae_prec)
-    return Workload(spec, steps, evals, batch, prompt_tokens, n_t, te, ev, vae)
+    if reference_tokens and spec.vae_encoder is not None:
+        px = spec.tokens.vae_scale_factor * spec.tokens.patch_size
+        side = max(px, int(round((reference_tokens ** 0.5))) * px)
+        vae = vae + F.vae_encode_flops(spec, side, side, batch, vae_prec)
+    return Workload(spec, steps, evals, batch, prompt_tokens, n_t, te, ev, vae, reference_tokens)
 
 
 def quantised_dequant_bytes(spec: ArchitectureSpec, precision: str) -> float:
@@ -106,6 +115,14 @@ class StagePlan:
     eval_time: T.StageTime
     vae: T.StageTime
     step_seconds: float  # one scheduler step incl. overhead (no offload) [s]
+
+
+def reference_tokens_of(req, pipe: Pipeline, spec: ArchitectureSpec) -> int:
+    """Input-image tokens of a request [tokens] (:func:`advisor.perf.settings.reference_tokens_for`; 0 for a
+    request without ``input_megapixels``)."""
+    from advisor.perf.settings import reference_tokens_for
+
+    return reference_tokens_for(pipe, spec, getattr(req, "input_megapixels", 0.0))
 
 
 def transformer_layers(comp) -> int:
@@ -194,7 +211,8 @@ def vram_for(w: Workload, width: int, height: int, precision: str, strategy: str
     """Peak VRAM of the workload under an offload strategy [GiB] (``constants``: the calibration's, see
     :func:`advisor.perf.memory.constants_of`; None = the priors)."""
     return M.peak_vram_breakdown(w.spec, width, height, w.prompt_tokens, w.batch * w.evals_per_step, precision,
-                                 strategy, _precisions(precision), constants=constants)
+                                 strategy, _precisions(precision), constants=constants,
+                                 reference_tokens=w.reference_tokens)
 
 
 def transfer_seconds(w: Workload, gpu: GPU, precision: str, strategy: str, plan: StagePlan) -> float:
@@ -225,7 +243,8 @@ def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
     steps = req.steps or pipe.default_steps
     evals = resolve_evals(pipe, req.guidance)
     b = req.batch_size
-    w = workload(spec, req.width, req.height, steps, evals, b, req.precision)
+    w = workload(spec, req.width, req.height, steps, evals, b, req.precision,
+                 reference_tokens=reference_tokens_of(req, pipe, spec))
     plan = time_stages(w, gpu, req.precision, cal)
     vram = gpu.vram_gib.value
     k = M.constants_of(cal)
@@ -298,7 +317,8 @@ def _fit_hint(w: Workload, req, gpu: GPU, k: M.VramConstants) -> str:
         if prec == req.precision:
             continue
         try:
-            if vram_for(workload(w.spec, req.width, req.height, w.steps, w.evals_per_step, w.batch, prec), req.width,
+            if vram_for(workload(w.spec, req.width, req.height, w.steps, w.evals_per_step, w.batch, prec,
+                                 reference_tokens=w.reference_tokens), req.width,
                         req.height, prec, "none", k).required_gib <= vram:
                 opts.append(prec)
         except InputError:

@@ -21,6 +21,7 @@ Public functions:
     StageCost (frozen dataclass: linear_flops, attention_flops, conv_flops, weight_bytes, activation_bytes;
                .total_flops, .scaled(k), + )
     image_tokens(spec, width_px, height_px) -> int
+    reference_image_tokens(spec, input_megapixels) -> int   (input / reference images in the image stream)
     text_tokens(spec, prompt_tokens) -> int
     text_encoder_tokens(component, prompt_tokens) -> int
     component_cost(component, stream_tokens, precision="bf16", batch=1, ...) -> StageCost
@@ -124,6 +125,24 @@ def image_tokens(spec: ArchitectureSpec, width_px: int, height_px: int) -> int:
     return _ceil_to((height_px // step) * (width_px // step), t.image_multiple_of)
 
 
+def reference_image_tokens(spec: ArchitectureSpec, input_megapixels: float) -> int:
+    """Tokens that input (reference / edit) images add to the denoiser's image stream [tokens].
+
+    = ceil(input pixels / (vae_scale * patch)^2), input pixels = input_megapixels x 1e6: each input image is
+    VAE-encoded (``vae_scale`` x downsampling) and patchified (``patch`` x ``patch`` latent pixels per token) like the
+    output latent, then concatenated to the image tokens of every denoiser forward and sliced off the output
+    (diffusers Flux2Pipeline ``prepare_image_latents`` + ``torch.cat([latents, image_latents], dim=1)``; FLUX.1
+    Kontext the same). E.g. FLUX.2 (8 x 2 = 16 pixels per token side): 1 MP -> ceil(1e6 / 256) = 3,907 tokens.
+    """
+    if isinstance(input_megapixels, bool) or not isinstance(input_megapixels, (int, float)) or not (
+            0 <= input_megapixels < float("inf")):
+        raise InputError("input_megapixels", input_megapixels, "a finite number >= 0 [MP]")
+    if input_megapixels == 0:
+        return 0
+    step = spec.tokens.vae_scale_factor * spec.tokens.patch_size
+    return -(-int(round(input_megapixels * 1e6)) // (step * step))
+
+
 def text_tokens(spec: ArchitectureSpec, prompt_tokens: int) -> int:
     """Text tokens the denoiser sees for a prompt of ``prompt_tokens`` tokenizer tokens [tokens].
 
@@ -186,15 +205,15 @@ def component_cost(component: ComponentSpec, stream_tokens: dict[str, float], pr
         n = tokens_of(g.stream, g.scale) * batch
         act += 2.0 * n * g.features * g.count * a
     for g in component.attentions:
-        L = tokens_of(g.sequence, g.scale)
-        f = 4.0 * L * L * g.heads * g.head_dim * g.count * batch
+        L, L_kv = attention_lengths(g, tokens_of)
+        f = 4.0 * L * L_kv * g.heads * g.head_dim * g.count * batch
         att += f  # causal too: explicit padding+causal mask, no tile skipping (see module docstring)
-        act += L * batch * (2 * g.heads + 2 * g.kv_heads) * g.head_dim * g.count * a
+        act += batch * (2 * g.heads * L + 2 * g.kv_heads * L_kv) * g.head_dim * g.count * a
     for g in component.convs:
         out_px = latent_pixels * g.out_scale * g.out_scale * batch
         in_px = out_px * g.stride * g.stride
         kh, kw = g.kernel
-        conv += 2.0 * kh * kw * (g.in_channels / g.groups) * g.out_channels * out_px * g.count
+        conv += 2.0 * kh * kw * g.kernel_frames * (g.in_channels / g.groups) * g.out_channels * out_px * g.count
         act += (in_px * g.in_channels + out_px * g.out_channels) * g.count * a
     return StageCost(linear_flops=lin, attention_flops=att, conv_flops=conv,
                      weight_bytes=_weight_bytes(component, precision), activation_bytes=act)
@@ -202,18 +221,22 @@ def component_cost(component: ComponentSpec, stream_tokens: dict[str, float], pr
 
 def transformer_flops_per_eval(spec: ArchitectureSpec, width_px: int, height_px: int, text_tokens: int,
                                batch: int = 1, precision: str = "bf16",
-                               activation_bytes_per_element: float = 2.0) -> StageCost:
+                               activation_bytes_per_element: float = 2.0, reference_tokens: int = 0) -> StageCost:
     """One denoiser forward (one NFE) for ``batch`` samples [FLOP, bytes].
 
     ``text_tokens`` is the denoiser's text sequence (see :func:`text_tokens`). A CFG step is two NFEs (or one NFE at
-    batch 2: same FLOPs, weights read once).
+    batch 2: same FLOPs, weights read once). ``reference_tokens`` (:func:`reference_image_tokens`) join the image
+    stream: linears grow linearly with them, joint attention quadratically.
     """
     _check_positive_int("batch", batch)
     if isinstance(text_tokens, bool) or not isinstance(text_tokens, int) or text_tokens < 0:
         raise InputError("text_tokens", text_tokens, "a non-negative integer")
-    n_i = image_tokens(spec, width_px, height_px)
+    if isinstance(reference_tokens, bool) or not isinstance(reference_tokens, int) or reference_tokens < 0:
+        raise InputError("reference_tokens", reference_tokens, "a non-negative integer")
+    n_i = image_tokens(spec, width_px, height_px) + reference_tokens
     streams = {"image": n_i, "text": text_tokens, "joint": n_i + text_tokens}
     return component_cost(spec.transformer, streams, precision, batch,
+                          latent_pixels=denoiser_latent_pixels(spec, width_px, height_px),
                           activation_bytes_per_element=activation_bytes_per_element)
 
 
@@ -275,3 +298,22 @@ def pipeline_costs(spec: ArchitectureSpec, width_px: int, height_px: int, prompt
         "transformer": per_eval.scaled(steps * evals_per_step),
         "vae_decode": vae_decode_flops(spec, width_px, height_px, batch, precision),
     }
+
+
+# ------------------------------------------------------------------ block kinds beyond the DiTs (UNet, 3-D VAE)
+def attention_lengths(group, tokens_of) -> tuple[float, float]:
+    """(Lq, Lkv) of one attention group [tokens]: ``tokens_of(sequence, scale)`` for the queries; the keys and
+    values run over ``kv_sequence`` when set (UNet cross-attention: latent pixels at ``scale`` attend to the text
+    tokens, so FLOPs = 4 * Lq * Lkv * heads * head_dim), else over the same sequence (self-attention)."""
+    lq = tokens_of(group.sequence, group.scale)
+    if getattr(group, "kv_sequence", None) is None:
+        return lq, lq
+    return lq, tokens_of(group.kv_sequence, 1.0)
+
+
+def denoiser_latent_pixels(spec: ArchitectureSpec, width_px: int, height_px: int) -> float:
+    """Latent grid of the denoiser input, (H // vae_scale) * (W // vae_scale) [pixels]: what its convolutions run
+    over (the SD3 patch-embedding Conv2d at out_scale 1/patch; every UNet convolution and latent-stream layer at its
+    resolution scale). DiTs without convolutions ignore it."""
+    s = spec.tokens.vae_scale_factor
+    return float((height_px // s) * (width_px // s))

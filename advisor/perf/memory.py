@@ -191,9 +191,10 @@ def _stream_activation_bytes(component: ComponentSpec, streams: dict[str, float]
 
 def transformer_activation_gib(spec: ArchitectureSpec, width_px: int, height_px: int, text_tokens: int,
                                batch: int = 1, activation_bytes_per_element: float = 2.0,
-                               constants: VramConstants | None = None) -> float:
-    """Activation peak of one denoiser forward [GiB] (inputs/latents included; flash attention, O(L))."""
-    n_i = image_tokens(spec, width_px, height_px)
+                               constants: VramConstants | None = None, reference_tokens: int = 0) -> float:
+    """Activation peak of one denoiser forward [GiB] (inputs/latents included; flash attention, O(L));
+    ``reference_tokens`` (input images, :func:`advisor.perf.flops.reference_image_tokens`) join the image stream."""
+    n_i = image_tokens(spec, width_px, height_px) + reference_tokens
     streams = {"image": float(n_i), "text": float(text_tokens), "joint": float(n_i + text_tokens)}
     b = _stream_activation_bytes(spec.transformer, streams, batch, activation_bytes_per_element,
                                  constants or PRIOR_VRAM)
@@ -284,10 +285,11 @@ def peak_vram_breakdown(spec: ArchitectureSpec, width_px: int, height_px: int, p
                         batch: int = 1, precision: str = "bf16", offload: str = "none",
                         precisions: dict[str, str] | None = None,
                         activation_bytes_per_element: float = 2.0,
-                        constants: VramConstants | None = None) -> VramBreakdown:
+                        constants: VramConstants | None = None, reference_tokens: int = 0) -> VramBreakdown:
     """Peak VRAM of one text-to-image call [GiB] (stages run one after another; see module docstring).
 
     CFG doubles the denoiser batch when the pipeline batches cond/uncond: pass batch=2 for that.
+    ``reference_tokens``: input-image tokens in the denoiser's image stream (editing, multi-reference).
     """
     if offload not in OFFLOAD_STRATEGIES:
         raise InputError("offload", offload, f"one of {', '.join(OFFLOAD_STRATEGIES)}")
@@ -298,7 +300,7 @@ def peak_vram_breakdown(spec: ArchitectureSpec, width_px: int, height_px: int, p
     for te in spec.text_encoders:
         stages.append((te.name, [te], text_encoder_activation_gib(te, prompt_tokens, batch, a, k)))
     stages.append(("transformer", [spec.transformer],
-                   transformer_activation_gib(spec, width_px, height_px, n_t, batch, a, k)))
+                   transformer_activation_gib(spec, width_px, height_px, n_t, batch, a, k, reference_tokens)))
     vae_parts = [c for c in spec.components if c.module == "vae"]
     if vae_parts:
         stages.append(("vae_decode", vae_parts, vae_decode_workspace_gib(spec, width_px, height_px, batch, a, k)))

@@ -202,12 +202,13 @@ def linear_weight_count(spec) -> float:
     return float(sum(g.in_features * g.out_features * g.count for g in spec.transformer.linears))
 
 
-def linear_input_elements(spec, width: int, height: int, text_tokens: int, batch: int) -> float:
+def linear_input_elements(spec, width: int, height: int, text_tokens: int, batch: int,
+                          reference_tokens: int = 0) -> float:
     """Elements entering the denoiser's linears in one forward [elements]: sum of tokens(stream) x in_features x
     count x batch (streams image / text / joint; other streams counted as joint)."""
     from advisor.perf import flops as F
 
-    n_i = F.image_tokens(spec, width, height)
+    n_i = F.image_tokens(spec, width, height) + reference_tokens
     tokens = {"image": n_i, "text": text_tokens, "joint": n_i + text_tokens}
     return float(sum(tokens.get(g.stream, n_i + text_tokens) * g.in_features * g.count for g in spec.transformer.linears)
                  * batch)
@@ -242,6 +243,57 @@ def denoiser_rates(gpu: GPU, precision: str, plan: OptimizationPlan, cal):
     return replace(base, matmul_flops_per_s=mm * plan.matmul_rate_multiplier)
 
 
+@dataclass(frozen=True)
+class OptimizedStages:
+    """Stage times of one configuration under an :class:`OptimizationPlan` (see :func:`optimized_stages`)."""
+
+    stages: object  # advisor.perf._engine.StagePlan; step_seconds already scaled by the evaluated fraction
+    w_base: object  # Workload at the request's precision (text encoders, VAE)
+    w_opt: object  # Workload at the plan's weight format (denoiser)
+    wprec: str  # the denoiser's weight precision
+    eff_opt: object  # FamilyEfficiency with the plan's kernel factors
+    evaluated_fraction: float  # share of denoiser evaluations still run (step caching) [1]
+
+
+def optimized_stages(spec, gpu: GPU, precision: str, width: int, height: int, steps: int, evals: int, batch: int,
+                     plan: OptimizationPlan, cal, w_base=None, w_opt=None, reference_tokens: int = 0,
+                     text_tokens: int | None = None) -> OptimizedStages:
+    """Text encoder, one denoiser forward, VAE and the step time [s] of a configuration under ``plan`` (module
+    docstring). The weight-format cast (dequant_bytes_per_weight x linear weights) is streaming traffic: a stored
+    weight tensor is read and its BF16 copy written and read whole (``extra_stream_bytes`` of
+    :func:`advisor.perf.timing.stage_time`); activation quantisation is elementwise traffic. ``w_base``/``w_opt``:
+    the workloads when the caller has them (the fit caches them)."""
+    from advisor.perf import _engine as E
+    from advisor.perf import timing as T
+
+    wprec = plan.weight_format or precision
+    kw = {"reference_tokens": reference_tokens} if reference_tokens else {}
+    if text_tokens is not None:
+        kw["text_tokens"] = text_tokens
+    w_base = w_base or E.workload(spec, width, height, steps, evals, batch, precision, **kw)
+    w_opt = w_opt or (E.workload(spec, width, height, steps, evals, batch, wprec, **kw) if wprec != precision
+                      else w_base)
+    eff = cal.families[gpu.architecture]
+    eff_opt = adjusted_efficiency(eff, plan)
+    rates_te = T.device_rates(gpu, precision, cal)
+    te_layers = sum(E.transformer_layers(c) for c in spec.text_encoders) * evals
+    te = T.stage_time(w_base.te, rates_te, eff, text_encoder=True, layers=te_layers)
+    layers = E.transformer_layers(spec.transformer)
+    if plan.weight_format is None:
+        elem_extra, stream_extra = E.quantised_dequant_bytes(spec, wprec), 0.0
+    else:
+        elem_extra, stream_extra = 0.0, linear_weight_count(spec) * plan.dequant_bytes_per_weight
+    elem_extra += (plan.activation_quant_bytes_per_element * plan.elementwise_traffic_factor
+                   * linear_input_elements(spec, width, height, w_opt.text_tokens, batch * evals, reference_tokens))
+    ev = T.stage_time(w_opt.eval_cost, denoiser_rates(gpu, precision, plan, cal), eff_opt,
+                      extra_elementwise_bytes=elem_extra, layers=layers, extra_stream_bytes=stream_extra)
+    vae_rates = T.device_rates(gpu, "fp32" if precision == "fp32" else "bf16", cal)
+    vae = T.stage_time(w_base.vae, vae_rates, eff)
+    frac = evaluated_fraction(plan.evals_skipped_fraction, plan.skipped_eval_runs_first_block, layers)
+    step = ev.seconds * frac + eff_opt.step_overhead_seconds
+    return OptimizedStages(E.StagePlan(te, ev, vae, step), w_base, w_opt, wprec, eff_opt, frac)
+
+
 def simulate_optimized(req, catalog: Catalog, cal=None):
     """:func:`advisor.perf._engine.simulate` with ``req.optimizations`` applied (module docstring); the result's
     ``optimizations_applied`` lists every factor with its source. With no optimizations the numbers equal the
@@ -262,27 +314,12 @@ def simulate_optimized(req, catalog: Catalog, cal=None):
     steps = req.steps or pipe.default_steps
     evals = E.resolve_evals(pipe, req.guidance)
     b = req.batch_size
-    wprec = plan.weight_format or req.precision
-    w_base = E.workload(spec, req.width, req.height, steps, evals, b, req.precision)
-    w_opt = E.workload(spec, req.width, req.height, steps, evals, b, wprec) if wprec != req.precision else w_base
-
-    eff = cal.families[gpu.architecture]
-    eff_opt = adjusted_efficiency(eff, plan)
-    rates_te = T.device_rates(gpu, req.precision, cal)
-    te_layers = sum(E.transformer_layers(c) for c in spec.text_encoders) * evals
-    te = T.stage_time(w_base.te, rates_te, eff, text_encoder=True, layers=te_layers)
-    layers = E.transformer_layers(spec.transformer)
-    extra = (E.quantised_dequant_bytes(spec, wprec) if plan.weight_format is None else
-             linear_weight_count(spec) * plan.dequant_bytes_per_weight)
-    extra += (plan.activation_quant_bytes_per_element * plan.elementwise_traffic_factor
-              * linear_input_elements(spec, req.width, req.height, w_opt.text_tokens, b * evals))
-    ev = T.stage_time(w_opt.eval_cost, denoiser_rates(gpu, req.precision, plan, cal), eff_opt,
-                      extra_elementwise_bytes=extra, layers=layers)
-    vae_rates = T.device_rates(gpu, "fp32" if req.precision == "fp32" else "bf16", cal)
-    vae = T.stage_time(w_base.vae, vae_rates, eff)
-    frac = evaluated_fraction(plan.evals_skipped_fraction, plan.skipped_eval_runs_first_block, layers)
-    step = ev.seconds * frac + eff_opt.step_overhead_seconds
-    sp = E.StagePlan(te, ev, vae, step)
+    n_ref = E.reference_tokens_of(req, pipe, spec)  # input images join the image stream (advisor.perf.settings)
+    os_ = optimized_stages(spec, gpu, req.precision, req.width, req.height, steps, evals, b, plan, cal,
+                           reference_tokens=n_ref)
+    wprec, w_base, w_opt, eff_opt, frac = os_.wprec, os_.w_base, os_.w_opt, os_.eff_opt, os_.evaluated_fraction
+    sp = os_.stages
+    te, ev, vae, step = sp.text_encoder, sp.eval_time, sp.vae, sp.step_seconds
 
     precisions = {"vae": "fp32" if req.precision == "fp32" else "bf16"}
     if wprec != req.precision:  # the weight format applies to the denoiser only
@@ -291,7 +328,7 @@ def simulate_optimized(req, catalog: Catalog, cal=None):
 
     def vb_for(strategy: str):
         return M.peak_vram_breakdown(spec, req.width, req.height, w_opt.prompt_tokens, b * evals, wprec, strategy,
-                                     precisions, constants=k)
+                                     precisions, constants=k, reference_tokens=n_ref)
 
     vram = gpu.vram_gib.value
     notes: list[str] = []

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from advisor.catalog import GPU, PROFILES_DIR
 from advisor.catalog.base import Strict
@@ -50,8 +50,13 @@ from advisor.errors import CatalogError, InputError
 from advisor.perf.flops import StageCost
 
 OP_CLASSES = ("linear", "attention", "conv", "elementwise", "text_encoder")
-FAMILIES = ("ampere", "ada", "hopper", "blackwell", "cpu")
-Family = Literal["ampere", "ada", "hopper", "blackwell", "cpu"]
+#: calibration families = the catalog's ``GPU.architecture`` values (advisor.catalog.hardware.Architecture)
+FAMILIES = ("turing", "ampere", "ada", "hopper", "blackwell", "blackwell-dc", "rdna3", "rdna4", "cdna3", "apple", "cpu")
+Family = Literal["turing", "ampere", "ada", "hopper", "blackwell", "blackwell-dc", "rdna3", "rdna4", "cdna3", "apple",
+                 "cpu"]
+#: families whose software stack is not CUDA (ROCm, MPS/MLX): without measured points of their own they are
+#: labelled "from specs only" and get the wider ``specs_only`` uncertainty band (:func:`family_tier`)
+NON_CUDA_FAMILIES = ("rdna3", "rdna4", "cdna3", "apple")
 
 CALIBRATION_PATH = PROFILES_DIR / "calibration.yaml"
 
@@ -102,9 +107,12 @@ class Ceilings(Strict):
     gpu_slug: str
     bf16_matmul_median_tflops: float = Field(gt=0)
     fp8_matmul_median_tflops: float | None = Field(None, gt=0)
-    copy_median_gb_per_s: float = Field(gt=0, description="bytes read + bytes written per second")
+    copy_median_gb_per_s: float | None = Field(
+        None, gt=0, description="bytes read + bytes written per second; None = not measured (a public matmul "
+        "benchmark only): the datasheet bandwidth x the family's copy_ceiling_fraction is used")
     torch: str | None = None
     measured_at: str | None = None
+    source: str | None = Field(None, description="who measured it, where it is published (public ceilings)")
 
 
 CEILINGS_DIR = CALIBRATION_PATH.parent / "ceilings"
@@ -173,6 +181,16 @@ class Calibration(Strict):
     energy: dict[str, float] = Field(default_factory=dict, description="power/energy fit errors vs NVML [%]")
     notes: list[str] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _every_family(self) -> "Calibration":
+        """A calibration written before a family existed still answers for it: its priors, 0 points (so it is
+        labelled 'from specs only' or 'shared level', :func:`family_tier`)."""
+        for f in FAMILIES:
+            if f not in self.families:
+                self.families[f] = FamilyEfficiency(**PRIOR_FAMILIES[f], points=0,
+                                                    note="prior (family added after this calibration was fitted)")
+        return self
+
 
 #: Priors used when no calibration file exists (and as ridge targets in the fit). Sources: public matmul ceilings
 #: (public-data.md s3: H100 783-789 of 989 = 0.79; A100 264.5/312 = 0.85; 4090 160-173/165 ~ 1.0; L40S 269/362 = 0.74),
@@ -200,6 +218,23 @@ PRIOR_FAMILIES: dict[str, dict[str, float]] = {
                    per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
     "blackwell": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
                       per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
+    # Families without diffusion measurements: the generic GPU prior (as ada/blackwell) x the shared GPU level the fit
+    # finds. A measured matmul ceiling, where one is published, enters per card (profiles/ceilings/<slug>.yaml) or,
+    # for the family, as matmul_ceiling_fraction: B200 torch bf16 matmul 1696.03 of 2250 dense = 0.754
+    # (github zzc0721/torch-performance-test-data database.md, 'NVIDIA B200 180GB', PyTorch 2.8.0, read 2026-12-07).
+    "turing": dict(linear=0.75, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+                   per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
+    "blackwell-dc": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6,
+                         step_overhead_seconds=0.01, matmul_ceiling_fraction=1696.03 / 2250.0,
+                         per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
+    "rdna3": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+                  per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
+    "rdna4": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+                  per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
+    "cdna3": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+                  per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
+    "apple": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+                  per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
     "cpu": dict(linear=0.8, attention=0.5, conv=0.5, elementwise=0.5, text_encoder=0.7, step_overhead_seconds=0.002,
                 per_layer_latency_seconds=PRIOR_LAYER_LATENCY_CPU_SECONDS),
 }
@@ -216,8 +251,21 @@ def default_calibration() -> Calibration:
         fitted_at=dt.date(2026, 11, 26), versions={}, method="priors (no fit)",
         families={k: FamilyEfficiency(**v) for k, v in PRIOR_FAMILIES.items()},
         cpu=CpuDevice(**PRIOR_CPU), power=PowerParams(**PRIOR_POWER),
-        uncertainty={"calibrated": 0.15, "cross_gpu": 0.25, "cold": 0.35},
+        uncertainty={"calibrated": 0.15, "cross_gpu": 0.25, "cold": 0.35, "specs_only": 0.5},
     )
+
+
+def family_tier(cal: "Calibration", family: str) -> str:
+    """How a family's efficiencies were obtained: ``fitted`` (measured points of its own), ``shared-level`` (a CUDA
+    family without points: prior x the level fitted on the other CUDA families, same kernels and software stack) or
+    ``specs-only`` (a ROCm / MPS family without points, or one missing from the calibration: datasheet peaks and the
+    generic prior only; its software stack was never measured)."""
+    fam = cal.families.get(family)
+    if fam is not None and fam.points > 0:
+        return "fitted"
+    if fam is None or family in NON_CUDA_FAMILIES:
+        return "specs-only"
+    return "shared-level"
 
 
 def calibration_from_yaml_text(text: str, file: str = "<string>") -> Calibration:
@@ -304,7 +352,11 @@ def device_rates(gpu: GPU, precision: str, cal: "Calibration | None" = None, ach
             fp8_key = MATMUL_KEYS[precision][0].startswith("fp8") and "fp8_fp32acc" in gpu.tensor_tflops
             mm = ceil.fp8_matmul_median_tflops * 1e12 if fp8_key and ceil.fp8_matmul_median_tflops else mm * f_mm
             att *= f_mm
-            bw = ceil.copy_median_gb_per_s * 1e9
+            if ceil.copy_median_gb_per_s is not None:
+                bw = ceil.copy_median_gb_per_s * 1e9
+            else:
+                fam = (cal or load_calibration()).families.get(gpu.architecture)
+                bw *= fam.copy_ceiling_fraction if fam else 1.0
         else:
             cal = cal or load_calibration()
             fam = cal.families.get(gpu.architecture)
@@ -332,15 +384,18 @@ class StageTime:
 
 
 def stage_time(cost: StageCost, rates: DeviceRates, eff: FamilyEfficiency, text_encoder: bool = False,
-               extra_elementwise_bytes: float = 0.0, layers: int = 0) -> StageTime:
+               extra_elementwise_bytes: float = 0.0, layers: int = 0, extra_stream_bytes: float = 0.0) -> StageTime:
     """Time of one stage cost on a device [s] (formulas in the module docstring).
 
     ``layers``: transformer layers the stage runs one after another (launch floor = layers x
-    ``eff.per_layer_latency_seconds``); 0 = no floor.
+    ``eff.per_layer_latency_seconds``); 0 = no floor. ``extra_stream_bytes``: traffic of large contiguous casts
+    (a stored FP8 weight upcast to BF16 before its GEMM: one read + one write of a whole weight tensor) [bytes],
+    charged at the weight-streaming rate (BW x e_weights) like the weights themselves, not at the unfused
+    elementwise rate, which is fitted on many small activation-sized kernels.
     """
     bw_w = rates.memory_bytes_per_s * eff.weights
     bw_e = rates.memory_bytes_per_s * eff.elementwise
-    elem = (cost.activation_bytes + extra_elementwise_bytes) / bw_e
+    elem = (cost.activation_bytes + extra_elementwise_bytes) / bw_e + extra_stream_bytes / bw_w
     by: dict[str, float] = {}
     comp = mem = 0.0
     if text_encoder:

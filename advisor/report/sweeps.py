@@ -151,7 +151,7 @@ _RESULTS_LOCK = threading.Lock()
 
 _SMALL_CATALOGS: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
 
-def _recommend(scenario: Any, catalog: Catalog, perf_catalog: Catalog | None = None) -> Any:
+def _recommend(scenario: Any, catalog: Catalog, perf_catalog: Catalog | None = None, calibration: Any = None) -> Any:
     """:func:`advisor.decide.recommend` of ``scenario`` on ``catalog``, memoised per (scenario, catalog).
 
     ``perf_catalog`` (if given) is the catalog the simulator runs on (:func:`_same_perf`). The key is the
@@ -162,18 +162,18 @@ def _recommend(scenario: Any, catalog: Catalog, perf_catalog: Catalog | None = N
     """
     from advisor.decide import recommend
 
-    key = (json.dumps(scenario_dict(scenario), sort_keys=True), id(catalog), id(perf_catalog))
+    key = (json.dumps(scenario_dict(scenario), sort_keys=True), id(catalog), id(perf_catalog), id(calibration))
     with _RESULTS_LOCK:
         hit = _RESULTS.get(key)
         if hit is not None:
             _RESULTS.move_to_end(key)
             return hit[0]
-    if perf_catalog is None:
+    if perf_catalog is None and calibration is None:
         result = recommend(scenario, catalog)
     else:
-        result = recommend(scenario, catalog, estimator=_same_perf(perf_catalog))
+        result = recommend(scenario, catalog, estimator=_same_perf(perf_catalog, calibration))
     with _RESULTS_LOCK:
-        _RESULTS[key] = (result, catalog, perf_catalog)
+        _RESULTS[key] = (result, catalog, perf_catalog, calibration)
         while len(_RESULTS) > RESULT_CACHE_SIZE:
             _RESULTS.popitem(last=False)
     return result
@@ -202,7 +202,7 @@ _VIEWS: "collections.OrderedDict[tuple, tuple]" = collections.OrderedDict()
 
 
 def compute_views(scenario: Any, catalog: Catalog | None = None, *, sweeps: bool = True,
-                  sensitivity: bool = True) -> Views:
+                  sensitivity: bool = True, calibration: Any = None) -> Views:
     """Call the engine for the scenario and (``sweeps=True``) for the volume and (``sensitivity=True`` too) the
     sensitivity sweeps; the sensitivity sweeps ask the engine on the full catalog several times, so a page that does
     not show them yet can leave them out (``Views.sensitivity`` is then empty).
@@ -210,27 +210,32 @@ def compute_views(scenario: Any, catalog: Catalog | None = None, *, sweeps: bool
     Cached per scenario: the key is the scenario's JSON (every input, overrides included), the identity of the
     catalog (not mutated; a reloaded catalog is a new object) and ``sweeps``; callers must not mutate the Views.
     Engine results are memoised across calls too (:func:`_recommend`), so sweep points whose inputs did not
-    change since an earlier call are not recomputed."""
+    change since an earlier call are not recomputed.
+
+    ``calibration`` (an :class:`advisor.fit.calibrate.Calibration`, e.g. refitted on the user's uploaded profile)
+    is the simulator's calibration for every engine call; None: the committed ``profiles/calibration.yaml``."""
     catalog = catalog or load_catalog()
-    key = (json.dumps(scenario_dict(scenario), sort_keys=True), id(catalog), sweeps, sensitivity)
-    fuller = key[:3] + (True,)  # views with the sensitivity sweeps serve a request without them too
+    key = (json.dumps(scenario_dict(scenario), sort_keys=True), id(catalog), id(calibration), sweeps, sensitivity)
+    fuller = key[:4] + (True,)  # views with the sensitivity sweeps serve a request without them too
     with _RESULTS_LOCK:
         for k in (key, fuller):
             hit = _VIEWS.get(k)
             if hit is not None:
                 _VIEWS.move_to_end(k)
                 return hit[0]
-    views = _compute_views(scenario, catalog, sweeps, sensitivity)
+    views = _compute_views(scenario, catalog, sweeps, sensitivity, calibration)
     with _RESULTS_LOCK:
-        _VIEWS[key] = (views, catalog)
+        _VIEWS[key] = (views, catalog, calibration)
         while len(_VIEWS) > VIEWS_CACHE_SIZE:
             _VIEWS.popitem(last=False)
     return views
 
 
-def _compute_views(scenario: Any, catalog: Catalog, sweeps: bool, sensitivity: bool = True) -> Views:
+def _compute_views(scenario: Any, catalog: Catalog, sweeps: bool, sensitivity: bool = True,
+                   calibration: Any = None) -> Views:
     """:func:`compute_views` without the cache."""
-    result = _recommend(scenario, catalog)
+    cal = calibration
+    result = _recommend(scenario, catalog, None, cal)
     views = Views(scenario=scenario, result=result, leading=leading_option_ids(result))
     if not sweeps or not views.leading:
         return views
@@ -245,7 +250,7 @@ def _compute_views(scenario: Any, catalog: Catalog, sweeps: bool, sensitivity: b
             volumes.add(float(v))
     for v in sorted(volumes):
         views.volume_results[v] = result if v == base_volume else _recommend(
-            _with(scenario, volume_images_per_month=_vol(v)), small, catalog)
+            _with(scenario, volume_images_per_month=_vol(v)), small, catalog, cal)
 
     if not sensitivity:
         return views
@@ -254,11 +259,12 @@ def _compute_views(scenario: Any, catalog: Catalog, sweeps: bool, sensitivity: b
     base_price = float(get(get(result, "assumptions") or {}, "electricity_usd_per_kwh"))  # as the engine resolved it
     prices = sorted(set(ELECTRICITY_SWEEP) | {base_price})
     views.sensitivity["electricity_usd_per_kwh"] = [
-        (p, result if p == base_price else _recommend(_with(scenario, electricity_usd_per_kwh=p), catalog))
+        (p, result if p == base_price else _recommend(_with(scenario, electricity_usd_per_kwh=p), catalog, None, cal))
         for p in prices
     ]
     views.sensitivity["volume_images_per_month"] = [
-        (f * base_volume, result if f == 1.0 else _recommend(_with(scenario, volume_images_per_month=_vol(f * base_volume)), catalog))
+        (f * base_volume, result if f == 1.0 else _recommend(_with(scenario, volume_images_per_month=_vol(f * base_volume)),
+                                                             catalog, None, cal))
         for f in VOLUME_FACTORS
     ]
     # hardware purchase price (multiplier of the catalog prices of every GPU an option would buy)
@@ -272,7 +278,7 @@ def _compute_views(scenario: Any, catalog: Catalog, sweeps: bool, sensitivity: b
         else:
             scaled = _with(scenario, overrides=_price_overrides(catalog, gpus, f, base_over))
             # only prices change, so the simulator runs on the scenario's own catalog (and reuses its cache)
-            hw.append((f, _recommend(scaled, load_catalog_for(scaled), catalog)))
+            hw.append((f, _recommend(scaled, load_catalog_for(scaled), catalog, cal)))
     views.sensitivity["hardware_price_factor"] = hw
     return views
 
@@ -302,11 +308,13 @@ def load_scenario_file(path: str | Path) -> Any:
     return load_scenario(path)
 
 
-def _same_perf(catalog: Catalog):
+def _same_perf(catalog: Catalog | None, calibration: Any = None):
+    """An engine estimator that runs the simulator on ``catalog`` (None: the catalog being priced) with
+    ``calibration`` (None: the committed one)."""
     from advisor.perf import estimate
 
-    def estimator(req: Any, _priced_catalog: Catalog) -> Any:
-        return estimate(req, catalog)
+    def estimator(req: Any, priced_catalog: Catalog) -> Any:
+        return estimate(req, catalog if catalog is not None else priced_catalog, calibration=calibration)
 
     return estimator
 

@@ -49,6 +49,7 @@ import numpy as np
 import simpy
 
 from advisor.errors import InputError
+from advisor.workload.scale_to_zero import ServerlessServers, simulate_scale_to_zero_seconds
 
 SECONDS_PER_MINUTE = 60.0
 SECONDS_PER_HOUR = 3600.0
@@ -210,6 +211,7 @@ class TurnaroundResult:
     utilisation: float  # busy server-seconds / (servers x simulated period)
     utilisation_working_hours: float  # same, counting only time inside the working windows
     simulated_period_hours: float  # [h] start of day 1 .. max(end of last working window, last completion)
+    cold_starts: int = 0  # requests that waited for a worker's cold start (ServerlessServers only)
 
 
 @dataclass(frozen=True, eq=False)
@@ -387,7 +389,7 @@ def simulated_period_seconds(workload: Workload, last_completion_seconds: float)
 # --- orchestrators ------------------------------------------------------------------------------
 
 
-def simulate_turnaround(workload: Workload, servers: GPUServers | APIServers, seed: int = 0,
+def simulate_turnaround(workload: Workload, servers: GPUServers | APIServers | ServerlessServers, seed: int = 0,
                         max_jobs: int = DEFAULT_MAX_JOBS) -> TurnaroundResult:
     """Simulate the team's requests on ``servers`` and fill a :class:`TurnaroundResult` (see module doc).
 
@@ -396,10 +398,10 @@ def simulate_turnaround(workload: Workload, servers: GPUServers | APIServers, se
     """
     if not isinstance(workload, Workload):
         raise InputError("workload", type(workload).__name__, "a Workload")
-    if not isinstance(servers, (GPUServers, APIServers)):
-        raise InputError("servers", type(servers).__name__, "GPUServers or APIServers")
+    if not isinstance(servers, (GPUServers, APIServers, ServerlessServers)):
+        raise InputError("servers", type(servers).__name__, "GPUServers, APIServers or ServerlessServers")
     n_img = workload.images_per_request
-    jobs_per_request = 1 if isinstance(servers, GPUServers) else n_img
+    jobs_per_request = n_img if isinstance(servers, APIServers) else 1
     if expected_requests(workload) * jobs_per_request > max_jobs:
         raise InputError("workload", f"~{expected_requests(workload) * jobs_per_request:.0f} jobs",
                          f"at most max_jobs={max_jobs} simulated jobs; lower the rate, team or days")
@@ -419,10 +421,17 @@ def simulate_turnaround(workload: Workload, servers: GPUServers | APIServers, se
                                 mean_turnaround_minutes=0.0, mean_wait_minutes=0.0, utilisation=0.0,
                                 utilisation_working_hours=0.0, simulated_period_hours=period / SECONDS_PER_HOUR)
 
-    if isinstance(servers, GPUServers):
+    cold_starts = 0
+    if isinstance(servers, (GPUServers, ServerlessServers)):
         sampler = lognormal_sampler(servers.seconds_per_image, servers.relative_sd)
         image_seconds = sampler(rng, n_req * n_img).reshape(n_req, n_img)
-        start, end = _simulate_fifo_seconds(arrivals, image_seconds.sum(axis=1), servers.k)
+        if isinstance(servers, GPUServers):
+            start, end = _simulate_fifo_seconds(arrivals, image_seconds.sum(axis=1), servers.k)
+        else:
+            start, end, cold = simulate_scale_to_zero_seconds(arrivals, image_seconds.sum(axis=1), servers.k,
+                                                              servers.cold_start_seconds,
+                                                              servers.idle_timeout_seconds)
+            cold_starts = int(cold.sum())
         first_start, last_end, n_servers = start, end, servers.k
     else:
         sampler = lognormal_sampler(servers.latency_seconds_per_image, servers.relative_sd)
@@ -452,6 +461,7 @@ def simulate_turnaround(workload: Workload, servers: GPUServers | APIServers, se
         utilisation=busy / (n_servers * period),
         utilisation_working_hours=busy_in_hours / (n_servers * window * workload.days),
         simulated_period_hours=period / SECONDS_PER_HOUR,
+        cold_starts=cold_starts,
     )
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 from advisor.catalog import STALE_AFTER_DAYS
 from advisor.fmt import number
 from advisor.report.export import catalog_rows
-from pages import common
+from views import common
 
 st.title("Catalog")
 st.caption(f"Every number the advisor uses, with where it comes from and when it was checked. "

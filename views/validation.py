@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from advisor.report import charts
-from pages import common
+from views import common
 
 st.title("Validation")
 st.caption("How far the simulator's predictions are from measured times: public third-party measurements "

@@ -6,7 +6,7 @@ import streamlit as st
 
 from advisor.errors import InputError
 from advisor.catalog.measured import profile_from_yaml_text
-from pages import common
+from views import common
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # 2 MiB: a measured profile is a few kB; anything near this is not one
 

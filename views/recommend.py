@@ -19,10 +19,9 @@ from advisor import report
 from advisor.errors import InputError
 from advisor.fmt import money, number, per_thousand_images
 from advisor.report import export, tables
-from pages import common
+from views import common
 
-RES_WH = re.compile(r"^\s*(\d+)\s*[x×X*,]\s*(\d+)\s*$")
-RES_MP = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:mp|megapixels?)?\s*$", re.IGNORECASE)
+parse_resolution = common.parse_resolution  # the one resolution parser of the forms
 
 #: the studio's currency and its rate [currency per USD]; the engine and the catalog count in USD
 CURRENCY, USD_TO_CURRENCY = "USD", 1.0
@@ -36,17 +35,6 @@ LOADED_KEY = "scenario_loaded"
 #: the charts, one shown at a time (a lighter page: one plotly figure to lay out, not four)
 CHARTS = {"cost_vs_volume": "Monthly cost vs volume", "cost_breakdown": "Cost per 1,000 images",
           "batch_time": "Batch time", "sensitivity": "Sensitivity"}
-
-
-def parse_resolution(text: str) -> dict:
-    """'1024x1024' -> {'width': 1024, 'height': 1024}; '1.0' or '1 MP' -> {'megapixels': 1.0}."""
-    m = RES_WH.match(text or "")
-    if m:
-        return {"width": int(m.group(1)), "height": int(m.group(2))}
-    m = RES_MP.match(text or "")
-    if m:
-        return {"megapixels": float(m.group(1))}
-    raise InputError("resolution", text, "width x height in pixels (e.g. 1024x1024) or megapixels (e.g. 1.0)")
 
 
 def build_scenario(data: dict):
@@ -188,35 +176,36 @@ def with_overrides(data: dict, overrides: dict) -> dict:
 
 
 @st.cache_resource(show_spinner="Asking the engine…", max_entries=32)
-def views_for(scenario_json: str, sensitivity: bool = True):
+def views_for(scenario_json: str, sensitivity: bool = True, cal_key: str = "catalog"):
     """The engine calls behind the page for one scenario (cached on the scenario's JSON; shared, never mutated).
     ``sensitivity=False`` leaves out the sensitivity sweeps (several full engine runs) until that chart is shown."""
     from advisor.decide import Scenario
 
     scenario = Scenario.from_dict(json.loads(scenario_json))
-    return export.compute_views(scenario, export.load_catalog_for(scenario), sensitivity=sensitivity)
+    return export.compute_views(scenario, export.load_catalog_for(scenario), sensitivity=sensitivity,
+                                calibration=common.calibration_from_key(cal_key))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def figure_for(scenario_json: str, name: str):
+def figure_for(scenario_json: str, name: str, cal_key: str = "catalog"):
     """One chart of a scenario (cached: re-renders and chart switches reuse it; shared, never mutated)."""
-    views = views_for(scenario_json, name == "sensitivity")
+    views = views_for(scenario_json, name == "sensitivity", cal_key)
     return export.build_figure(views, name, export.load_catalog_for(views.scenario))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def volume_spec_for(scenario_json: str) -> dict:
+def volume_spec_for(scenario_json: str, cal_key: str = "catalog") -> dict:
     """The cost-vs-volume chart of a scenario as a Vega-Lite spec (cached; shared, never mutated)."""
     from advisor.report import charts
 
-    views = views_for(scenario_json, False)
+    views = views_for(scenario_json, False, cal_key)
     return charts.cost_vs_volume_spec(views, export.option_labels(views, export.load_catalog_for(views.scenario)))
 
 
 @st.cache_data(show_spinner="Rendering…", max_entries=64)
-def export_bytes(scenario_json: str, what: str, fmt: str) -> bytes:
+def export_bytes(scenario_json: str, what: str, fmt: str, cal_key: str = "catalog") -> bytes:
     """Exported file bytes for a scenario (cached: kaleido and the HTML report cost seconds)."""
-    views = views_for(scenario_json, fmt not in ("csv", "yaml"))  # charts and report: with the sensitivity sweeps
+    views = views_for(scenario_json, fmt not in ("csv", "yaml"), cal_key)  # charts and report: with the sensitivity sweeps
     cat = export.load_catalog_for(views.scenario)
     if fmt == "csv":
         return report.to_csv(views.result).encode()
@@ -229,11 +218,11 @@ def export_bytes(scenario_json: str, what: str, fmt: str) -> bytes:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def decision_prices_for(scenario_json: str, today: str):
+def decision_prices_for(scenario_json: str, today: str, cal_key: str = "catalog"):
     """The catalog prices behind the recommendation and the runner-up (advisor.decide.provenance)."""
     from advisor.decide.provenance import decision_prices
 
-    views = views_for(scenario_json, False)
+    views = views_for(scenario_json, False, cal_key)
     return decision_prices(views.result, export.load_catalog_for(views.scenario), dt.date.fromisoformat(today))
 
 
@@ -355,7 +344,9 @@ if scenario is None:
     st.stop()
 
 scenario_json = json.dumps(export.scenario_dict(scenario), sort_keys=True)
-views = common.guarded(views_for, scenario_json, False)  # the sensitivity sweeps wait for their chart
+CAL, CAL_LABEL = common.answer_calibration(cat)  # an uploaded profile recalibrates every answer of the session
+CAL_KEY = common.calibration_key(CAL)
+views = common.guarded(views_for, scenario_json, False, CAL_KEY)  # the sensitivity sweeps wait for their chart
 if views is None:
     st.stop()
 st.session_state["scenario_json"] = scenario_json
@@ -369,7 +360,7 @@ best = by_id.get(rec.option_id) if rec is not None else None
 if best is None:
     st.error("No option meets every constraint (see the excluded options below).", icon=":material/block:")
 else:
-    prices = common.guarded(decision_prices_for, scenario_json, dt.date.today().isoformat()) or {}
+    prices = common.guarded(decision_prices_for, scenario_json, dt.date.today().isoformat(), CAL_KEY) or {}
     from advisor.decide.provenance import price_warnings
 
     st.success(f"**{tables.human_label(best, cat)}**", icon=":material/thumb_up:")
@@ -402,9 +393,9 @@ labels = export.option_labels(views, cat)
 available = list(CHARTS)
 chart_name = st.segmented_control("Chart", available, format_func=CHARTS.get, key="chart_view",
                                   default=available[0], required=True)
-fig = None if chart_name == "cost_vs_volume" else figure_for(scenario_json, chart_name)
+fig = None if chart_name == "cost_vs_volume" else figure_for(scenario_json, chart_name, CAL_KEY)
 if chart_name == "cost_vs_volume":  # Vega-Lite: drawn long before plotly.js has loaded in a fresh browser
-    st.vega_lite_chart(spec=volume_spec_for(scenario_json), width="stretch", key="chart_cost_vs_volume")
+    st.vega_lite_chart(spec=volume_spec_for(scenario_json, CAL_KEY), width="stretch", key="chart_cost_vs_volume")
 elif chart_name == "batch_time" and fig is None:
     st.info("Set a batch size (and a deadline) in the form to see how long each option takes.")
 elif fig is not None:
@@ -421,15 +412,15 @@ elif chart_name == "sensitivity":
              "volume_images_per_month": "volume [images/month]",
              "hardware_price_factor": "GPU purchase price [x catalog]"}
     rows = []
-    for param, series in views_for(scenario_json, True).sensitivity.items():
+    for param, series in views_for(scenario_json, True, CAL_KEY).sensitivity.items():
         for x, res in series:
             rid = res.recommendation.option_id if res.recommendation else None
             rows.append({"input": names.get(param, param), "value": number(x, 4, trim=True),
                          "recommended": labels.get(rid) or (tables.human_label(res.option(rid), cat) if rid else "-")})
     st.dataframe(pd.DataFrame(rows), key="sensitivity_table", hide_index=True)
-    if views_for(scenario_json, True).hardware_gpus:
+    if views_for(scenario_json, True, CAL_KEY).hardware_gpus:
         st.caption("GPU purchase price scales the catalog prices of: "
-                   + ", ".join(tables.card_label(g, cat) for g in views_for(scenario_json, True).hardware_gpus))
+                   + ", ".join(tables.card_label(g, cat) for g in views_for(scenario_json, True, CAL_KEY).hardware_gpus))
 
 # ---------------------------------------------------------------------------------------- options table
 st.subheader("Options")
@@ -459,18 +450,18 @@ if result.excluded:
 st.subheader("Export")
 e1, e2, e3 = st.columns(3)
 # deferred downloads: each file is made when its button is clicked, not on every re-render
-e1.download_button("Options (CSV)", functools.partial(export_bytes, scenario_json, "", "csv"), "options.csv",
+e1.download_button("Options (CSV)", functools.partial(export_bytes, scenario_json, "", "csv", CAL_KEY), "options.csv",
                    "text/csv", key="dl_csv")
 # the scenario YAML is a few hundred bytes made from the form's own scenario: written eagerly (no deferred call), so
 # the file is always exactly what the form shows
 e2.download_button("Scenario (YAML)", export.scenario_to_yaml(views.scenario).encode(), "scenario.yaml",
                    "application/x-yaml", key="dl_yaml")
-e3.download_button("Report (HTML, works offline)", functools.partial(export_bytes, scenario_json, "", "html"),
+e3.download_button("Report (HTML, works offline)", functools.partial(export_bytes, scenario_json, "", "html", CAL_KEY),
                    "report.html", "text/html", key="dl_html")
 i1, i2, i3 = st.columns(3)
 chart = i1.selectbox("Chart", [k for k in available if k != "batch_time" or views.scenario.batch_images],
                      format_func=CHARTS.get, key="img_chart")
 fmt = i2.selectbox("Format", list(export.IMAGE_FORMATS), key="img_fmt")
 mime = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[fmt]
-i3.download_button(f"Image ({chart}.{fmt})", functools.partial(export_bytes, scenario_json, chart, fmt),
+i3.download_button(f"Image ({chart}.{fmt})", functools.partial(export_bytes, scenario_json, chart, fmt, CAL_KEY),
                    f"{chart}.{fmt}", mime, key="dl_img")

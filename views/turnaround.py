@@ -10,7 +10,7 @@ import streamlit as st
 
 from advisor.errors import InputError
 from advisor.report import charts, export
-from pages import common
+from views import common
 
 IMAGE_MIME = {"png": "image/png", "svg": "image/svg+xml"}
 

@@ -10,7 +10,7 @@ import streamlit as st
 from advisor.fmt import number
 from advisor.report import charts
 from advisor.perf import OFFLOADS, PRECISIONS, PerfRequest
-from pages import common
+from views import common
 
 st.title("Simulator")
 st.caption("What one image costs in time, memory and energy on one device, from the roofline simulator "

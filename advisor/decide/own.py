@@ -1,0 +1,184 @@
+"""Owned and bought cards (deployment ``self-host``): the owned GPU at every precision that fits, and buying each
+priced catalog GPU as a working machine (card + rest of system), with electricity, licence and payback inputs."""
+
+from __future__ import annotations
+
+import math
+
+from advisor.catalog import GPU, Pipeline
+from advisor.cost import tco
+from advisor.decide import market, optimize, quality, rules, turnaround_rule
+from advisor.decide.common import (_batch_hours, _deadline_units, _exclude_not_fitting, _fitting_estimates,
+                                   _hostable_pipelines, _kwh, _license_reason, _n, _per_image, _quality_reason,
+                                   _uncertainty)
+from advisor.decide.option import DAYS_PER_MONTH, Context, Excluded, Option
+from advisor.fmt import usd as _usd
+from advisor.perf import PerfEstimate
+
+def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate, owned: bool,
+                      license_usd: float) -> Option | Excluded:
+    sc = ctx.scenario
+    busy_h = tco.busy_hours_per_month(est.seconds_per_image, ctx.volume, ctx.attempts)
+    capacity_units = max(1, math.ceil(busy_h / tco.HOURS_PER_MONTH - 1e-12))
+    deadline_units = _deadline_units(ctx, est)
+    units = max(capacity_units, deadline_units)
+    kind = "owned" if owned else "buy"
+    oid = f"self-host:{kind}:{gpu.slug}:{pipe.slug}:{est.request.precision}"
+    wait = turnaround_rule.gpu_wait(ctx.turnaround, est.seconds_per_image * ctx.attempts, _uncertainty(ctx, est))
+    if wait is not None and (wait.fails or (owned and wait.units > 1)):  # issue 11: the p95 target is hard
+        return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision,
+                        [wait.sentence(f"{gpu.name} card(s)", ctx.turnaround)
+                         + (" You own one; buying more is costed as its own option." if not wait.fails else "")])
+    units = max(units, wait.units if wait is not None else 1)
+    if owned and units > 1:
+        why = (f"{_n(ctx.volume)} images/month x {est.seconds_per_image:.2f} s needs {busy_h:,.0f} GPU-hours, more "
+               f"than one card running 24/7 ({tco.HOURS_PER_MONTH:.0f} h)") if capacity_units > 1 else \
+            rules.deadline_rule(_batch_hours(ctx, est), sc.deadline_hours, sc.batch_images, f"the {gpu.name} you own")
+        return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision, [why.rstrip(".") + "."])
+    if units >= 10**9:
+        return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision,
+                        [f"Loading the model alone ({est.cold_start_seconds:.0f} s) exceeds your "
+                         f"{sc.deadline_hours:g} h deadline."])
+
+    rest_w = max(est.system_power_watts - est.board_power_watts, 0.0) or ctx.rest_of_system_watts
+    gpu_idle_w, rest_idle_w = gpu.idle_power_watts.value, ctx.rest_of_system_idle_watts
+    retry = tco.retry_fraction(ctx.failure_rate)
+    busy_text = (f"{_n(ctx.volume)} images x {ctx.attempts:.2f} attempts x {est.seconds_per_image:.2f} s = "
+                 f"{busy_h:.2f} h busy")
+    # An owned GPU is assumed to sit in a machine that is on anyway for other work: only the energy above idle
+    # that generating adds is caused by this work. A bought GPU (or an owned one whose powered-on hours the
+    # scenario sets) is a dedicated box: its idle hours are paid for this work too.
+    shared_machine = owned and not ctx.hours_on_given
+    if shared_machine:
+        add_w = tco.added_power_watts(est.board_power_watts, gpu_idle_w, rest_w, rest_idle_w)
+        energy_j = tco.added_energy_per_image_joules(add_w, est.seconds_per_image)
+        idle_w = idle_h = on_h = 0.0
+        electricity = tco.electricity_usd_per_month(energy_j, ctx.volume, ctx.usd_per_kwh, retry)
+        energy_text = (
+            f"{busy_text} x {add_w:.0f} W above idle (GPU board {est.board_power_watts:.0f} W - "
+            f"{gpu_idle_w:.0f} W idle + rest of system {rest_w:.0f} W - {rest_idle_w:.0f} W idle) = "
+            f"{_kwh(energy_j * ctx.volume * ctx.attempts / tco.JOULES_PER_KWH)} at {_usd(ctx.usd_per_kwh)}/kWh = "
+            f"{_usd(electricity)}/month")
+    else:
+        energy_j = tco.system_energy_per_image_joules(est.energy_per_image_joules, rest_w, est.seconds_per_image)
+        idle_w = (gpu_idle_w + rest_idle_w) * units
+        on_h = ctx.powered_on_hours_per_month
+        idle_h = tco.idle_hours_per_month(on_h, busy_h / units)
+        electricity = tco.electricity_usd_per_month(energy_j, ctx.volume, ctx.usd_per_kwh, retry, idle_w, idle_h)
+        hours_src = ("as you set" if ctx.hours_on_given else
+                     "the catalog default for a dedicated box; set powered_on_hours_per_day (CLI --hours-on-per-day) "
+                     "to change it")
+        per_card = f" per card ({units} cards)" if units > 1 else ""
+        energy_text = (
+            f"{busy_text} at {est.board_power_watts + rest_w:.0f} W (GPU board {est.board_power_watts:.0f} W + rest of "
+            f"system {rest_w:.0f} W) = {_kwh(energy_j * ctx.volume * ctx.attempts / tco.JOULES_PER_KWH)}, plus "
+            f"{idle_h:.0f} h idle{per_card} ({ctx.powered_on_hours_per_day:g} h/day on, {hours_src}, x "
+            f"{DAYS_PER_MONTH:.2f} d minus busy hours) at {idle_w:.0f} W ({gpu_idle_w:.0f} W GPU idle + "
+            f"{rest_idle_w:.0f} W rest of system idle{' x ' + str(units) if units > 1 else ''}) = "
+            f"{_kwh(idle_w * idle_h / 1000)}, at {_usd(ctx.usd_per_kwh)}/kWh = {_usd(electricity)}/month")
+    reasons: list[str] = []
+    hardware = 0.0
+    purchase_usd = None
+    if owned:
+        hardware = tco.owned_gpu_sunk_cost_usd_per_month()
+        if shared_machine:
+            reasons.append(
+                f"At {_n(ctx.volume)} images/month the {gpu.name} you own adds only the electricity of generating: "
+                f"{energy_text}. Not counted: the purchase (a sunk cost) and the idle draw, since the machine is "
+                f"assumed to be on anyway for other work (set powered_on_hours_per_day, CLI --hours-on-per-day, if it "
+                f"is kept on only for this).")
+        else:
+            reasons.append(
+                f"At {_n(ctx.volume)} images/month the {gpu.name} you own, switched on "
+                f"{ctx.powered_on_hours_per_day:g} h/day for this work as you set, costs its electricity including "
+                f"idle: {energy_text}. Not counted: the purchase (a sunk cost).")
+    else:
+        basis = market.system_price(ctx.catalog, gpu)  # card + rest of a working machine (issue 13)
+        if basis is None or isinstance(basis, str):
+            return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision,
+                            [basis or f"The catalog has no price for the {gpu.name}, so buying it cannot be costed."])
+        price, basis_text = basis.total_usd, basis.text
+        hardware = units * tco.hardware_amortization_usd_per_month(price, price * ctx.resale_fraction,
+                                                                   ctx.amortization_months)
+        purchase_usd = units * price
+        resale_src = ("your scenario" if ctx.catalog.defaults.resale_fraction.value != ctx.resale_fraction else
+                      f"{ctx.catalog.defaults.resale_fraction.source}, {ctx.catalog.defaults.resale_fraction.as_of}")
+        reasons.append(
+            f"Buying {units} x a working machine with the {gpu.name} at {_usd(price)} ({basis_text}) over "
+            f"{ctx.amortization_months:g} months to a resale fraction of {ctx.resale_fraction:.0%} (an input: "
+            f"{resale_src}) costs {_usd(hardware)}/month, plus {_usd(electricity)}/month "
+            f"electricity for a dedicated box: {energy_text}.")
+        if capacity_units > 1:
+            reasons.append(f"{_n(ctx.volume)} images/month need {busy_h:,.0f} GPU-hours: {capacity_units} cards "
+                           f"running 24/7.")
+    if deadline_units > 1 and not owned:
+        reasons.append(f"Your deadline ({sc.batch_images:,} images in {sc.deadline_hours:g} h) needs {deadline_units} "
+                       f"cards in parallel.")
+    elif sc.deadline_hours is not None:
+        reasons.append(f"A batch of {sc.batch_images:,} images takes about {_batch_hours(ctx, est, units):.2f} h, "
+                       f"within your {sc.deadline_hours:g} h deadline.")
+    if license_usd:
+        reasons.append(_license_reason(pipe, license_usd))
+    if est.offload not in ("none", "auto"):
+        reasons.append(f"{pipe.name} fits the {gpu.name}'s {gpu.vram_gib.value:.0f} GiB only with {est.offload} "
+                       f"offload at {est.request.precision} (peak {est.peak_vram_gib:.1f} GiB), which the estimate "
+                       f"of {est.seconds_per_image:.1f} s/image includes.")
+    for r in (rules.precision_note(est.request.precision, pipe.default_precision), _quality_reason(ctx, pipe),
+              optimize.reason_for(est, ctx.catalog, ctx.estimator)):
+        if r:
+            reasons.append(r)
+    if wait is not None:
+        reasons.append(wait.sentence(f"{gpu.name} card(s)", ctx.turnaround))
+
+    total = hardware + electricity + license_usd
+    u = _uncertainty(ctx, est)
+    # Linear decomposition for break-even: idle power all month is fixed; each image swaps idle for busy power.
+    # Valid in the regime of the scenario volume: while busy < powered-on hours; beyond, idle energy is 0.
+    idle_regime = busy_h / units < on_h
+    # A shared (owned, on anyway) machine has no idle term: the line is exact at every volume.
+    fixed = hardware + license_usd + (tco.electricity_usd_per_month(0, 0, ctx.usd_per_kwh, 0, idle_w, on_h)
+                                      if idle_regime else 0.0)
+    swapped_idle_j = idle_w / units * est.seconds_per_image if idle_regime else 0.0
+    per_image = ctx.attempts * max(energy_j - swapped_idle_j, 0.0) / tco.JOULES_PER_KWH * ctx.usd_per_kwh
+    return Option(
+        id=oid, pipeline=pipe.slug, deployment="self-host", gpu=gpu.slug, precision=est.request.precision, fits=True,
+        seconds_per_image=est.seconds_per_image, monthly_cost_usd=total, cost_per_image_usd=total / ctx.volume,
+        cost_breakdown_usd=(breakdown := {"hardware": hardware, "electricity": electricity, "license": license_usd,
+                                          "api": 0.0, "rental": 0.0}),
+        cost_breakdown_per_image_usd=_per_image(ctx, breakdown),
+        gpu_hours_per_month=busy_h, reasons=reasons,
+        label=f"{pipe.name} on {'your' if owned else 'a new'} {gpu.name} ({est.setting or est.request.precision})",
+        setting=est.setting, compile_seconds=est.compile_seconds, host_ram_gib=est.host_ram_gib, disk_gb=est.disk_gb,
+        hardware="owned" if owned else "purchase", offload=est.offload, gpus_needed=units,
+        batch_hours=_batch_hours(ctx, est, units) if sc.batch_images else None,
+        fixed_usd_per_month=fixed, variable_usd_per_image=per_image,
+        turnaround=wait.summary() if wait is not None else None, simulator_uncertainty=u,
+        fixed_kwh_per_month=(tco.electricity_usd_per_month(0, 0, 1.0, 0, idle_w, on_h) if idle_regime else 0.0),
+        variable_kwh_per_image=ctx.attempts * max(energy_j - swapped_idle_j, 0.0) / tco.JOULES_PER_KWH,
+        uncertainty_usd_per_month=u * electricity, quality_elo=rules.quality_score(pipe), purchase_usd=purchase_usd,
+    )
+
+
+def self_host_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
+    """Step 2: the owned GPU (every precision that fits) and buying each catalog GPU."""
+    options: list[Option] = []
+    excluded: list[Excluded] = []
+    owned = ctx.scenario.gpu_owned
+    for pipe, license_usd in _hostable_pipelines(ctx, "self-host", excluded):
+        for gpu in ctx.catalog.gpus.values():
+            if gpu.architecture == "cpu":
+                continue
+            is_owned = gpu.slug == owned
+            if not is_owned and market.card_price(gpu) is None:
+                continue
+            fitting, smallest = _fitting_estimates(ctx, pipe, gpu)
+            if not fitting:
+                kind = "owned" if is_owned else "buy"
+                _exclude_not_fitting(excluded, f"self-host:{kind}:{gpu.slug}:{pipe.slug}", pipe, "self-host", gpu,
+                                     smallest)
+                continue
+            for est in fitting:
+                for own_flag in ((True, False) if is_owned else (False,)):
+                    item = _self_host_option(quality.for_model(ctx, pipe.slug), pipe, gpu, est, own_flag, license_usd)
+                    (options if isinstance(item, Option) else excluded).append(item)
+    return options, excluded

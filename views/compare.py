@@ -1,0 +1,145 @@
+"""Compare page: model against model on one screen (own card, buy, rent, every API of each model) with cost,
+seconds, quality and licence. Opens on the studio's question: Z-Image Turbo vs FLUX.2 [dev] on an owned RTX 4090,
+commercial, 500 images a month. The answer comes first (two sentences, three figures), the evidence below it.
+Every number is :func:`advisor.decide.compare.compare`'s; nothing is computed here."""
+
+import datetime as dt
+import json
+
+import pandas as pd
+import streamlit as st
+
+from advisor.cost.scenario import STUDIO_HOURLY_RATE_USD, STUDIO_SETUP_HOURS, STUDIO_UPKEEP_HOURS_PER_MONTH
+from advisor.fmt import md_text
+from advisor.report import answers
+from views import common
+
+DEFAULT_MODELS = ["z-image-turbo", "flux-2-dev"]
+DEFAULT_GPU = "rtx-4090"
+DEFAULT_VOLUME = 500
+KINDS_OF_WORK = ("general", "portrait", "text-in-image-english", "text-in-image-chinese")
+
+
+@st.cache_data(show_spinner="Asking the engine…", max_entries=32)
+def compare_for(models: tuple[str, ...], scenario_json: str, cal_key: str = "catalog"):
+    """The engine's compare result for the form (cached on its inputs and the session's calibration)."""
+    from advisor.decide import Scenario
+    from advisor.decide.compare import compare
+
+    estimator = common.answer_estimator(common.calibration_from_key(cal_key))
+    return compare(list(models), Scenario.from_dict(json.loads(scenario_json)), estimator=estimator)
+
+
+st.title("Compare models")
+st.caption("For each model: the best setting on your card, the cheapest card to buy, the cheapest rental and every "
+           "API serving that same model, costed the same way.")
+
+cat = common.catalog()
+if cat is None:
+    st.stop()
+
+from advisor.decide.compare import known_models  # noqa: E402  (after the catalog check)
+parse_resolution = common.parse_resolution
+
+names = known_models(cat)
+gpu_slugs = ["none"] + sorted(s for s, g in cat.gpus.items() if g.architecture != "cpu")
+paid = [s for s, p in cat.pipelines.items() if p.license.commercial_use == "paid-license"]
+
+with st.form("compare", enter_to_submit=False):
+    models = st.multiselect("Models", sorted(names), default=DEFAULT_MODELS, format_func=lambda s: names[s].split(" (")[0],
+                            key="cmp_models")
+    c2, c3, c4, c5 = st.columns([1, 1, 1, 1])
+    volume = c2.number_input("Images kept per month", min_value=1, value=DEFAULT_VOLUME, step=100, key="cmp_volume")
+    resolution = c3.text_input("Resolution (W x H, or megapixels)", value="1024x1024", key="cmp_resolution")
+    gpu = c4.selectbox("GPU you own", gpu_slugs, index=gpu_slugs.index(DEFAULT_GPU),
+                       format_func=lambda s: common.gpu_label(cat, s), key="cmp_gpu")
+    commercial = c5.checkbox("Commercial use", value=True, key="cmp_commercial",
+                             help="Studios are commercial: paid licences are added as costs.")
+    c6, c7 = st.columns(2)
+    kind = c6.selectbox("Kind of work", KINDS_OF_WORK, key="cmp_kind_of_work",
+                        help="Picks the published keep rate per model (share of generations a designer keeps).")
+    scales = sorted(cat.quality.scales)
+    scale = c7.selectbox("Quality scale shown", scales, index=scales.index("lmarena-t2i") if "lmarena-t2i" in scales
+                         else 0, format_func=lambda s: cat.quality.scales[s].name, key="cmp_quality_scale")
+    shown_paid = [s for s in paid if s in models] or paid[:1]
+    fees = {}
+    with st.expander("Licence fees (BFL publishes no FLUX [dev] self-hosting price: empty shows the break-even fee)",
+                     expanded=False):
+        fee_cols = st.columns(max(1, len(shown_paid)))
+        for col, slug in zip(fee_cols, shown_paid):
+            v = col.number_input(f"{common.pipeline_label(cat, slug)} licence [USD/month]", min_value=0.0, value=None,
+                                 step=50.0, key=f"cmp_fee_{slug}", placeholder="fee not set")
+            if v is not None:
+                fees[slug] = v
+    with st.expander("People's time (assumptions to replace; 0 leaves it out)", expanded=False):
+        p1, p2, p3 = st.columns(3)
+        setup = p1.number_input("Set-up [h, one-off]", min_value=0.0, value=STUDIO_SETUP_HOURS, key="cmp_setup_hours")
+        upkeep = p2.number_input("Upkeep [h/month]", min_value=0.0, value=STUDIO_UPKEEP_HOURS_PER_MONTH,
+                                 key="cmp_upkeep_hours")
+        rate = p3.number_input("Hourly rate [USD/h]", min_value=0.0, value=STUDIO_HOURLY_RATE_USD, key="cmp_hourly_rate")
+    st.form_submit_button("Compare", type="primary")
+
+size = common.guarded(parse_resolution, resolution)
+if size is None:
+    st.stop()
+data = {"volume_images_per_month": float(volume), "gpu_owned": None if gpu == "none" else gpu,
+        "commercial": bool(commercial), "kind_of_work": kind, "quality_scale": scale,
+        "license_fee_usd_per_month": fees, "setup_hours": setup, "upkeep_hours_per_month": upkeep,
+        "hourly_rate_usd": rate, **size}
+CAL, CAL_LABEL = common.answer_calibration(cat)
+res = common.guarded(compare_for, tuple(models), json.dumps(data, sort_keys=True), common.calibration_key(CAL))
+if res is None:
+    st.stop()
+
+usd = common.usd
+view = answers.compare_view(res, cat, today=dt.date.today())
+
+# ---------------------------------------------------------------------------------------- the answer first
+st.subheader(view.title)
+st.success(md_text(view.answer), icon=":material/thumb_up:")
+m1, m2, m3 = st.columns(3)
+for col, (label, value, helptext) in zip((m1, m2, m3), view.headline):
+    col.metric(label, value, help=helptext)
+st.caption(md_text(CAL_LABEL))
+for w in view.warnings:
+    st.warning(md_text(w), icon=":material/schedule:")
+st.markdown("\n".join(f"- {md_text(b)}" for b in view.bullets))
+
+st.dataframe(pd.DataFrame(view.rows), hide_index=True, width="stretch")
+
+cols = st.columns(len(view.models))
+for col, card in zip(cols, view.models):
+    with col:
+        st.markdown(f"**{md_text(card['name'])}** · {md_text(card['license'])}")
+        for line in card["lines"]:
+            st.markdown(f"- {md_text(line)}")
+
+from advisor.report import charts  # noqa: E402
+
+st.plotly_chart(charts.compare_cost_vs_volume(res), width="stretch", key="compare_chart")
+
+with st.expander("Why: the full reasons and their sources"):
+    st.markdown("\n".join(f"- {md_text(r)}" for r in res.recommendation["reasons"]))
+    for m in res.models:
+        for note in m.notes:
+            st.caption(md_text(answers.humanize_ids(note, cat)))
+
+with st.expander("Quality figures (each on its own scale; never averaged across scales)"):
+    qrows = [{"model": names.get(m.model, m.model).split(" (")[0],
+              **{k: q[k] for k in ("scale_name", "value", "low", "high", "sample_size", "solidity", "source", "as_of")}}
+             for m in res.models for q in m.quality]
+    st.dataframe(pd.DataFrame(qrows), hide_index=True, width="stretch")
+    if res.pairwise:
+        st.markdown("**Published head-to-heads** (95% Wilson intervals over n; each side the exact variant tested)")
+        st.dataframe(pd.DataFrame([{k: p.get(k) for k in ("label_a", "label_b", "a_wins", "ties", "b_wins", "n",
+                                                            "n_unit", "solidity", "source", "as_of")}
+                                   for p in res.pairwise]), hide_index=True, width="stretch")
+    kf = [{"model": names.get(m.model, m.model).split(" (")[0], **k} for m in res.models for k in m.keep_facts]
+    if kf:
+        st.markdown("**Keep rates and failure facts** (single-reviewer figures where marked; replace with yours)")
+        st.dataframe(pd.DataFrame(kf), hide_index=True, width="stretch")
+
+from advisor.report import export  # noqa: E402
+
+with st.expander("Cost per kept image vs quality (all options, Pareto frontier)"):
+    st.plotly_chart(export.pareto_figure(res.engine), width="stretch", key="pareto_chart")
