@@ -1,12 +1,14 @@
 """Formatting shared by every layer that writes prose for people (decision reasons, tables, the app, the report).
 
 Money: :func:`usd` (the engine's reasons), :func:`money` (any currency at a given rate), :func:`per_thousand_images`,
-:func:`per_month`; quantities: :func:`number`. None of them ever writes scientific notation.
+:func:`per_month`; quantities: :func:`number`. None of them ever writes scientific notation. Text is data:
+:func:`csv_cell` / :func:`csv_row` neutralise spreadsheet formulas, :func:`md_text` escapes Markdown.
 """
 
 from __future__ import annotations
 
 import math
+import re as _re
 
 
 def usd(x: float | None) -> str:
@@ -112,3 +114,25 @@ def md_text(text: object) -> str:
     become spaces (one line stays one line)."""
     s = " ".join(str(text).splitlines())
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in s)
+
+
+# ------------------------------------------------------------------------------------- text is data, never markup
+
+#: first characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection": =, +, -, @, tab, CR)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = _re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+
+
+def csv_cell(value: object) -> object:
+    """One CSV cell, neutralised: text starting with =, +, -, @, tab or CR gets a leading apostrophe (the OWASP rule,
+    so a spreadsheet shows it as text and never runs it); numbers, and text that is just a number ('-3.5'), are
+    left as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def csv_row(row: dict) -> dict:
+    """Every cell of ``row`` through :func:`csv_cell` (None becomes '')."""
+    return {k: "" if v is None else csv_cell(v) for k, v in row.items()}
+

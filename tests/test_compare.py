@@ -155,6 +155,9 @@ def test_cli_studio_question_json(studio_json):
     # Z-Image report's study (checkpoint not stated) tested other variants: named as not shown, never as results
     shown = {p["id"] for p in d["pairwise"]}
     assert shown == {"pxz-blog-blind-ab-30-people"}
+    # the cheapest answer (Z-Image Turbo, 1083) scores below the other compared model, and the answer says so
+    assert any(r.startswith("Quality: the pick, Z-Image Turbo") and "FLUX.2 [dev] 1149" in r
+               for r in d["recommendation"]["reasons"])
     hidden = {p["id"] for p in d["pairwise_not_shown"]}
     assert {"lumenfall-flux2dev-flash-vs-zit", "lumenfall-flux2dev-turbo-vs-zit",
             "zimage-report-user-study-vs-flux2dev"} <= hidden

@@ -313,7 +313,9 @@ def test_too_close_to_call():
     cat = make_catalog(raw)
     # powered_on_hours_per_day=0 set explicitly: the owned card is costed as a dedicated box switched on only
     # while generating, i.e. full system energy (board + rest of system), no idle term, as in the numbers below.
-    sc = D.Scenario(volume_images_per_month=500, gpu_owned="rtx-4090", powered_on_hours_per_day=0)
+    # allow_quality_tradeoffs: the fixture's fp8 is FP8 matmuls, a quality trade-off the engine uses only when allowed
+    sc = D.Scenario(volume_images_per_month=500, gpu_owned="rtx-4090", powered_on_hours_per_day=0,
+                    allow_quality_tradeoffs=True)
     r = D.recommend(sc, catalog=cat, estimator=fake_estimate)
     # owned small fp8: 1.5 s, 750 J: 1.25 x 500 x 750 J -> 0.0390625 USD; owned bf16 0.078125 (same choice);
     # API 0.000157 x 625 = 0.098125. Runner-up = API (different choice): gap 0.0590625.
@@ -421,19 +423,23 @@ def test_decomposition_with_idle_hours():
     assert "8 h/day on, the catalog default for a dedicated box" in b2.reasons[0]
 
 
-def test_serverless_rental_hand():
+def test_serverless_rental_goes_through_its_own_pricer():
+    """A serverless offer is priced by rental.serverless_options (advisor.decide.serverless has the billing and its
+    known answers, tests/test_rentals.py); here only what the engine owns: it bills at least the generation time
+    (500 x 1.25 attempts x 3 s = 1,875 s on the fixture H100: 6 B x 0.5 s / (100 TFLOPS / 100)), and no person starts or stops it."""
     raw = json.loads(json.dumps(RAW))
     raw["rentals"].append({"slug": "h100-sls", "gpu": "h100", "provider": "Sls", "serverless": True,
                            "on_demand_usd_per_hour": {"low": 2.0, "high": 3.0, **S},
                            "billing_increment_seconds": 1, "minimum_billing_seconds": 0,
                            "idle_timeout_seconds": n(5)})
-    r = D.recommend(D.Scenario(volume_images_per_month=500), catalog=make_catalog(raw), estimator=fake_estimate)
-    o = r.option("cloud-gpu:h100-sls:small:bf16")
-    # per working session (issue 13): 20 sessions, each 60 s start + 12 GB / 0.1 GB/s = 120 s load + 93.75 s
-    # generation + 5 s idle timeout = 278.75 s -> 279 s billed; 20 x 279 s x 2.50 USD/h / 3600 = 3.875 USD
-    assert o.gpu_hours_per_month == pytest.approx(20 * 278.75 / 3600, rel=1e-12)
-    assert o.cost_breakdown_usd["rental"] == pytest.approx(20 * 279 * 2.5 / 3600, rel=1e-12)
-    assert "5 s idle timeout" in o.reasons[0]
+    r = D.recommend(D.Scenario(volume_images_per_month=500, setup_hours=1, hourly_rate_usd=10),
+                    catalog=make_catalog(raw), estimator=fake_estimate)
+    sls = [o for o in r.options if o.offer == "h100-sls"]
+    assert sls
+    for o in sls:
+        assert o.seconds_per_image == pytest.approx(3.0, rel=1e-12)
+        assert o.gpu_hours_per_month >= 500 * 1.25 * 3.0 / 3600
+        assert not o.started_by_hand and o.people_breakdown_usd["operator"] == 0.0
 
 
 def test_cost_breakdown_per_image_hand():
@@ -480,3 +486,51 @@ def test_batch_hours_hand():
     assert o.batch_hours == pytest.approx(1260 / 3600, rel=1e-12)
     # no batch: no batch time
     assert run().option("cloud-gpu:h100-cloud:small:bf16").batch_hours is None
+
+
+# --- no silent free licences -------------------------------------------------------------------
+
+
+def test_unknown_licence_fee_ranks_after_priced_and_says_break_even():
+    """A paid-licence model whose fee is unknown: each of its rows says "fee not set, break-even $X/month" (X = the
+    fee at which it costs the same as the model's cheapest API) in the option, the licence text and the CSV, and
+    ranks after every priced option even when it is cheaper before the fee."""
+    import copy
+
+    from advisor.fmt import usd
+    from advisor.report.tables import option_rows
+
+    raw = copy.deepcopy(RAW)
+    big = next(p for p in raw["pipelines"] if p["slug"] == "big")
+    big["license"]["fee_usd_per_month"] = None
+    raw["apis"].append({"slug": "big-api", "provider": "P3", "pipeline": "big", "pricing": "per-megapixel",
+                        "per_mp_usd": n(0.5), "rounding": "ceil-mp"})
+    r = D.recommend(D.Scenario(volume_images_per_month=500, commercial=True), catalog=make_catalog(raw),
+                    estimator=fake_estimate)
+    unknown = [i for i, o in enumerate(r.options) if not o.license_fee_known]
+    known = [i for i, o in enumerate(r.options) if o.license_fee_known]
+    assert unknown and known and max(known) < min(unknown)
+    # at least one unpriced row costs less than some priced row before its fee: it was moved down, not ranked there
+    assert min(r.options[i].monthly_cost_usd for i in unknown) < max(r.options[i].monthly_cost_usd for i in known)
+    api = r.option("api:big-api")  # 0.5 USD/MP x 1 MP x 500 images x 1.25 attempts = 312.5 USD/month
+    assert api.monthly_cost_usd == pytest.approx(312.5, rel=1e-12)
+    rows = {row["id"]: row for row in option_rows(r)}
+    for i in unknown:
+        o = r.options[i]
+        assert o.cost_breakdown_usd["license"] == 0.0
+        if o.monthly_cost_usd < api.monthly_cost_usd:
+            # break-even fee = API 312.5 - this option without a licence
+            be = 312.5 - o.monthly_cost_usd
+            assert o.break_even_license_fee_usd_per_month == pytest.approx(be, rel=1e-9)
+            assert o.license_note == f"fee not set, break-even {usd(be)}/month"
+        else:
+            assert o.license_note.startswith("fee not set, no break-even")
+        assert o.license_note in o.license and o.license_note in rows[o.id]["license"]
+    assert r.recommendation.option_id in {r.options[i].id for i in known}
+    # the fee given: the rows are priced and ranked by cost again
+    given = D.recommend(D.Scenario(volume_images_per_month=500, commercial=True,
+                                   license_fee_usd_per_month={"big": 10.0}),
+                        catalog=make_catalog(raw), estimator=fake_estimate)
+    assert all(o.license_fee_known and o.license_note == "" for o in given.options)
+    costs = [o.monthly_cost_usd for o in given.options]
+    assert costs == sorted(costs)

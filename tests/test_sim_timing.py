@@ -67,7 +67,10 @@ def test_geforce_fp32_accumulate_halving_is_what_bf16_runs_at():
     from advisor.catalog import load_catalog
 
     g = load_catalog().gpu("rtx-4090")
-    assert T.device_rates(g, "bf16").matmul_flops_per_s == pytest.approx(g.tensor_tflops["bf16_fp32acc"].value * 1e12)
+    # rel=0.05: the achievable rate is the measured ceiling where profiles/ceilings has one (a median within a few
+    # percent of the FP32-accumulate datasheet figure), half of the FP16-accumulate one, so 5 % still tells them apart
+    assert T.device_rates(g, "bf16").matmul_flops_per_s == pytest.approx(g.tensor_tflops["bf16_fp32acc"].value * 1e12,
+                                                                        rel=0.05)
     assert g.tensor_tflops["bf16_fp32acc"].value < g.tensor_tflops["fp16_fp16acc"].value
 
 

@@ -67,5 +67,7 @@ st.dataframe(
         "source": st.column_config.TextColumn("source", width="large"),
     },
 )
-st.download_button("Download catalog numbers (CSV)", view.to_csv(index=False).encode(), "catalog.csv", "text/csv",
+from advisor.fmt import csv_cell  # noqa: E402  (cells starting with = + - @ neutralised)
+
+st.download_button("Download catalog numbers (CSV)", view.map(csv_cell).to_csv(index=False).encode(), "catalog.csv", "text/csv",
                    key="cat_csv")

@@ -17,7 +17,8 @@ import streamlit as st
 
 from advisor import report
 from advisor.errors import InputError
-from advisor.fmt import money, number, per_thousand_images
+from advisor.fmt import md_text, money, number, per_thousand_images
+from advisor.report import answers
 from advisor.report import export, tables
 from views import common
 
@@ -323,9 +324,9 @@ with st.form("scenario_form", enter_to_submit=False):
                     help="Hours a month keeping self-hosting running (updates, failed runs); APIs have none.")
     p3.number_input("People: hourly rate [USD/h]", min_value=0.0, step=5.0, key="hourly_rate_usd")
     st.checkbox("Allow quality trade-offs (step caching, W4A4, NVFP4 change the image)", key="allow_quality_tradeoffs",
-                help="issue 12: self-host and rental options may then use First-Block-Cache / TeaCache and 4-bit "
-                     "compute; the reasons say when they do. torch.compile, FP8 compute and attention kernels are "
-                     "always considered.")
+                help="issue 12: self-host and rental options may then use FP8 matmuls (dynamic activation "
+                     "quantisation), First-Block-Cache / TeaCache and 4-bit compute; the reasons say when they do. "
+                     "torch.compile, FP8 weight storage and attention kernels are always considered.")
     st.form_submit_button("Recommend", type="primary")
 
 st.session_state[FORM_VALUES_KEY] = {k: st.session_state.get(k) for k in form_state(example)}
@@ -363,7 +364,7 @@ else:
     prices = common.guarded(decision_prices_for, scenario_json, dt.date.today().isoformat(), CAL_KEY) or {}
     from advisor.decide.provenance import price_warnings
 
-    st.success(f"**{tables.human_label(best, cat)}**", icon=":material/thumb_up:")
+    st.success(md_text(answers.recommend_answer(result, cat)), icon=":material/thumb_up:")
     for w in price_warnings(prices):
         st.warning("Check this price before deciding: " + tables.price_warning_text(w), icon=":material/schedule:")
     if rec.too_close_to_call:
@@ -380,13 +381,18 @@ else:
               help=f"{per_thousand_images(best.cost_per_image_usd, CURRENCY, USD_TO_CURRENCY)}; per image "
                    f"{_money(best.cost_per_image_usd)}")
     m3.metric("Seconds per image", "-" if best.seconds_per_image is None else f"{number(best.seconds_per_image)} s")
-    if best.gpu_hours_per_month:
-        st.caption(f"GPU time: {best.gpu_hours_per_month:,.1f} h/month.")
-    st.markdown("\n".join(f"- {r}" for r in rec.reasons))
-    rows = tables.price_rows(prices, result, cat)
-    if rows:
-        st.markdown("**Prices behind this decision** (the recommended option and the runner-up)")
-        st.table(pd.DataFrame(rows).set_index("option"))  # a few rows: a plain table, lighter than a data grid
+    st.caption(md_text(CAL_LABEL + (f" GPU time: {best.gpu_hours_per_month:,.1f} h/month."
+                                    if best.gpu_hours_per_month else "")))
+    frontier = answers.frontier_line(result, cat)
+    if frontier:
+        st.markdown("**What quality costs** (cheapest option at each quality level): " + md_text(frontier))
+    st.markdown("\n".join(f"- {md_text(r)}" for r in answers.short_bullets(rec.reasons)))
+    with st.expander("Why: the full reasons, their sources and the prices behind this decision"):
+        st.markdown("\n".join(f"- {md_text(r)}" for r in rec.reasons))
+        rows = tables.price_rows(prices, result, cat)
+        if rows:
+            st.markdown("**Prices behind this decision** (the recommended option and the runner-up)")
+            st.table(pd.DataFrame(rows).set_index("option"))  # a few rows: a plain table, lighter than a data grid
 
 # ---------------------------------------------------------------------------------------- charts
 labels = export.option_labels(views, cat)
@@ -401,12 +407,10 @@ elif chart_name == "batch_time" and fig is None:
 elif fig is not None:
     st.plotly_chart(fig, key=f"chart_{chart_name}", config={"displaylogo": False})
 if chart_name == "cost_vs_volume":
-    crossings = [b for b in result.break_even if (export.get(b, "images_per_month") or 0) > 0
-                 and export.get(b, "a") in views.leading and export.get(b, "b") in views.leading]
-    if crossings:
-        st.markdown("**Break-even volumes** (where two options cost the same):\n" + "\n".join(
-            f"- {labels.get(b.a, b.a)} = {labels.get(b.b, b.b)}: **{b.images_per_month:,.0f}** images/month"
-            for b in crossings))
+    lines = answers.crossing_lines(result, cat)
+    if lines:
+        st.markdown("**Break-even volumes** between the best option of each kind (your card, buying, renting, an "
+                    "API):\n" + "\n".join(f"- {md_text(x)}" for x in lines))
 elif chart_name == "sensitivity":
     names = {"electricity_usd_per_kwh": "electricity price [USD/kWh]",
              "volume_images_per_month": "volume [images/month]",

@@ -180,6 +180,16 @@ class PeopleFigure(Sourced):
         return self
 
 
+class SystemBuild(Strict):
+    """The machine a GPU of one system class goes into: its RAM and disk, and how far its RAM can grow
+    (advisor.decide.market.host_fit)."""
+
+    ram_gb: Sourced  # system RAM of the build [GB]
+    disk_gb: Sourced  # storage of the build [GB]
+    max_ram_gb: Sourced  # the most RAM its platform takes [GB]
+    ram_kind: Literal["ddr4", "ddr5"]  # which memory an upgrade buys (Defaults.ram_usd_per_gb)
+
+
 class Defaults(Strict):
     rest_of_system_watts: Sourced  # CPU, board, fans, PSU losses while generating [W]
     rest_of_system_idle_watts: Sourced
@@ -199,6 +209,12 @@ class Defaults(Strict):
     spot_interruptions_per_hour: Sourced | None = None  # default reclaim rate of spot/interruptible GPUs [1/h]
     #: cost of the rest of a working machine (CPU, board, RAM, PSU, case, storage) per GPU.system_class [USD]
     rest_of_system_usd: dict[str, SourcedRange] = {}
+    #: RAM and disk of the build behind each rest_of_system_usd entry (per GPU.system_class)
+    system_builds: dict[str, SystemBuild] = {}
+    #: what more memory costs, per kind (ddr4, ddr5) [USD/GB]
+    ram_usd_per_gb: dict[str, Sourced] = {}
+    #: host RAM assumed for a GPU the studio already owns when the scenario does not say [GB]
+    owned_host_ram_gb: Sourced | None = None
     #: people's time per deployment kind (advisor.cost.people): scenario field name -> value with a low..high range
     people_time: dict[str, "PeopleFigure"] = {}
     #: holding an owned card (advisor.cost.tco.holding_usd_per_month): the used price's decline [fraction/month]

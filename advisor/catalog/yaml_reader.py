@@ -216,8 +216,8 @@ def read_yaml_file(path: str | os.PathLike, *, expect: type | None = None, max_b
         if _stat.S_ISDIR(st.st_mode):
             raise YAMLFileError(name, "is a folder (a YAML file is allowed)", "io")
         if not _stat.S_ISREG(st.st_mode):  # /dev/zero, a FIFO (would block), a socket: refused before opening
-            kind = "a FIFO" if _stat.S_ISFIFO(st.st_mode) else "a device or special file"
-            raise YAMLFileError(name, f"is {kind}, not a regular file (a YAML file is allowed)", "io")
+            kind = "a FIFO" if _stat.S_ISFIFO(st.st_mode) else "a device"
+            raise YAMLFileError(name, f"is {kind}, not a regular YAML file", "io")
         if st.st_size > max_bytes:
             raise YAMLFileError(name, f"larger than {max_bytes:,} bytes (at most {max_bytes:,} allowed)", "size")
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))

@@ -122,7 +122,8 @@ def run_fit_votes(votes: Path, name: str, out: Path | None, force: bool, models:
         declared.add(m)
     text = read_text_file(votes, "VOTES", max_bytes=V.MAX_VOTES_BYTES, what="a UTF-8 CSV file")
     known = V.catalog_models(load_catalog()) | declared
-    profile = V.fit_votes(text, name=name, source=f"studio votes {short(votes.name, 60)}", known=known)
+    profile = V.fit_votes(text, name=name, source=f"studio votes {short(votes.name, 60)}", known=known,
+                          file=votes.name)
     if out is not None:
         import yaml
 

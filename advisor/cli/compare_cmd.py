@@ -97,6 +97,12 @@ def compare_command(
     min_quality: Optional[str] = typer.Option(None, "--min-quality", help="quality floor SCALE:VALUE"),
     quality_scale: Optional[str] = typer.Option(None, "--quality-scale", help="scale shown/ranked (default lmarena-t2i)"),
     megapixels: Optional[float] = typer.Option(None, "--megapixels", help="output size [MP]; default 1.0"),
+    input_megapixels: Optional[float] = typer.Option(None, "--input-megapixels", help="input/reference images per "
+                                                     "request [MP]: costed on APIs and in the simulator alike"),
+    steps_preset: Optional[str] = typer.Option(None, "--steps-preset", help="studio (default: the steps studios "
+                                               "run, sourced per pipeline) | library (the library's own call)"),
+    host_ram_gb: Optional[float] = typer.Option(None, "--host-ram-gb", help="host RAM of the machine your --gpu "
+                                                "is in [GB]; default stated in profiles/defaults.yaml"),
     scenario: Optional[Path] = typer.Option(None, "--scenario", help="scenario YAML; flags win"),
     output_format: str = typer.Option("table", "--format", help="table | json | csv"),
 ) -> None:
@@ -108,11 +114,18 @@ def compare_command(
     if output_format not in FORMATS:
         raise InputError("--format", output_format, " | ".join(FORMATS))
     fees = parse_assignments(licence_fee, "--licence-fee", "PIPELINE=USD per month, e.g. flux-2-dev=999")
-    keeps = parse_assignments(keep_rate, "--keep-rate", "MODEL=SHARE in (0, 1], e.g. z-image-turbo=0.8")
+    keeps = parse_assignments(keep_rate, "--keep-rate", "MODEL=SHARE from 0.01 to 1, e.g. z-image-turbo=0.8")
+    from advisor.cli._flags import check_scale_flag  # an empty scale is refused, not ignored
+
+    check_scale_flag("--quality-scale", quality_scale), check_scale_flag("--min-quality", min_quality)
     data = build_scenario_data(
         scenario, volume_images_per_month=volume, gpu_owned=gpu, commercial=commercial, kind_of_work=kind_of_work,
         setup_hours=setup_hours, upkeep_hours_per_month=upkeep_hours, hourly_rate_usd=hourly_rate,
-        min_quality=min_quality, quality_scale=quality_scale, megapixels=megapixels)
+        min_quality=min_quality, quality_scale=quality_scale, megapixels=megapixels,
+        input_megapixels=input_megapixels)
+    for key, value in (("steps_preset", steps_preset), ("host_ram_gb", host_ram_gb)):
+        if value is not None:  # the setting and the machine around the card (advisor.perf.settings / host)
+            data[key] = value
     if scenario is None:  # the studio's stated people's-time defaults (advisor.cost.scenario STUDIO_*)
         data = with_studio_people_defaults(data)
     if fees:
@@ -125,8 +138,6 @@ def compare_command(
     models = list(pipeline or [])
     if len(set(models)) < 2:
         raise InputError("--pipeline", models, "at least two different pipelines (repeat --pipeline A --pipeline B)")
-    import csv
-    import io
     import json
 
     from advisor.decide import Scenario
@@ -136,11 +147,9 @@ def compare_command(
     if output_format == "json":
         typer.echo(json.dumps(res.to_json_dict(), indent=2, ensure_ascii=False, allow_nan=False))
     elif output_format == "csv":
-        buf = io.StringIO()
-        w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(csv_rows(res))
-        typer.echo(buf.getvalue(), nl=False)
+        from advisor.report.tables import csv_text  # cells neutralised against spreadsheet formulas
+
+        typer.echo(csv_text(csv_rows(res), CSV_COLUMNS), nl=False)
     else:
         typer.echo(render_compare(res))
 

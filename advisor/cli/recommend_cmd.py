@@ -17,6 +17,7 @@ FLAG_FOR = {
     "electricity_usd_per_kwh": "--electricity-usd-per-kwh", "amortization_months": "--amortization-months",
     "deadline_hours": "--deadline-hours", "batch_images": "--batch-images", "input_megapixels": "--input-megapixels",
     "needs": "--need", "powered_on_hours_per_day": "--hours-on-per-day",
+    "steps_preset": "--steps-preset", "host_ram_gb": "--host-ram-gb",
 }
 from advisor.cost.scenario import EXAMPLE_SCENARIO  # noqa: E402,F401  (tests and docs read it here)
 
@@ -107,6 +108,10 @@ def recommend_command(
     output_format: str = typer.Option("table", "--format", help="table | json | csv"),
     allow_quality_tradeoffs: bool = typer.Option(False, "--allow-quality-tradeoffs", help="let self-host and rental "
                                                  "options use step caching, W4A4 and NVFP4 (they change the image)"),
+    steps_preset: Optional[str] = typer.Option(None, "--steps-preset", help="studio (default: the steps studios "
+                                               "run, sourced per pipeline) | library (the library's own call)"),
+    host_ram_gb: Optional[float] = typer.Option(None, "--host-ram-gb", help="host RAM of the machine your --gpu "
+                                                "is in [GB]; default stated in profiles/defaults.yaml"),
     limit: int = typer.Option(10, "--limit", help="rows of the ranked table (table format; the best option of each "
                                                    "deployment kind is always shown above it)"),
 ) -> None:
@@ -133,13 +138,20 @@ def recommend_command(
             team, requests_per_person_per_hour, burst, images_per_request, working_hours, working_days, p95_minutes,
             api_concurrency, api_latency).items() if v is not None})
         fees = parse_assignments(licence_fee, "--licence-fee", "PIPELINE=USD per month, e.g. flux-2-dev=999")
-        keeps = parse_assignments(keep_rate, "--keep-rate", "MODEL=SHARE in (0, 1], e.g. z-image-turbo=0.8")
+        keeps = parse_assignments(keep_rate, "--keep-rate", "MODEL=SHARE from 0.01 to 1, e.g. z-image-turbo=0.8")
+        from advisor.cli._flags import check_scale_flag  # an empty scale is refused, not ignored
+
+        check_scale_flag("--quality-scale", quality_scale), check_scale_flag("--min-quality", min_quality)
         if fees:
             data["license_fee_usd_per_month"] = {**data.get("license_fee_usd_per_month", {}), **fees}
         if keeps:
             data["keep_rates"] = {**data.get("keep_rates", {}), **keeps}
         if allow_quality_tradeoffs:  # issue 12
             data["allow_quality_tradeoffs"] = True
+        if steps_preset is not None:
+            data["steps_preset"] = steps_preset
+        if host_ram_gb is not None:
+            data["host_ram_gb"] = host_ram_gb
         data.update(economics_flag_data(people_time, owned_card_view, holding))  # people's time, owned card
         if scenario is None:  # the studio's stated people's-time defaults, as `advisor compare`
             from advisor.cost.scenario import with_studio_people_defaults
@@ -180,7 +192,8 @@ def recommend_command(
                  "--requests-per-person-per-hour": requests_per_person_per_hour, "--burst": burst or None,
                  "--images-per-request": images_per_request, "--working-hours": working_hours,
                  "--working-days": working_days, "--p95-minutes": p95_minutes, "--api-concurrency": api_concurrency,
-                 "--api-latency": api_latency}.get(flag or "")
+                 "--api-latency": api_latency, "--steps-preset": steps_preset,
+                 "--host-ram-gb": host_ram_gb}.get(flag or "")
         if isinstance(exc, InputError) and flag and given is not None:
             raise fail(f"{flag}: got {exc.value!r}; allowed: {exc.allowed}") from None
         raise fail(str(exc)) from None

@@ -33,10 +33,15 @@ def validate_cmd(
         None, "--against-predictions",
         help="compare a committed predictions YAML with the matching measured profiles (out-of-sample report)"),
     output: Path = typer.Option(None, "--output", help="also write the text to this file (atomic)"),
+    force: bool = typer.Option(False, "--force", help="replace existing --output/--plot/--write-predictions files"),
 ) -> None:
     """Predicted vs measured for every validation point: MAPE, P90, leave-one-GPU-out, CPU, fit classification."""
     from advisor.fit import validate as V
     from advisor.io import atomic_write_text
+
+    for flag, path in (("--output", output), ("--plot", plot), ("--write-predictions", write_predictions)):
+        if path is not None:  # the output rule, before any work (advisor.io.check_output_file)
+            check_output_file(flag, path, force=force)
 
     if against_predictions is not None:
         rep = V.out_of_sample(against_predictions)
@@ -90,13 +95,14 @@ def calibrate_cmd(
     cpu: bool = typer.Option(False, "--cpu", help="also measure this machine's matmul peak (torch or numpy)"),
     out: Optional[Path] = typer.Option(None, "--out", help="write the fitted calibration YAML here (e.g. "
                                        "profiles/calibration.yaml); without it the calibration is printed only"),
+    force: bool = typer.Option(False, "--force", help="replace an existing --out file (e.g. profiles/calibration.yaml)"),
 ) -> None:
     """Fit the calibration (efficiencies per architecture family and op class, power, VRAM) to measured data."""
     from advisor.fit.refit import calibrate
     from advisor.perf.timing import calibration_to_yaml_text
 
     if out is not None:
-        check_output_file("--out", out)
+        check_output_file("--out", out, force=force)
     cpu_peak = importlib.import_module("measure.cpu_peak").measure_cpu_peak() if cpu else None
     cal = calibrate(out=out, cpu_peak=cpu_peak)
     typer.echo(f"wrote {out}" if out is not None else calibration_to_yaml_text(cal))

@@ -48,7 +48,7 @@ ALLOWED: dict[str, str] = {
     "min_quality": "SCALE:VALUE, a quality floor on one catalog scale (e.g. lmarena-t2i:1100), or null",
     "quality_scale": "a quality scale slug from profiles/quality.yaml used to rank and chart quality, or null "
                      "(lmarena-t2i)",
-    "license_fee_usd_per_month": "a mapping of pipeline slug -> your commercial licence fee [USD/month], each >= 0",
+    "license_fee_usd_per_month": "a mapping of pipeline slug -> your commercial licence fee [USD/month], each from 0 to 100,000",
     "keep_rates": "a mapping of model slug -> share of generations you keep, from 0.01 to 1",
     "kind_of_work": f"one of {', '.join(KINDS_OF_WORK)} (picks the catalog keep rate)",
     "setup_hours": "hours to set up an owned or bought machine (drivers, stack, weights), one-off, >= 0 [h] "
@@ -73,6 +73,9 @@ ALLOWED: dict[str, str] = {
     "cost_of_capital_per_year": "a fraction in [0, 1] [per year] (0.08 = 8 %/year), or null for the stated default",
     "owned_card_resale_usd": "what the owned card would sell for today, in [0, 1e6] [USD], or null for the "
                              "catalog's used price",
+    # the setting and the machine around the card (advisor.perf.settings, advisor.decide.market.host_fit)
+    "steps_preset": "studio (the steps studios run, sourced per pipeline) or library (the library's own call)",
+    "host_ram_gb": "the host RAM of the machine your GPU is in, in [1, 4096] [GB], or null for the stated default",
     # issue 11: turnaround (who waits, how long they may wait) and risk (spread of the inputs)
     "team_size": "an integer in [1, 100000] [people sending requests], or null (no turnaround check)",
     "requests_per_person_per_hour": "a finite number in (0, 3600] [requests per person per working hour], or null "
@@ -148,6 +151,10 @@ class Scenario(Strict):
     setup_hours: float = Field(default=0.0, ge=0, le=10_000, allow_inf_nan=False)  # [h]
     #: issue 12: let the recommender use quality-changing optimizations (step caching, W4A4, NVFP4)
     allow_quality_tradeoffs: bool = False
+    #: steps and guidance of self-hosted and rented options: studio (sourced per pipeline) | library
+    steps_preset: Literal["studio", "library"] = "studio"
+    #: host RAM of the machine the owned GPU sits in [GB] (None: the catalog's stated default)
+    host_ram_gb: float | None = Field(default=None, ge=1, le=4096, allow_inf_nan=False)
     upkeep_hours_per_month: float = Field(default=0.0, ge=0, le=744, allow_inf_nan=False)  # [h/month]
     hourly_rate_usd: float = Field(default=0.0, ge=0, le=10_000, allow_inf_nan=False)  # [USD/h]
     # people's time per deployment kind (advisor.cost.people; null -> the stated default when people's time is
@@ -193,7 +200,7 @@ class Scenario(Strict):
 
     @field_validator("volume_images_per_month", "megapixels", "width", "height", "electricity_usd_per_kwh",
                      "amortization_months", "deadline_hours", "batch_images", "input_megapixels",
-                     "powered_on_hours_per_day", mode="before")
+                     "powered_on_hours_per_day", "host_ram_gb", mode="before")
     @classmethod
     def _no_bool_numbers(cls, v: Any, info: Any) -> Any:
         """true/false is not a number (pydantic would read it as 1/0)."""
@@ -206,13 +213,14 @@ class Scenario(Strict):
     def _no_text_numbers(cls, v: Any, info: Any) -> Any:
         """Text ('500') or true/false where a number belongs is refused, also as a value of the fee and keep-rate
         mappings (pydantic's lax mode would read '500' as 500 and true as 1.0)."""
-        ann = str(cls.model_fields[info.field_name].annotation)
+        a = cls.model_fields[info.field_name].annotation
+        ann = a.__name__ if isinstance(a, type) else str(a)
         vals = list(v.values()) if isinstance(v, dict) and ann.startswith("dict[str, float]") else (
             list(v) if isinstance(v, (list, tuple)) and ann.startswith("tuple[float") else [v])
         if ("float" in ann or "int" in ann) and (ann.startswith(("float", "int", "dict[str, float]", "tuple[float"))):
             bad = next((x for x in vals if isinstance(x, (bool, str))), None)
             if bad is not None:
-                raise InputError(info.field_name, _short(v), ALLOWED.get(info.field_name, "a number (not text or "
+                raise InputError(info.field_name, v if len(repr(v)) <= 80 else _short(v), ALLOWED.get(info.field_name, "a number (not text or "
                                                                                           "true/false)"))
         return v
 
@@ -404,6 +412,9 @@ def check_overrides(v: Any) -> Any:
             raise InputError(f"overrides.{section}", _short(body), "a mapping of slug -> fields")
         for slug, patch in body.items():
             _check_fields(f"overrides.{section}.{slug}", patch, sections[section])
+    from advisor.catalog.price_bounds import check_override_values
+
+    check_override_values(v)  # prices finite and within stated plausible bounds, where they enter
     return v
 
 

@@ -55,11 +55,28 @@ def hardware_amortization_usd_per_month(purchase_usd: float, resale_usd: float, 
     return (purchase_usd - resale_usd) / months
 
 
+def holding_usd_per_month(resale_usd: float, used_price_decline_per_month: float,
+                          cost_of_capital_per_year: float) -> float:
+    """What keeping an owned card instead of selling it costs this month [USD/month].
+
+    ``resale_usd x (used_price_decline_per_month + cost_of_capital_per_year / 12)``: the resale value lost as the
+    used price falls, plus the return the money would earn if the card were sold (opportunity cost of capital,
+    simple monthly share of the annual rate). The price once paid is sunk and never enters. Rates are fractions
+    (0.01 = 1 %) in [0, 1].
+    """
+    _check_nonneg("resale_usd", resale_usd)
+    for name, v in (("used_price_decline_per_month", used_price_decline_per_month),
+                    ("cost_of_capital_per_year", cost_of_capital_per_year)):
+        if not (0.0 <= v <= 1.0):
+            raise ValueError(f"{name} must be a fraction in [0, 1], got {v!r}")
+    return resale_usd * (used_price_decline_per_month + cost_of_capital_per_year / 12.0)
+
+
 def owned_gpu_sunk_cost_usd_per_month(purchase_usd: float | None = None) -> float:
     """Hardware cost of a GPU the user already owns: a sunk cost, so 0.
 
-    The purchase price (if known) is deliberately not counted: it is spent whatever is decided now.
-    Opportunity cost (selling the card) is not modelled. [USD/month]
+    The purchase price (if known) is deliberately not counted: it is spent whatever is decided now. This is the
+    sunk-cost view; :func:`holding_usd_per_month` is the cost of keeping the card instead of selling it. [USD/month]
     """
     return 0.0
 

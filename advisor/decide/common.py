@@ -24,7 +24,9 @@ def _n(x: float) -> str:
 
 
 def _request(ctx: Context, pipeline: str, gpu: str, precision: str) -> PerfRequest:
-    return PerfRequest(pipeline=pipeline, gpu=gpu, precision=precision, width=ctx.width, height=ctx.height)
+    return PerfRequest(pipeline=pipeline, gpu=gpu, precision=precision, width=ctx.width, height=ctx.height,
+                       steps_preset=getattr(ctx.scenario, "steps_preset", "studio"),
+                       input_megapixels=float(getattr(ctx.scenario, "input_megapixels", 0.0) or 0.0))
 
 
 def _fitting_estimates(ctx: Context, pipe: Pipeline, gpu: GPU) -> tuple[list[PerfEstimate], PerfEstimate | None]:

@@ -25,6 +25,7 @@ from advisor.catalog import Catalog, load_catalog, load_catalog_with_overrides
 from advisor.cost import tco
 from advisor.cost.scenario import Scenario
 from advisor.decide.engine import Estimator, Option, Result, recommend
+from advisor.decide.frontier import frontier_summary
 from advisor.errors import InputError, UnknownSlugError
 from advisor.fmt import usd as _usd
 from advisor.perf import estimate
@@ -102,6 +103,9 @@ class CompareResult:
     #: side (e.g. fal's distilled FLUX.2 [dev] Flash): not shown as results, only named ({id, model_a, model_b,
     #: variant_a, variant_b, why})
     pairwise_not_shown: list[dict[str, Any]] = field(default_factory=list)
+    #: the cost-quality frontier over every priced option, and the compared models scoring above the answer
+    #: (advisor.decide.frontier.frontier_summary)
+    frontier: dict[str, Any] | None = None
 
     def rows(self) -> list[DeploymentRow]:
         return [r for m in self.models for r in m.rows]
@@ -110,7 +114,7 @@ class CompareResult:
         return {"scenario": self.scenario, "use": self.use, "quality_scale": self.quality_scale,
                 "recommendation": self.recommendation,
                 "models": [asdict(m) for m in self.models], "pairwise": self.pairwise,
-                "pairwise_not_shown": self.pairwise_not_shown, "curves": self.curves}
+                "pairwise_not_shown": self.pairwise_not_shown, "frontier": self.frontier, "curves": self.curves}
 
 
 CSV_COLUMNS = ("model", "kind", "option_id", "label", "gpu", "precision", "offload", "provider", "seconds_per_image",
@@ -397,7 +401,13 @@ def compare(models: list[str], scenario: Scenario, catalog: Catalog | None = Non
             headline_quality=headline))
         all_curves += curves(rows, scenario.volume_images_per_month)
     use = result.use
+    decision = _decision(answers, use)
+    # what quality costs among the compared models: said when the cheapest answer scores below another of them
+    front = frontier_summary(result, catalog, named_models=models, pick_id=decision.get("option_id"))
+    if front["warning"]:
+        decision["reasons"].insert(2, front["warning"])
     return CompareResult(
         scenario=result.scenario, use=use, quality_scale=result.assumptions.get("quality_scale", ""),
-        models=answers, pairwise=pairwise_facts(catalog, models), recommendation=_decision(answers, use),
-        curves=all_curves, engine=result, pairwise_not_shown=pairwise_not_shown(catalog, models))
+        models=answers, pairwise=pairwise_facts(catalog, models), recommendation=decision,
+        curves=all_curves, engine=result, pairwise_not_shown=pairwise_not_shown(catalog, models),
+        frontier=front)

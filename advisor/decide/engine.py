@@ -25,7 +25,7 @@ from advisor.decide import frontier, market, people, quality, rules, turnaround_
 from advisor.decide.api import api_options
 from advisor.decide.option import (DAYS_PER_MONTH, BreakEven, Context, Estimator, Excluded, Option,  # noqa: F401
                                    Recommendation, Result)
-from advisor.decide.own import self_host_options
+from advisor.decide.own import OWNED_CARD_RULE, self_host_options
 from advisor.decide.rental import rental_options
 from advisor.catalog import Catalog, Sourced, load_catalog, load_catalog_with_overrides
 from advisor.errors import UnknownSlugError
@@ -84,6 +84,35 @@ def prepare(scenario: Scenario, catalog: Catalog | None, estimator: Estimator) -
 def rank(options: list[Option], needs: list[str]) -> list[Option]:
     """Step 5a: order options by :func:`advisor.decide.rules.rank_key`."""
     return sorted(options, key=lambda o: rules.rank_key(o.monthly_cost_usd, o.quality_elo, needs, o.id))
+
+
+def priced_first(ranked: list[Option]) -> list[Option]:
+    """``ranked`` with every option whose commercial licence fee is unknown moved after all priced options (order
+    kept within each group): its cost leaves out a fee that may be large, so it never ranks above a priced option
+    until the fee is given."""
+    return [o for o in ranked if o.license_fee_known] + [o for o in ranked if not o.license_fee_known]
+
+
+def license_note(o: Option) -> str:
+    """"fee not set, break-even $X/month" for an option whose licence fee is unknown ("" when known); X is the fee
+    at which it costs the same as its model's cheapest API (:func:`advisor.cost.tco.break_even_license_fee_usd_per_month`)."""
+    if o.license_fee_known:
+        return ""
+    be = o.break_even_license_fee_usd_per_month
+    if be is not None:
+        return f"fee not set, break-even {_usd(be)}/month"
+    return ("fee not set, no break-even: dearer than its model's cheapest API even with a free licence"
+            if any(r.startswith("Even with a free licence") for r in o.reasons) else
+            "fee not set, no API of this model to break even against")
+
+
+def add_license_notes(options: list[Option]) -> None:
+    """Put :func:`license_note` on each option with an unknown fee (``license_note``, and appended to ``license``
+    so every table and export that shows the licence shows it), in place."""
+    for o in options:
+        o.license_note = license_note(o)
+        if o.license_note and o.license_note not in o.license:
+            o.license = f"{o.license}; {o.license_note}"
 
 
 def _choice_key(o: Option) -> tuple:
@@ -180,13 +209,18 @@ def recommend(scenario: Scenario, catalog: Catalog | None = None, estimator: Est
         options += o
         excluded += e
     people.add_people(ctx, options)
+    _add_other_view(options)
     quality.annotate(ctx, options)
     options, floored = quality.apply_floor(ctx, options, Excluded)
     excluded += floored
     ranked = quality.rank(ctx, options) if "quality" in scenario.needs else rank(options, scenario.needs)
+    ranked = priced_first(ranked)  # a row whose licence fee is unknown never ranks above a priced one
+    add_license_notes(ranked)
     _add_payback(ctx, ranked)
     recommendation = quality.decide_known(ctx, ranked, decide)
     _add_market_reasons(ctx, ranked, recommendation)
+    if (keep := keep_or_sell_reason(ranked, recommendation)) is not None:
+        recommendation.reasons.append(keep)
     if "quality" not in scenario.needs and (zero := people.people_zero_reason(ranked, recommendation)):
         recommendation.reasons.append(zero)
     result = Result(
@@ -218,6 +252,51 @@ def _add_market_reasons(ctx: Context, ranked: list[Option], rec: Recommendation)
                                 top.label or top.id)
     if line:
         rec.reasons.append(line)
+
+
+def _add_other_view(options: list[Option]) -> None:
+    """The owned card's monthly cost in the other view (holding <-> sunk) [USD/month], in place."""
+    for o in options:
+        if o.hardware == "owned" and o.holding_usd_per_month is not None:
+            sign = -1.0 if o.owned_card_view == "holding" else 1.0
+            o.monthly_cost_other_view_usd = o.monthly_cost_usd + sign * o.holding_usd_per_month
+
+
+def _holding_assumptions(ctx: Context) -> dict[str, Any]:
+    """The holding-cost rates as resolved, with their sources."""
+    out: dict[str, Any] = {}
+    for name in ("used_price_decline_per_month", "cost_of_capital_per_year"):
+        given = getattr(ctx.scenario, name, None)
+        s = getattr(ctx.catalog.defaults, name, None)
+        out[name] = given if given is not None else (s.value if s is not None else 0.0)
+        out[f"{name}_source"] = "your scenario" if given is not None else (
+            f"{s.source} ({s.as_of})" if s is not None else "no catalog default: 0")
+    out["owned_card_resale_usd"] = getattr(ctx.scenario, "owned_card_resale_usd", None)
+    return out
+
+
+def keep_or_sell_reason(ranked: list[Option], rec: Recommendation) -> str | None:
+    """"Keep the card" vs "sell it": both figures of the best owned option against the pick (or, when the pick is
+    the owned card, against the best option that needs no owned card), with the used price's date. None without
+    an owned card with a holding cost."""
+    own = next((o for o in ranked if o.hardware == "owned" and o.holding_usd_per_month is not None), None)
+    top = next((o for o in ranked if o.id == rec.option_id), None)
+    if own is None or top is None:
+        return None
+    holding_total = own.monthly_cost_usd if own.owned_card_view == "holding" else own.monthly_cost_other_view_usd
+    sunk_total = own.monthly_cost_other_view_usd if own.owned_card_view == "holding" else own.monthly_cost_usd
+    other = top if top.hardware != "owned" else next(
+        (o for o in ranked if o.hardware != "owned" and o.license_fee_known), None)
+    dated = f" (used price of {own.used_price_as_of})" if own.used_price_as_of else ""
+    text = (f"Keep or sell the card you own: keeping it for {own.label} costs {_usd(holding_total)}/month counting "
+            f"what holding it costs ({_usd(own.holding_usd_per_month)}/month{dated}), {_usd(sunk_total)}/month if "
+            f"the purchase is treated as sunk")
+    if other is None:
+        return text + "."
+    verdict = ("selling it and using this costs less even against the sunk view" if other.monthly_cost_usd < sunk_total
+               else "selling it and using this costs less once holding is counted" if other.monthly_cost_usd
+               < holding_total else "keeping it costs less in both views")
+    return f"{text}; selling it and using {other.label} costs {_usd(other.monthly_cost_usd)}/month: {verdict}."
 
 
 def _rental_assumptions(ctx: Context) -> dict[str, Any]:
@@ -271,6 +350,11 @@ def assumptions(ctx: Context) -> dict[str, Any]:
                              "((board - GPU idle) + (rest of system - its idle)) x busy time"),
         "purchase_price": ("card (new street price midpoint, else used, else launch price) + the rest of a working "
                            "machine for the card's system class (defaults rest_of_system_usd)"),
-        "owned_gpu": "purchase is a sunk cost and not counted",
+        "owned_gpu": ("holding view: resale value x (used-price decline + cost of capital / 12) is its hardware cost; "
+                      "the purchase price is sunk and never counted" if getattr(sc, "owned_card_view", "holding")
+                      == "holding" else "sunk view: the card costs nothing (the purchase is sunk)"),
+        "owned_card_view": getattr(sc, "owned_card_view", "holding"),
+        "owned_card_rule": OWNED_CARD_RULE,
+        **_holding_assumptions(ctx),
         **({"turnaround": ctx.turnaround.assumptions()} if ctx.turnaround is not None else {}),
     }

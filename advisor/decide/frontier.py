@@ -56,9 +56,11 @@ def _step(catalog: Catalog, o: Option) -> dict[str, Any]:
 
 def frontier_steps(options: list[Option]) -> list[Option]:
     """The cheapest option, then the cheapest option at each strictly higher quality, by monthly cost [USD/month]
-    (ties by id). Options with an incomplete cost (licence fee unknown) are skipped; after the first step only
+    (ties: the highest score first, unscored last, then by id). Options with an incomplete cost (licence fee unknown) are skipped; after the first step only
     scored options count (a quality level needs a figure)."""
-    priced = sorted((o for o in options if o.license_fee_known), key=lambda o: (o.monthly_cost_usd, o.id))
+    # at equal cost the best scored option comes first: the same price for a known, higher quality
+    priced = sorted((o for o in options if o.license_fee_known),
+                    key=lambda o: (o.monthly_cost_usd, o.quality_elo is None, -(o.quality_elo or 0.0), o.id))
     if not priced:
         return []
     steps = [priced[0]]
@@ -76,7 +78,8 @@ def _named_models(options: list[Option], named: list[str] | None) -> list[str]:
     return list(dict.fromkeys(o.model for o in options if o.hardware == "owned"))
 
 
-def frontier_summary(result: Result, catalog: Catalog, named_models: list[str] | None = None) -> dict[str, Any]:
+def frontier_summary(result: Result, catalog: Catalog, named_models: list[str] | None = None,
+                     pick_id: str | None = None) -> dict[str, Any]:
     """The cost-quality frontier of ``result`` on its ranking scale, and how the pick compares with the models the
     scenario names.
 
@@ -89,6 +92,8 @@ def frontier_summary(result: Result, catalog: Catalog, named_models: list[str] |
     named_models : list of str, optional
         Models the user named (a comparison's models). Default: the models the owned GPU runs (options with
         hardware 'owned').
+    pick_id : str, optional
+        The option the answer picks; default the result's recommendation.
 
     Returns
     -------
@@ -106,7 +111,7 @@ def frontier_summary(result: Result, catalog: Catalog, named_models: list[str] |
     options = result.options
     steps = frontier_steps(options)
     by_id = {o.id: o for o in options}
-    pick = by_id.get(result.recommendation.option_id or "")
+    pick = by_id.get(pick_id or result.recommendation.option_id or "")
 
     def q(x: float | None) -> str:
         return "unscored" if x is None else f"{x:g}"

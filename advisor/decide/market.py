@@ -79,12 +79,15 @@ def currency_line(catalog: Catalog, code: str, monthly_usd: float, label: str) -
 
 @dataclass(frozen=True)
 class SystemPrice:
-    """Price of a box that runs with this card [USD] and the sentence that says how it is made up."""
+    """Price of a box that runs with this card [USD] and the sentence that says how it is made up; the RAM [GB]
+    and disk [GB] of that box (None when the catalog states no build for the class)."""
 
     card_usd: float
     rest_usd: float
     total_usd: float
     text: str
+    ram_gb: float | None = None
+    disk_gb: float | None = None
 
 
 def card_price(gpu: GPU) -> tuple[float, str] | None:
@@ -121,9 +124,98 @@ def system_price(catalog: Catalog, gpu: GPU) -> SystemPrice | str | None:
                 f"storage) to put the {gpu.name} in, so buying it cannot be costed as a box that runs.")
     total = tco.system_price_usd(card_usd, rest.mid)
     rest_text = _usd(rest.low) if rest.low == rest.high else f"{_usd(rest.low)}-{_usd(rest.high)} (midpoint)"
+    build = catalog.defaults.system_builds.get(cls)
+    ram_disk = (f" with {build.ram_gb.value:g} GB RAM and {build.disk_gb.value:g} GB disk" if build is not None else "")
     return SystemPrice(card_usd, rest.mid, total,
-                       f"card {_usd(card_usd)} ({card_text}) + rest of a '{cls}' system {rest_text} ({_src(rest)}) "
-                       f"= {_usd(total)}")
+                       f"card {_usd(card_usd)} ({card_text}) + rest of a '{cls}' system{ram_disk} {rest_text} "
+                       f"({_src(rest)}) = {_usd(total)}",
+                       build.ram_gb.value if build is not None else None,
+                       build.disk_gb.value if build is not None else None)
+
+
+# --- the machine around the card: host RAM and disk ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HostFit:
+    """Whether the machine has the host RAM and disk a setting needs (advisor.perf.host), and what missing RAM
+    costs [GB, USD]. ``exclusion`` is the one-sentence reason when it cannot run there."""
+
+    needed_ram_gb: float
+    machine_ram_gb: float | None
+    upgrade_ram_gb: float = 0.0
+    upgrade_usd: float = 0.0
+    exclusion: str | None = None
+    text: str = ""
+
+
+def _needs_text(est: Any) -> str:
+    from advisor.perf import host as H
+
+    need_gb = est.host_ram_gib * H.GIB / 1e9
+    weights = max(est.host_ram_gib - H.PROCESS_WORKING_SET_GIB - H.OS_RESERVE_GIB, 0.0)
+    what = (f"{weights:.1f} GiB of weights kept in host memory by {est.offload} offload + "
+            if weights else "no offloaded weights + ")
+    return (f"{what}{H.PROCESS_WORKING_SET_GIB:g} GiB working set + {H.OS_RESERVE_GIB:g} GiB for the OS = "
+            f"{need_gb:.0f} GB of host RAM (advisor.perf.host)")
+
+
+def host_fit(catalog: Catalog, gpu: GPU, est: Any, owned: bool = False,
+             owned_ram_gb: float | None = None) -> HostFit:
+    """Host RAM and disk check of one estimate (``est.host_ram_gib``, ``est.disk_gb``) on the machine it runs on.
+
+    Owned card: the scenario's ``owned_ram_gb`` [GB], else the catalog's stated default; too little RAM excludes it
+    (the sentence says what it needs and what the upgrade would cost). Bought card: the system build of its class
+    (``defaults.system_builds``); too little RAM is bought on top, (next standard size - build RAM) x the sourced
+    price per GB of its memory kind, unless the platform cannot take that much (excluded); too little disk excludes.
+    """
+    from advisor.perf import host as H
+
+    need_gb = est.host_ram_gib * H.GIB / 1e9
+    needs = _needs_text(est)
+    d = catalog.defaults
+    if owned:
+        if owned_ram_gb is not None:
+            ram, where = float(owned_ram_gb), "as you stated"
+        elif d.owned_host_ram_gb is not None:
+            ram, where = d.owned_host_ram_gb.value, f"{d.owned_host_ram_gb.source}, {d.owned_host_ram_gb.as_of}"
+        else:
+            return HostFit(need_gb, None, text=f"Needs {needs}; the catalog states no RAM for an owned machine.")
+        if need_gb <= ram + 1e-9:
+            return HostFit(need_gb, ram, text=f"Needs {needs}; your machine has {ram:g} GB ({where}).")
+        size = H.ram_size_for(need_gb)
+        return HostFit(need_gb, ram, exclusion=(
+            f"Needs {needs}, more than the {ram:g} GB of your machine ({where}): it would swap or fail to load; "
+            + (f"{size} GB of RAM would run it (state it with --host-ram-gb)." if size else
+               "more than a desktop board takes.")))
+    build = d.system_builds.get(gpu.system_class or "")
+    if build is None:
+        return HostFit(need_gb, None, text=f"Needs {needs}; the catalog states no RAM for a "
+                                           f"'{gpu.system_class}' machine, so it is not checked.")
+    ram = build.ram_gb.value
+    if est.disk_gb > build.disk_gb.value:
+        return HostFit(need_gb, ram, exclusion=(
+            f"Its weights need {est.disk_gb:.0f} GB of disk, more than the {build.disk_gb.value:g} GB of the "
+            f"'{gpu.system_class}' build ({_src(build.disk_gb)})."))
+    if need_gb <= ram + 1e-9:
+        return HostFit(need_gb, ram, text=f"Needs {needs}; the '{gpu.system_class}' build has {ram:g} GB "
+                                          f"({_src(build.ram_gb)}).")
+    size = H.ram_size_for(need_gb)
+    price = d.ram_usd_per_gb.get(build.ram_kind)
+    if size is None or size > build.max_ram_gb.value:
+        return HostFit(need_gb, ram, exclusion=(
+            f"Needs {needs}, more than a '{gpu.system_class}' machine takes ({build.max_ram_gb.value:g} GB, "
+            f"{_src(build.max_ram_gb)})."))
+    if price is None:
+        return HostFit(need_gb, ram, exclusion=(
+            f"Needs {needs}, more than the {ram:g} GB of the '{gpu.system_class}' build, and the catalog has no "
+            f"sourced {build.ram_kind} price to cost the upgrade."))
+    extra = size - ram
+    usd = extra * price.value
+    return HostFit(need_gb, ram, extra, usd, text=(
+        f"Needs {needs}; the '{gpu.system_class}' build has {ram:g} GB ({_src(build.ram_gb)}), so the machine is "
+        f"priced with {size} GB: +{extra:g} GB of {build.ram_kind.upper()} x {_usd(price.value)}/GB "
+        f"({_src(price)}) = {_usd(usd)}."))
 
 
 # --- API offers ----------------------------------------------------------------------------------------------------
@@ -242,6 +334,8 @@ class SessionPlan:
     weights_gb: float
     storage_usd_per_month: float
     texts: dict[str, str]
+    #: compile warm-up of the setting, paid at every process start (here: every session) [s]; inside load_seconds
+    compile_seconds: float = 0.0
 
     def session_usd(self, usd_per_hour: float, offer: RentalOffer) -> float:
         """One session's bill, all instances [USD]."""
@@ -265,8 +359,10 @@ class SessionPlan:
 
 
 def session_plan(inputs: RentalInputs, offer: RentalOffer, pipe: Pipeline, precision: str, volume: float,
-                 attempts: float, seconds_per_image: float, units: int, storage: str, spot: bool) -> SessionPlan:
-    """Cost one rental as billed for ``storage`` (volume | download): per session boot + weight load + generation
+                 attempts: float, seconds_per_image: float, units: int, storage: str, spot: bool,
+                 compile_seconds: float = 0.0) -> SessionPlan:
+    """Cost one rental as billed for ``storage`` (volume | download): per session boot + weight load (+ the
+    setting's compile warm-up, ``PerfEstimate.compile_seconds``: each session is a new process) + generation
     (+ serverless idle timeout, + spot redo), ``units`` instances, and the monthly storage of the weights."""
     spd, spd_src = inputs.sessions_per_working_day
     wd, wd_src = inputs.working_days_per_month
@@ -288,6 +384,9 @@ def session_plan(inputs: RentalInputs, offer: RentalOffer, pipe: Pipeline, preci
         boot, load = offer.cold_start_seconds.value, 0.0
         boot_text = f"{boot:g} s cold start incl. model load ({_src(offer.cold_start_seconds)})"
     idle = offer.idle_timeout_seconds.value if (offer.serverless and offer.idle_timeout_seconds is not None) else 0.0
+    # the compile warm-up runs after the weights are loaded, in every new process (session or cold start)
+    load_text_compile = f" + {compile_seconds:.0f} s to compile (torch.compile warm-up)" if compile_seconds else ""
+    load += compile_seconds
     gen = tco.generation_seconds_per_session(volume, sessions, seconds_per_image, attempts) / units
     run = tco.session_seconds(boot, load, gen, idle)
     interruptions = redo = 0.0
@@ -303,7 +402,8 @@ def session_plan(inputs: RentalInputs, offer: RentalOffer, pipe: Pipeline, preci
         "sessions": (f"{sessions:.4g} sessions/month ({spd:g} per working day ({spd_src}) x {wd:g} working days "
                      f"({wd_src}), at most one per image)"),
         "boot": boot_text,
-        "load": f"{load:.0f} s to load {gb_text} {how}" if load else "",
+        "load": (f"{load - compile_seconds:.0f} s to load {gb_text} {how}{load_text_compile}" if load > compile_seconds
+                 else load_text_compile.lstrip(" +")),
         "gen": (f"{volume / sessions:.3g} images x {attempts:.2f} attempts x {seconds_per_image:.2f} s"
                 f"{f' / {units} instances' if units > 1 else ''} = {gen:.1f} s of generation"),
         "idle": (f"{idle:g} s idle timeout ({_src(offer.idle_timeout_seconds)})" if idle else ""),
@@ -315,7 +415,7 @@ def session_plan(inputs: RentalInputs, offer: RentalOffer, pipe: Pipeline, preci
                     f"weights" if storage == "volume" else "no storage (weights fetched every session)"),
     }
     return SessionPlan(storage, sessions, units, boot, load, gen, idle, redo, interruptions, run, gb, storage_usd,
-                       texts)
+                       texts, compile_seconds)
 
 
 def storage_choices(inputs: RentalInputs, offer: RentalOffer) -> list[str]:

@@ -102,6 +102,17 @@ class Option:
     sessions_per_month: float = 0.0
     started_by_hand: bool = False
     reclaims_per_month: float = 0.0  # spot rentals: expected reclaims [1/month]
+    #: "fee not set, break-even $X/month" when the commercial licence fee is unknown ("" otherwise); such an option
+    #: ranks after every priced option
+    license_note: str = ""
+    #: the owned card only: what keeping it instead of selling it costs [USD/month] (resale value x (used-price decline
+    #: + cost of capital / 12)); in ``cost_breakdown_usd['hardware']`` when ``owned_card_view`` is "holding", 0 there in
+    #: the "sunk" view; None when the card has no resale value to go by
+    holding_usd_per_month: float | None = None
+    owned_card_view: str | None = None  # holding | sunk (owned card only)
+    #: the owned card's monthly cost in the other view [USD/month] (holding <-> sunk), set after people's time
+    monthly_cost_other_view_usd: float | None = None
+    used_price_as_of: str | None = None  # date of the used price the holding cost uses (ISO), None if yours/none
 
     def __post_init__(self) -> None:
         if not self.model:

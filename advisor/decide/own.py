@@ -4,6 +4,7 @@ priced catalog GPU as a working machine (card + rest of system), with electricit
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from advisor.catalog import GPU, Pipeline
 from advisor.cost import tco
@@ -14,6 +15,65 @@ from advisor.decide.common import (_batch_hours, _deadline_units, _exclude_not_f
 from advisor.decide.option import DAYS_PER_MONTH, Context, Excluded, Option
 from advisor.fmt import usd as _usd
 from advisor.perf import PerfEstimate
+
+#: the rule, stated wherever the owned card's cost is shown
+OWNED_CARD_RULE = ("the price once paid is sunk and never counted; keeping the card instead of selling it costs its "
+                   "resale value's monthly fall plus the return the money would earn (holding view, the default, for "
+                   "'keep the card' vs 'sell it and use an API or a rental'); --owned-card-view sunk counts the card "
+                   "as free (right when you would keep it whatever this answer says)")
+
+
+@dataclass(frozen=True)
+class Holding:
+    """The owned card's holding cost and its inputs ([USD], fractions, [USD/month])."""
+
+    resale_usd: float
+    resale_text: str
+    decline_per_month: float
+    decline_text: str
+    capital_per_year: float
+    capital_text: str
+    usd_per_month: float
+    price_as_of: str | None  # ISO date of the catalog used price (None: the scenario's own resale value)
+
+    def sentence(self, view: str) -> str:
+        counted = ("counted as its hardware cost (holding view; --owned-card-view sunk counts it as $0)"
+                   if view == "holding" else "not counted (sunk view: you keep the card whatever this answer says)")
+        return (f"Keeping the card instead of selling it: resale value {_usd(self.resale_usd)} ({self.resale_text}) x "
+                f"({self.decline_per_month:.2%}/month used-price decline ({self.decline_text}) + "
+                f"{self.capital_per_year:.2%}/year / 12 cost of capital ({self.capital_text})) = "
+                f"{_usd(self.usd_per_month)}/month, {counted}. Rule: {OWNED_CARD_RULE}.")
+
+
+def holding_for(ctx: Context, gpu: GPU) -> Holding | str:
+    """The owned card's holding cost (:func:`advisor.cost.tco.holding_usd_per_month`) with where each input came
+    from: resale value = the scenario's ``owned_card_resale_usd``, else the midpoint of the catalog used price;
+    decline and cost of capital = the scenario's, else ``profiles/defaults.yaml``. A sentence (str) when the card
+    has no resale value to go by."""
+    sc, d = ctx.scenario, ctx.catalog.defaults
+    if getattr(sc, "owned_card_resale_usd", None) is not None:
+        resale, resale_text, as_of = float(sc.owned_card_resale_usd), "your figure", None
+    elif gpu.used_price_usd is not None:
+        r = gpu.used_price_usd
+        resale, as_of = r.mid, r.as_of.isoformat()
+        resale_text = f"midpoint of the {_usd(r.low)}-{_usd(r.high)} used price of {as_of}, {r.source}"
+    else:
+        return (f"The catalog has no used price for the {gpu.name}, so keeping it instead of selling it is not costed "
+                f"(counted as free); give what it would sell for with --holding owned_card_resale_usd=USD.")
+
+    def rate(name: str) -> tuple[float, str]:
+        given = getattr(sc, name, None)
+        if given is not None:
+            return float(given), "your figure"
+        s = getattr(d, name, None)
+        return ((s.value, f"stated default, profiles/defaults.yaml {name}, {s.as_of}") if s is not None
+                else (0.0, "no catalog default: 0"))
+
+    decline, decline_text = rate("used_price_decline_per_month")
+    capital, capital_text = rate("cost_of_capital_per_year")
+    return Holding(resale, resale_text, decline, decline_text, capital, capital_text,
+                   tco.holding_usd_per_month(resale, decline, capital), as_of)
+
 
 def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate, owned: bool,
                       license_usd: float) -> Option | Excluded:
@@ -79,8 +139,19 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
     reasons: list[str] = []
     hardware = 0.0
     purchase_usd = None
+    # the machine around the card: host RAM for offloaded weights, disk for the checkpoint (advisor.decide.market)
+    host = market.host_fit(ctx.catalog, gpu, est, owned=owned, owned_ram_gb=getattr(sc, "host_ram_gb", None))
+    if host.exclusion:
+        return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision, [host.exclusion])
+    holding_usd = view = used_as_of = None
     if owned:
         hardware = tco.owned_gpu_sunk_cost_usd_per_month()
+        hold = holding_for(ctx, gpu)
+        view = getattr(sc, "owned_card_view", "holding")
+        if isinstance(hold, Holding):
+            holding_usd, used_as_of = hold.usd_per_month, hold.price_as_of
+            if view == "holding":
+                hardware = holding_usd
         if shared_machine:
             reasons.append(
                 f"At {_n(ctx.volume)} images/month the {gpu.name} you own adds only the electricity of generating: "
@@ -92,12 +163,14 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
                 f"At {_n(ctx.volume)} images/month the {gpu.name} you own, switched on "
                 f"{ctx.powered_on_hours_per_day:g} h/day for this work as you set, costs its electricity including "
                 f"idle: {energy_text}. Not counted: the purchase (a sunk cost).")
+        reasons.append(hold.sentence(view) if isinstance(hold, Holding) else hold)
     else:
         basis = market.system_price(ctx.catalog, gpu)  # card + rest of a working machine (issue 13)
         if basis is None or isinstance(basis, str):
             return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision,
                             [basis or f"The catalog has no price for the {gpu.name}, so buying it cannot be costed."])
-        price, basis_text = basis.total_usd, basis.text
+        price, basis_text = basis.total_usd + host.upgrade_usd, basis.text + (
+            f" + {_usd(host.upgrade_usd)} for {host.upgrade_ram_gb:g} GB more RAM" if host.upgrade_usd else "")
         hardware = units * tco.hardware_amortization_usd_per_month(price, price * ctx.resale_fraction,
                                                                    ctx.amortization_months)
         purchase_usd = units * price
@@ -119,6 +192,8 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
                        f"within your {sc.deadline_hours:g} h deadline.")
     if license_usd:
         reasons.append(_license_reason(pipe, license_usd))
+    if host.text and (est.offload not in ("none", "auto") or host.upgrade_usd):
+        reasons.append(host.text)
     if est.offload not in ("none", "auto"):
         reasons.append(f"{pipe.name} fits the {gpu.name}'s {gpu.vram_gib.value:.0f} GiB only with {est.offload} "
                        f"offload at {est.request.precision} (peak {est.peak_vram_gib:.1f} GiB), which the estimate "
@@ -150,6 +225,7 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
         label=f"{pipe.name} on {'your' if owned else 'a new'} {gpu.name} ({est.setting or est.request.precision})",
         setting=est.setting, compile_seconds=est.compile_seconds, host_ram_gib=est.host_ram_gib, disk_gb=est.disk_gb,
         hardware="owned" if owned else "purchase", offload=est.offload, gpus_needed=units,
+        holding_usd_per_month=holding_usd, owned_card_view=view, used_price_as_of=used_as_of,
         batch_hours=_batch_hours(ctx, est, units) if sc.batch_images else None,
         fixed_usd_per_month=fixed, variable_usd_per_image=per_image,
         turnaround=wait.summary() if wait is not None else None, simulator_uncertainty=u,

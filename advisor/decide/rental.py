@@ -71,7 +71,8 @@ def pod_options(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GPU, est:
         # Billed per working session: boot + weight load + generation (+ idle timeout, + spot redo),
         # rounded to the offer's increment and minimum, plus the storage that keeps the weights (issue 13).
         plans = {s: market.session_plan(plan_inputs, offer, pipe, est.request.precision, ctx.volume,
-                                        ctx.attempts, est.seconds_per_image, units, s, spot)
+                                        ctx.attempts, est.seconds_per_image, units, s, spot,
+                                        compile_seconds=est.compile_seconds)
                  for s in market.storage_choices(plan_inputs, offer)}
         storage = min(plans, key=lambda s: plans[s].monthly_usd(price.mid, offer))
         plan = plans[storage]
@@ -153,5 +154,8 @@ def pod_options(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GPU, est:
 def serverless_options(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GPU, est: PerfEstimate,
                        license_usd: float) -> list[Option | Excluded]:
     """A serverless offer (``offer.serverless``): the same signature as :func:`pod_options`, the one place where
-    serverless billing (cold starts, idle timeout, warm workers) is decided. Today it bills like a pod session."""
-    return pod_options(ctx, pipe, offer, gpu, est, license_usd)
+    serverless billing (cold starts, idle timeout, warm workers) is decided: :mod:`advisor.decide.serverless`
+    (scale-to-zero, active window, always warm)."""
+    from advisor.decide import serverless
+
+    return serverless.serverless_options(ctx, pipe, offer, gpu, est, license_usd)

@@ -43,7 +43,10 @@ from advisor.perf import timing as T
 ROOT = REPO_ROOT
 PUBLIC_PATH = ROOT / "profiles" / "validation" / "public.yaml"
 MEASURED_ROOT = ROOT / "profiles" / "measured"
-TIMED = ("end_to_end", "transformer_step", "transformer_forward", "text_encoder", "vae_decode", "denoise")
+#: what a point timed; ``denoise_vae`` = the denoising loop + VAE decode without text encoding: a ComfyUI/SwarmUI
+#: rerun with an unchanged prompt, whose text-encoder output is cached (profiles/optimizations.yaml comfyui)
+TIMED = ("end_to_end", "transformer_step", "transformer_forward", "text_encoder", "vae_decode", "denoise",
+         "denoise_vae")
 FIT_OPS = ("linear", "attention", "conv", "elementwise", "text_encoder")
 #: every GPU calibration family (advisor.perf.timing.FAMILIES without the CPU); only those with points get a fitted
 #: deviation, the others take their prior x the shared GPU level
@@ -88,6 +91,9 @@ class ValidationPoint:
     group: str = ""  # for leave-one-out splits (CPU: config name)
     quality: str = "ok"  # ok | noisy (measurement spread too large to validate on)
     note: str = ""
+    #: named optimizations the run used (profiles/optimizations.yaml slugs: a stack's FP8 paths, caches, compile);
+    #: predicted with advisor.perf.optimizations.optimized_stages
+    optimizations: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     @property
@@ -117,7 +123,7 @@ def _public_points(path: Path, catalog: Catalog) -> list[ValidationPoint]:
                 timed=e["timed"], spec=load_architecture(pipe.slug), kind="public", source=e["source"],
                 as_of=str(e["as_of"]), stack=e.get("stack", "diffusers"), use_for_fit=bool(e.get("use_for_fit", True)),
                 stored_roofline_check=e.get("roofline_check"), batch=int(e.get("batch_size", 1)), evals=evals,
-                group=pipe.slug, note=e.get("note", "")))
+                group=pipe.slug, note=e.get("note", ""), optimizations=_optimizations_of(e, gpu, catalog, path)))
         except KeyError as exc:
             raise CatalogError(str(path), pid, str(exc.args[0]), "required field is missing") from None
     return out
@@ -196,20 +202,68 @@ def load_points(catalog: Catalog | None = None, public_path: Path | None = None,
 _WORKLOADS: dict[tuple, E.Workload] = {}
 
 
-def _workload(p: ValidationPoint) -> E.Workload:
-    key = (p.spec.slug, id(p.spec), p.width, p.height, p.steps, p.evals, p.batch, p.precision, p.text_tokens)
+def _workload(p: ValidationPoint, precision: str | None = None) -> E.Workload:
+    """The point's workload (at ``precision`` instead of the point's, for an optimization's weight format)."""
+    prec = precision or p.precision
+    key = (p.spec.slug, id(p.spec), p.width, p.height, p.steps, p.evals, p.batch, prec, p.text_tokens)
     w = _WORKLOADS.get(key)
     if w is None or w.spec is not p.spec:
-        w = _WORKLOADS[key] = E.workload(p.spec, p.width, p.height, p.steps, p.evals, p.batch, p.precision,
+        w = _WORKLOADS[key] = E.workload(p.spec, p.width, p.height, p.steps, p.evals, p.batch, prec,
                                          text_tokens=p.text_tokens)
     return w
+
+
+def _optimizations_of(e: dict, gpu: GPU, catalog: Catalog, path: Path) -> tuple[str, ...]:
+    """The entry's ``optimizations`` (list of catalog slugs), checked against the catalog's combination rules for
+    its GPU; errors name the file, entry and field."""
+    names = e.get("optimizations") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise CatalogError(str(path), e.get("id"), "optimizations", "a list of optimization slugs")
+    if names:
+        from advisor.errors import InputError
+        from advisor.perf import optimizations as O
+
+        try:
+            O.resolve(tuple(names), gpu, catalog.optimizations, e.get("precision", "bf16"))
+        except (InputError, KeyError) as exc:
+            raise CatalogError(str(path), e.get("id"), "optimizations", str(exc)) from None
+    return tuple(names)
+
+
+#: optimization plans per (names, GPU slug, precision); pure
+_PLANS: dict[tuple, Any] = {}
+
+
+def _plan(p: ValidationPoint):
+    from advisor.perf import optimizations as O
+
+    key = (p.optimizations, p.gpu.slug, id(p.gpu), p.precision)
+    hit = _PLANS.get(key)
+    if hit is None or hit[0] is not p.gpu:
+        book = load_catalog().optimizations
+        hit = _PLANS[key] = (p.gpu, O.plan_for(O.resolve(p.optimizations, p.gpu, book, p.precision)))
+    return hit[1]
 
 
 def predict_stages(p: ValidationPoint, cal: T.Calibration,
                    rates: tuple[T.DeviceRates, T.DeviceRates] | None = None) -> dict[str, float]:
     """Predicted stage times of the point's configuration [s] (keys as :data:`TIMED`); ``rates``: the point's
-    :func:`advisor.perf._engine.stage_rates` under ``cal`` when the caller has them."""
-    return E.stage_seconds(E.time_stages(_workload(p), p.gpu, p.precision, cal, rates), p.steps)
+    :func:`advisor.perf._engine.stage_rates` under ``cal`` when the caller has them. A point run with named
+    optimizations is predicted with them (:func:`advisor.perf.optimizations.optimized_stages`)."""
+    if p.optimizations:
+        from advisor.perf import optimizations as O
+
+        w = _workload(p)
+        plan = _plan(p)
+        w_opt = _workload(p, plan.weight_format) if plan.weight_format else None
+        st = O.optimized_stages(p.spec, p.gpu, p.precision, p.width, p.height, p.steps, p.evals, p.batch, plan, cal,
+                                w_base=w, w_opt=w_opt)
+        return _with_denoise_vae(E.stage_seconds(st.stages, p.steps))
+    return _with_denoise_vae(E.stage_seconds(E.time_stages(_workload(p), p.gpu, p.precision, cal, rates), p.steps))
+
+
+def _with_denoise_vae(stages: dict[str, float]) -> dict[str, float]:
+    return {**stages, "denoise_vae": stages["denoise"] + stages["vae_decode"]}
 
 
 def predict_point(p: ValidationPoint, cal: T.Calibration,
@@ -221,13 +275,16 @@ def predict_point(p: ValidationPoint, cal: T.Calibration,
 def roofline_check(p: ValidationPoint) -> tuple[bool, float, float]:
     """(passed, floor_seconds, fraction_of_peak) of a point: the floor at 100% of peak for what was timed."""
     key = (p.id, p.gpu.slug, id(p.gpu), id(p.spec), p.width, p.height, p.steps, p.evals, p.batch, p.precision, p.text_tokens,
-           p.measured_seconds, p.timed, p.kind)
+           p.measured_seconds, p.timed, p.kind, p.optimizations)
     hit = _ROOFLINE.get(key)
     if hit is not None and hit[0] is p.spec and hit[1] is p.gpu:
         return hit[2]
-    fl = E.floor_stages(_workload(p), p.gpu, p.precision)  # the physical floor: datasheet peaks
+    # the physical floor: datasheet peaks; a run with FP8 matmuls (a named optimization) at the FP8 rate
+    fp8_mm = bool(p.optimizations) and (_plan(p).matmul_tensor_key or "").startswith("fp8")
+    fl = E.floor_stages(_workload(p), p.gpu, "fp8" if fp8_mm else p.precision)
     ev, te, vae = fl["forward"], fl["text_encoder"], fl["vae_decode"]
     floor = {"transformer_forward": ev, "transformer_step": ev, "denoise": ev * p.steps, "text_encoder": te,
+             "denoise_vae": ev * p.steps + vae,
              "vae_decode": vae, "end_to_end": te + ev * p.steps + vae}[p.timed]
     frac = floor / p.measured_seconds
     # The low bound flags timings that must contain unlabelled work; a measured profile's text-encoder / VAE stage

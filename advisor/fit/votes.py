@@ -151,12 +151,13 @@ def fit_bradley_terry(pairs: list[tuple[str, str]]) -> dict[str, float]:
 
 
 def fit_votes(text: str, *, name: str = "studio", source: str = "studio votes CSV",
-              today: dt.date | None = None, known: set[str] | None = None, number: int = 1) -> dict[str, Any]:
+              today: dt.date | None = None, known: set[str] | None = None, number: int = 1,
+              file: str = "votes CSV") -> dict[str, Any]:
     """The quality profile of a votes CSV: one scale ``studio-votes-<name>-<date>`` (``-<number>`` from the second
     fit of that name on that day) and one figure per model. ``known``: see :func:`parse_votes`."""
     if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_CHARS:
         raise InputError("--name", short(name, 40), f"a name of 1 to {MAX_NAME_CHARS} characters")
-    pairs, ties = parse_votes(text, known=known)
+    pairs, ties = parse_votes(text, file, known=known)
     strengths = fit_bradley_terry(pairs)
     today = today or dt.date.today()
     slug = f"studio-votes-{_slug(name)}-{today.isoformat()}" + (f"-{number}" if number > 1 else "")

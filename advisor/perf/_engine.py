@@ -127,8 +127,9 @@ def reference_tokens_of(req, pipe: Pipeline, spec: ArchitectureSpec) -> int:
 
 def transformer_layers(comp) -> int:
     """Repeated transformer layers one call of a component runs [count]: one attention group entry per block
-    (the ArchitectureSpec lists only the layers a text-to-image call uses)."""
-    return sum(a.count for a in comp.attentions) if comp is not None else 0
+    (the ArchitectureSpec lists only the layers a text-to-image call uses). A cross-attention (``kv_sequence`` set:
+    the UNet's attn2) sits in the same block as its self-attention, so it adds no layer."""
+    return sum(a.count for a in comp.attentions if getattr(a, "kv_sequence", None) is None) if comp is not None else 0
 
 
 def stage_rates(gpu: GPU, precision: str, cal: T.Calibration) -> tuple[T.DeviceRates, T.DeviceRates]:
@@ -279,6 +280,9 @@ def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
         notes.append("compile=True is not modelled separately (calibrated on eager runs); expect 10-30% faster")
     if req.attention != "sdpa":
         notes.append(f"attention={req.attention} is modelled like SDPA")
+    if gpu.architecture != "cpu" and T.family_tier(cal, gpu.architecture) == "specs-only":
+        notes.append(f"from specs only: no measured runs of the {gpu.architecture} family (datasheet peaks x generic "
+                     f"efficiencies); wider uncertainty band")
 
     compute_s = plan.text_encoder.compute_seconds + (plan.eval_time.compute_seconds * steps) + plan.vae.compute_seconds
     memory_s = plan.text_encoder.memory_seconds + (plan.eval_time.memory_seconds * steps) + plan.vae.memory_seconds
@@ -340,6 +344,8 @@ def uncertainty_for(cal: T.Calibration, pipeline: str, gpu: GPU) -> float:
     fam = cal.families.get(gpu.architecture)
     if fam is not None and fam.points > 0:
         return u.get("cross_gpu", 0.25)
+    if T.family_tier(cal, gpu.architecture) == "specs-only":  # ROCm / MPS family without points: wider band
+        return u.get("specs_only", 1.5 * u.get("cold", 0.35))
     return u.get("cold", 0.35)
 
 

@@ -349,6 +349,9 @@ def simulate_optimized(req, catalog: Catalog, cal=None):
                    "offload_transfer": t_xfer}
     total_call = sum(stages_call.values()) + plan.per_image_overhead_seconds * b
     stages = {key: v / b for key, v in stages_call.items()}
+    if gpu.architecture != "cpu" and T.family_tier(cal, gpu.architecture) == "specs-only":
+        notes.append(f"from specs only: no measured runs of the {gpu.architecture} family (datasheet peaks x generic "
+                     f"efficiencies); wider uncertainty band")
     if plan.names:
         notes.append("optimizations: " + ", ".join(plan.names)
                      + (" (changes image quality)" if plan.changes_quality else ""))

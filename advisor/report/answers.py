@@ -37,11 +37,32 @@ class CompareView:
     models: list[dict[str, Any]] = field(default_factory=list)  # {name, license, lines}
 
 
+def _drop_long_parentheticals(text: str, keep_chars: int = 24) -> str:
+    """``text`` without its parenthesised asides longer than ``keep_chars`` (sources, derivations), nested or not."""
+    out, stack = [], []
+    for ch in text:
+        if ch == "(":
+            stack.append(len(out))
+            out.append(ch)
+        elif ch == ")" and stack:
+            start = stack.pop()
+            if len(out) - start > keep_chars:
+                del out[start:]
+                while out and out[-1] == " ":
+                    out.pop()
+            else:
+                out.append(ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
 def short_bullets(reasons: list[str], words: int = BULLET_WORDS) -> list[str]:
-    """Each reason cut to its first sentence, and that to ``words`` words (with '…' when cut)."""
+    """Each reason without its long parenthesised asides (sources, derivations), cut to its first sentence and that
+    to ``words`` words (with '…' when cut)."""
     out = []
     for r in reasons:
-        first = re.split(r"(?<=[.;])\s+(?=[A-Z(])", str(r).strip(), maxsplit=1)[0]
+        first = re.split(r"(?<=[.;])\s+(?=[A-Z(])", _drop_long_parentheticals(str(r).strip()), maxsplit=1)[0]
         ws = first.split()
         out.append(" ".join(ws[:words]) + ("…" if len(ws) > words else ""))
     return out
@@ -201,3 +222,80 @@ def compare_view(res: Any, catalog: Any, today: dt.date | None = None) -> Compar
         cards.append({"name": tables.short_name(m.name), "license": m.license, "lines": lines})
     return CompareView(title=title, answer=answer, headline=headline, bullets=bullets, warnings=warnings,
                        rows=rows_out, models=cards)
+
+
+def recommend_answer(result: Any, catalog: Any) -> str:
+    """The recommendation in one or two sentences: what, what it costs, and the runner-up's gap."""
+    rec = result.recommendation
+    best = result.option(rec.option_id) if rec is not None and rec.option_id else None
+    if best is None:
+        return "No option meets every constraint (see the excluded options)."
+    text = (f"{tables.human_label(best, catalog)}: {money(best.monthly_cost_usd)}/month "
+            f"({money(best.cost_per_image_usd * 1000)} per 1,000 images).")
+    runner_id = getattr(rec, "runner_up_id", None)
+    runner = next((o for o in result.options if o.id == runner_id), None) if runner_id else None
+    if runner is not None:
+        gap = runner.monthly_cost_usd - best.monthly_cost_usd
+        text += f" Next: {tables.human_label(runner, catalog)}, {money(gap)}/month more."
+    return text
+
+
+def frontier_line(result: Any, catalog: Any) -> str | None:
+    """The cost-quality frontier (``Result.frontier``) in one line, with the quality warning when the pick scores
+    below the models the scenario names; None when the result has no scored frontier."""
+    summary = getattr(result, "frontier", None) or {}
+    if not summary.get("steps"):
+        return None
+    snap = f", snapshot {summary['snapshot']}" if summary.get("snapshot") else ""
+    line = f"{summary['text']} ({summary['scale_name']}{snap})."
+    if summary.get("warning"):
+        line += " " + summary["warning"]
+    return line
+
+
+def crossing_lines(result: Any, catalog: Any) -> list[str]:
+    """The capacity-aware crossings between the leading option of each kind, one line each, for people."""
+    from advisor.decide.crossings import kind_crossings
+
+    by_id = {o.id: o for o in result.options}
+    out = []
+    for c in kind_crossings(result):
+        a, b = by_id[c.a], by_id[c.b]
+        la, lb = tables.human_label(a, catalog), tables.human_label(b, catalog)
+        if c.status == "crosses":
+            low = la if c.cheaper_below == a.id else lb
+            out.append(f"{la} = {lb} at {c.images_per_month:,.0f} images/month ({low} is cheaper below).")
+        elif c.status == "beyond capacity":
+            out.append(f"{la} vs {lb}: they would cost the same only beyond capacity (the card tops out near "
+                       f"{c.capacity_images_per_month:,.0f} images/month, 24/7).")
+        else:
+            cheaper = la if a.monthly_cost_usd <= b.monthly_cost_usd else lb  # lines that never cross: one is below
+            out.append(f"{la} vs {lb}: never the same; {cheaper} is cheaper at every volume.")
+    return out
+
+
+#: flip-threshold inputs for people
+INPUT_NAMES = {"volume_images_per_month": "images per month", "electricity_usd_per_kwh": "electricity price",
+               "gpu_price_factor": "GPU purchase price (x catalog)", "license_fee_usd_per_month": "licence fee",
+               "rental_price_end": "rental price (low..high quote)", "hourly_rate_usd": "people's hourly rate",
+               "simulator_error_factor": "simulator error (x seconds per image)"}
+
+
+def flip_rows(flips: list[dict[str, Any]], labels: dict[str, str]) -> list[dict[str, str]]:
+    """Flip thresholds (``Risk.flip_thresholds``) as rows for people: input, when, winner; numbers rounded."""
+    out = []
+    for f in flips:
+        unit = f.get("unit") or ""
+        name = INPUT_NAMES.get(f.get("input"), str(f.get("input", "")).replace("_", " "))
+        value = number(f.get("threshold"), 3, trim=True)
+        base = number(f.get("base_value"), 3, trim=True)
+        money_unit = unit.startswith("USD")
+        if money_unit:
+            per = unit[3:].lstrip("/")
+            value = money(f.get("threshold")) + (f"/{per}" if per else "")
+            base = money(f.get("base_value")) + (f"/{per}" if per else "")
+            unit = ""
+        out.append({"input": name, "answer changes when": f"{f.get('direction', '')} {value} {unit}".strip(),
+                    "now": f"{base} {unit}".strip(),
+                    "new answer": labels.get(f.get("winner_id"), f.get("winner_label") or "")})
+    return out

@@ -506,27 +506,45 @@ def compare_cost_vs_volume(res: Any) -> go.Figure:
 
 
 # ---------------------------------------------------------------------------------------- turnaround and risk (issue 11)
-def p95_vs_gpus(curves: list[Any], target_minutes: float | None = None) -> go.Figure:
+#: the p95 axis stops here [min]: waits beyond a working week mean the queue never drains (more work than the
+#: cards can do); such points are drawn at the top of the axis and said so in the hover text
+P95_AXIS_CAP_MINUTES = 5 * 8 * 60.0
+
+
+def p95_vs_gpus(curves: list[Any], target_minutes: float | None = None,
+                labels: dict[str, str] | None = None) -> go.Figure:
     """p95 turnaround [min] vs number of GPUs, one line per option (the engine's simulated p95 at each count;
-    an API is a flat line: it has no GPU count), the p95 target as a dashed horizontal line."""
+    an API is a flat line: it has no GPU count), the p95 target as a dashed horizontal line. ``labels`` names the
+    options for people ({option id: label}). The log axis spans the data, capped at a working week."""
+    labels = labels or {}
     fig = _figure()
+    all_ys: list[float] = []
     for i, c in enumerate(curves):
         by_k = get(c, "p95_minutes_by_gpus") or {}
         ks = sorted(int(k) for k in by_k)
-        ys = [by_k[k] if k in by_k else by_k[str(k)] for k in ks]
+        raw = [by_k[k] if k in by_k else by_k[str(k)] for k in ks]
+        ys = [min(float(y), P95_AXIS_CAP_MINUTES) for y in raw]
+        all_ys += [y for y in ys if y > 0]
         api = get(c, "deployment") == "api"
-        fig.add_trace(go.Scatter(x=ks, y=ys, mode="lines" if api else "lines+markers", name=str(get(c, "label")),
+        name = labels.get(str(get(c, "option_id")), str(get(c, "label")))
+        fig.add_trace(go.Scatter(x=ks, y=ys, mode="lines" if api else "lines+markers", name=name,
                                  line=dict(color=PALETTE[i % len(PALETTE)], width=2, dash="dot" if api else "solid"),
-                                 hovertemplate="%{x} GPU(s)<br>p95 %{y:.2f} min<extra>" + str(get(c, "option_id"))
-                                 + "</extra>"))
+                                 hovertemplate="%{x} GPU(s)<br>p95 %{y:.3g} min (a week or more: the queue never "
+                                               "drains)<extra></extra>" if any(y >= P95_AXIS_CAP_MINUTES for y in ys)
+                                 else "%{x} GPU(s)<br>p95 %{y:.3g} min<extra></extra>"))
     if target_minutes:
+        all_ys.append(float(target_minutes))
         fig.add_hline(y=target_minutes, line=dict(color="black", dash="dash"),
                       annotation_text=f"target {target_minutes:g} min", annotation_position="top right")
     fig.update_layout(title="p95 turnaround vs number of GPUs (dotted: API, no GPU count)",
                       xaxis_title="GPUs [count]", yaxis_title="p95 turnaround [min]", height=560, **_LAYOUT_REST)
     fig.update_layout(margin=dict(b=170))
     fig.update_xaxes(dtick=1, rangemode="tozero")
-    fig.update_yaxes(type="log")
+    if all_ys:  # a log axis that spans the data (plotly's log range is in decades)
+        lo, hi = min(all_ys), max(all_ys)
+        fig.update_yaxes(type="log", range=[math.log10(lo) - 0.2, math.log10(hi) + 0.2])
+    else:
+        fig.update_yaxes(type="log")
     return fig
 
 

@@ -199,23 +199,16 @@ PARETO_CSV_COLUMNS = ("id", "label", "model", "deployment", "cost_per_image_usd"
 def pareto_csv(result: Any) -> str:
     """The Pareto chart's points as CSV: every option, its quality on the ranking scale (empty = unscored, never
     imputed), whether it is on the frontier and whether it is the recommendation."""
-    import csv as _csv
-    import io as _io
-
     from advisor.decide.quality import frontier_ids
 
     opts = list(get(result, "options", []) or [])
     front = frontier_ids(opts)
     rec = get(get(result, "recommendation"), "option_id")
-    buf = _io.StringIO()
-    w = _csv.DictWriter(buf, fieldnames=PARETO_CSV_COLUMNS, lineterminator="\n")
-    w.writeheader()
-    for o in opts:
-        w.writerow({"id": o.id, "label": o.label, "model": o.model, "deployment": o.deployment,
-                    "cost_per_image_usd": o.cost_per_image_usd, "monthly_cost_usd": o.monthly_cost_usd,
-                    "quality_scale": o.quality_scale, "quality_value": o.quality_elo,
-                    "quality_source": o.quality_source, "on_frontier": o.id in front, "recommended": o.id == rec})
-    return buf.getvalue()
+    return tables.csv_text(({"id": o.id, "label": o.label, "model": o.model, "deployment": o.deployment,
+                             "cost_per_image_usd": o.cost_per_image_usd, "monthly_cost_usd": o.monthly_cost_usd,
+                             "quality_scale": o.quality_scale, "quality_value": o.quality_elo,
+                             "quality_source": o.quality_source, "on_frontier": o.id in front,
+                             "recommended": o.id == rec} for o in opts), PARETO_CSV_COLUMNS)
 
 
 _KALEIDO_LOCK = threading.Lock()
@@ -362,12 +355,54 @@ def _close_text(close: Any) -> str:
 
 
 # ------------------------------------------------------------------------------------------- writer
+def export_names(formats: Iterable[str]) -> list[str]:
+    """The file names an export of ``formats`` writes (known before anything is computed)."""
+    names = []
+    if "csv" in formats:
+        names += ["options.csv", "pareto.csv"]
+    if "yaml" in formats:
+        names.append("scenario.yaml")
+    if "html" in formats:
+        names.append("report.html")
+    names += [f"{chart}.{fmt}" for fmt in IMAGE_FORMATS if fmt in formats for chart in (*FIGURE_NAMES, "pareto")]
+    return names
+
+
+def check_export_targets(out_dir: str | Path, formats: Iterable[str], field: str = "--out",
+                         force: bool = False) -> Path:
+    """The output rule for an export, before any work: ``out_dir`` a usable folder (:func:`check_output_dir`), and
+    each file the export may write either absent, or a regular file when ``force`` (never a folder, device or
+    FIFO in its place: an ``OUT/report.html`` folder of the user's notes is refused, not replaced)."""
+    import os
+    import stat
+
+    from advisor.io import short
+
+    out = check_output_dir(field, out_dir)
+    for name in export_names(formats):
+        try:
+            st = os.lstat(out / name)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise InputError(field, short(out / name), f"a usable path ({exc.strerror or exc})") from None
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a folder" if stat.S_ISDIR(st.st_mode) else "a link, device or special file"
+            raise InputError(field, short(out / name), f"a folder whose {name} is a file the export may replace "
+                                                       f"(this is {kind}: nothing was written)")
+        if not force:
+            raise InputError(field, short(out / name), "a folder without the export's files (this one exists: add "
+                                                       "--force to replace it, or choose a new folder)")
+    return out
+
+
 def write_exports(scenario: Any, out_dir: str | Path, formats: Iterable[str] = FORMATS,
-                  catalog: Catalog | None = None, field: str = "--out") -> list[Path]:
+                  catalog: Catalog | None = None, field: str = "--out", force: bool = True) -> list[Path]:
     """Write the chosen formats for ``scenario`` into ``out_dir``: all of them or none (nothing outside it).
 
     Files: ``options.csv``, ``scenario.yaml``, ``report.html``, and ``<chart>.<png|svg|pdf>`` per chart. The folder
-    is checked first (one-line :class:`InputError` naming ``field``), every file is rendered in memory, then written
+    and every target name are checked first (:func:`check_export_targets`; one-line :class:`InputError` naming
+    ``field``; ``force``: replace the export's own earlier files), every file is rendered in memory, then written
     into a temp folder beside ``out_dir`` and moved in (:func:`_move_in`); on any failure ``out_dir`` is left as it
     was.
     """
@@ -375,7 +410,7 @@ def write_exports(scenario: Any, out_dir: str | Path, formats: Iterable[str] = F
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
         raise InputError("formats", ",".join(bad) or "", ",".join(FORMATS))
-    out_dir = check_output_dir(field, out_dir)
+    out_dir = check_export_targets(out_dir, formats, field, force)
     catalog = catalog or load_catalog_for(scenario)
     need_charts = any(f in ("png", "svg", "pdf", "html") for f in formats)
     views = compute_views(scenario, catalog, sweeps=need_charts)
@@ -404,12 +439,14 @@ def _move_in(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     """Write ``files`` into a temp folder beside ``out_dir``, then move them in; on failure undo every step.
 
     A new ``out_dir`` is the temp folder renamed (one atomic rename). An existing one gets each file by
-    ``os.replace``; files it held under the same names are kept aside until every move succeeded and put back
-    otherwise. Folders created on the way are removed again on failure. Files 0644, folders 0755.
+    ``os.replace``; regular files it held under the same names are kept aside until every move succeeded and put
+    back otherwise. Only what this export created is ever removed: a name that is not a regular file is refused
+    before anything moves. Files 0666 and folders 0777 less the user's umask (the kernel applies it).
     """
     import os
+    import secrets
     import shutil
-    import tempfile
+    import stat
 
     from advisor.io import DIR_MODE, FILE_MODE
 
@@ -420,20 +457,25 @@ def _move_in(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
         d.mkdir(mode=DIR_MODE)
         created.append(d)
     parent = out_dir.absolute().parent
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name or 'export'}.", suffix=".tmp", dir=parent))
+    staging = parent / f".{(out_dir.name or 'export')[:100]}.{secrets.token_hex(4)}.tmp"
+    staging.mkdir(mode=DIR_MODE)  # ours alone: only it is ever removed recursively
     moved: list[tuple[Path, Path | None]] = []
     try:
         for name, data in files.items():
             fd = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
             with os.fdopen(fd, "wb") as fh:
-                os.fchmod(fh.fileno(), FILE_MODE)
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
         if not out_dir.exists():
-            os.chmod(staging, DIR_MODE)
             os.rename(staging, out_dir)
             return [out_dir / name for name in files]
+        for name in files:  # checked again just before moving: a folder put there meanwhile is never replaced
+            try:
+                if not stat.S_ISREG(os.lstat(out_dir / name).st_mode):
+                    raise IsADirectoryError(21, "not a regular file, refused", str(out_dir / name))
+            except FileNotFoundError:
+                pass
         aside = staging / ".previous"
         aside.mkdir()
         for name in files:
@@ -448,21 +490,16 @@ def _move_in(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     except BaseException:
         for target, old in reversed(moved):
             try:
-                if target.exists():
-                    target.unlink()
                 if old is not None:
-                    os.replace(old, target)
+                    os.replace(old, target)  # puts the user's file back over ours
+                elif target.is_file() and not target.is_symlink():
+                    target.unlink()  # a file this export moved in
             except OSError:
                 pass
         raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
         for d in reversed(created):
             if d.exists() and not any(d.iterdir()) and not out_dir.exists():
                 d.rmdir()
-
-
-
-
-
-

@@ -79,7 +79,7 @@ def _price_overrides(catalog: Catalog, gpus: Iterable[str], factor: float, base:
     """Scenario overrides that scale each GPU's catalog purchase prices by ``factor`` (input, not output)."""
     today = dt.date.today().isoformat()
     src = f"sensitivity view: catalog price x {factor:g}"
-    over = json.loads(json.dumps(base or {}))
+    over = json.loads(json.dumps(base or {}, default=str))  # default=str: YAML dates in overrides -> ISO text
     gpu_over = over.setdefault("gpus", {})
     for slug in gpus:
         g = catalog.gpus[slug]

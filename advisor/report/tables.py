@@ -79,12 +79,21 @@ def option_rows(result: "Result") -> list[dict[str, Any]]:
 
 
 def to_csv(result: "Result") -> str:
-    """Ranked options as CSV text (one row per option; costs in USD per month unless named per image)."""
+    """Ranked options as CSV text (one row per option; costs in USD per month unless named per image); text cells
+    neutralised against spreadsheet formulas (:func:`csv_text`)."""
+    return csv_text(option_rows(result), CSV_COLUMNS)
+
+
+def csv_text(rows: Any, columns: Any) -> str:
+    """The one CSV writer of the product: ``rows`` (dicts) under ``columns``, every text cell starting with =, +, -,
+    @, tab or CR prefixed with an apostrophe (:func:`advisor.fmt.csv_cell`, the OWASP rule); numbers unchanged."""
+    from advisor.fmt import csv_row
+
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     w.writeheader()
-    for row in option_rows(result):
-        w.writerow({k: "" if v is None else v for k, v in row.items()})
+    for row in rows:
+        w.writerow(csv_row(row))
     return buf.getvalue()
 
 
@@ -124,7 +133,8 @@ def render_table(result: "Result", limit: int = DEFAULT_TABLE_ROWS, console=None
             table.add_column(col, justify=just, no_wrap=(col != "option"), overflow="fold")
         for i, o in rows:
             b = o.cost_breakdown_usd
-            cells = [str(i), escape(short_label(o)),
+            note = getattr(o, "license_note", "")  # an unknown licence fee is said in every table
+            cells = [str(i), escape(short_label(o) + (f" ({note})" if note else "")),
                      f"{o.seconds_per_image:.2f}" if o.seconds_per_image is not None else "-",
                      usd(o.monthly_cost_usd), usd(o.cost_per_image_usd)]
             if parts:
@@ -252,7 +262,8 @@ def display_rows(ranked: list[tuple[int, "Option"]], catalog: Any, currency: str
     rows = []
     for i, o in ranked:
         rows.append({
-            "#": i, "model": model_label(o, catalog), "where it runs": where_label(o, catalog),
+            "#": i, "model": model_label(o, catalog) + (f" ({o.license_note})" if getattr(o, "license_note", "") else ""),
+            "where it runs": where_label(o, catalog),
             "card": card_label(o.gpu, catalog),
             "precision": precision_label(o.precision),
             "per 1,000 images": money(o.cost_per_image_usd * IMAGES_PER_PRICED_BATCH, currency, usd_to_currency),

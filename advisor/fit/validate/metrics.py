@@ -53,6 +53,23 @@ def grouped_errors(rows: list[dict[str, Any]], key: str, err: str = "abs_pct_err
     return out
 
 
+def family_table(rows: list[dict[str, Any]], cal: T.Calibration) -> dict[str, dict[str, Any]]:
+    """Per calibration family (every GPU family, measured or not): fitted points, how its efficiencies were obtained
+    (:func:`advisor.perf.timing.family_tier`: fitted / shared-level / specs-only), scored points, their in-sample
+    MAPE and the leave-one-family-out MAPE / P90 (refit without the whole family) [%]."""
+    out: dict[str, dict[str, Any]] = {}
+    for fam in T.FAMILIES:
+        if fam == "cpu":
+            continue
+        sel = [r for r in rows if r["family"] == fam]
+        lofo = [r["lofo_abs_pct_error"] for r in sel if r.get("lofo_abs_pct_error") is not None]
+        f = cal.families.get(fam)
+        out[fam] = {"fitted_points": f.points if f else 0, "tier": T.family_tier(cal, fam), "n_scored": len(sel),
+                    "mape": _stats([r["abs_pct_error"] for r in sel])[0],
+                    "leave_one_family_out_mape": _stats(lofo)[0], "leave_one_family_out_p90": _stats(lofo)[1]}
+    return out
+
+
 def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Calibration | None = None,
                       refit: bool = True, catalog: Catalog | None = None,
                       progress: Callable[[float, str], None] | None = None) -> dict[str, Any]:
@@ -76,7 +93,7 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
             "abs_pct_error": _ape(pred, p.measured_seconds), "floor_seconds": floor, "fraction_of_peak": frac,
             "roofline_check": "passed" if passed else "failed", "quality": p.quality, "stored_roofline_check": p.stored_roofline_check,
             "use_for_fit": p.use_for_fit, "source": p.source, "logo_predicted_seconds": None,
-            "logo_abs_pct_error": None, "cpu_loo_predicted_seconds": None,
+            "logo_abs_pct_error": None, "cpu_loo_predicted_seconds": None, "lofo_abs_pct_error": None,
         })
     ok = [i for i, r in enumerate(rows) if r["roofline_check"] == "passed" and r["quality"] == "ok"]
     mape, p90 = _stats([rows[i]["abs_pct_error"] for i in ok])
@@ -90,7 +107,10 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
         same_ids = [i for i in ok if points[i].family != "cpu" and points[i].use_for_fit
                     and any(j != i and points[j].pipeline == points[i].pipeline
                             and points[j].gpu.slug == points[i].gpu.slug and points[j].use_for_fit for j in ok)]
-        n_fits, done = len(gpu_slugs) + len(cpu_groups) + len(same_ids), 0
+        # families with fitted points of their own: leave the whole family out (its efficiencies then come from the
+        # priors x the shared level, as for a family that was never measured: the "from specs only" error)
+        fam_fit = sorted({points[i].family for i in ok if points[i].family != "cpu" and C.eligible(points[i])})
+        n_fits, done = len(gpu_slugs) + len(cpu_groups) + len(same_ids) + len(fam_fit), 0
 
         def tick(text: str) -> None:
             nonlocal done
@@ -117,6 +137,14 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
                     pr = C.predict_point(points[i], cal_h)
                     rows[i]["cpu_loo_predicted_seconds"] = pr
                     cpu_err.append(_ape(pr, points[i].measured_seconds))
+        for fam in fam_fit:
+            tick(f"leave out family {fam}")
+            held = C.with_points_removed(points, lambda q, f=fam: q.family == f)
+            cal_h = C.fit(held, cal)
+            for i in ok:
+                if points[i].family == fam:
+                    pr = C.predict_point(points[i], cal_h)
+                    rows[i]["lofo_abs_pct_error"] = _ape(pr, points[i].measured_seconds)
         for i in same_ids:
             p = points[i]
             tick(f"leave out {p.id}")
@@ -139,6 +167,9 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
         "by_stack": grouped_errors(used, "stack_group"),
         "by_pipeline": grouped_errors(used, "pipeline"),
         "leave_one_gpu_out_by_gpu_class": grouped_errors(used, "gpu_class", "logo_abs_pct_error"),
+        "families": family_table(used, cal),
+        "leave_one_family_out_p90": _stats([r["lofo_abs_pct_error"] for r in used
+                                            if r["lofo_abs_pct_error"] is not None])[1],
         "energy": dict(cal.energy),
         "vram": vram_rows,
         "peak_vram_allocated_mape": _stats([r["allocated_abs_pct_error"] for r in vram_rows])[0],

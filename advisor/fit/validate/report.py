@@ -122,11 +122,22 @@ def format_groups(report: dict[str, Any]) -> list[str]:
             lines.append(f"  {name[:22]:22s} {g['n']:4d} {_fmt(g['mape']):>7s} {_fmt(g['p90']):>7s} {_fmt(g['max']):>7s}"
                          + (f" {lo:>7s}" if lo is not None else "") + f"  {goal}")
         lines.append("")
+    fams = report.get("families") or {}
+    if fams:
+        lines.append(f"{'per calibration family':24s} {'fitted':>6s} {'scored':>6s} {'MAPE':>7s} {'LOFO':>7s} "
+                     f"{'LOFO P90':>8s}  how its efficiencies were obtained")
+        for name, f in fams.items():
+            lines.append(f"  {name:22s} {f['fitted_points']:6d} {f['n_scored']:6d} {_fmt(f['mape']):>7s} "
+                         f"{_fmt(f['leave_one_family_out_mape']):>7s} {_fmt(f['leave_one_family_out_p90']):>8s}  "
+                         + {"fitted": "fitted on its own points", "shared-level": "prior x shared GPU level",
+                            "specs-only": "from specs only (no measured runs)"}[f["tier"]])
+        lines.append("")
     return lines
 
 
 def json_summary(report: dict[str, Any]) -> dict[str, Any]:
-    optional = ("by_gpu_class", "by_stack", "by_pipeline", "leave_one_gpu_out_by_gpu_class")
+    optional = ("by_gpu_class", "by_stack", "by_pipeline", "leave_one_gpu_out_by_gpu_class", "families",
+                "leave_one_family_out_p90")
     keys = ("energy", "vram", "peak_vram_allocated_mape", "peak_vram_nvml_mape", "points", "mape", "p90_abs_pct_error", "leave_one_gpu_out_mape", "leave_one_gpu_out_p90", "cpu_mape",
             "same_gpu_pipeline_mape", "gpu_mape", "fit_classification_accuracy", "fit_cases", "n_points", "n_used",
             "cpu_mape_method", "calibration", "goals")
