@@ -105,7 +105,12 @@ def simulate(
     typer.echo(f"  cold start          {est.cold_start_seconds:10.1f} s"
                + (f"  (incl. {data['compile_seconds']:.0f} s compile per process start)"
                   if data["compile_seconds"] else ""))
-    typer.echo(f"  host RAM needed     {data['host_ram_gib']:10.1f} GiB  (= {data['host_ram_gib'] * 2**30 / 1e9:.0f} GB)")
+    from advisor.perf.host import ram_size_for
+
+    size = ram_size_for(data["host_ram_gib"])
+    typer.echo(f"  host RAM needed     {data['host_ram_gib']:10.1f} GiB  "
+               f"({f'a {size} GB machine' if size else 'more than a desktop takes'}: offloaded weights + "
+               f"working set + OS)")
     typer.echo(f"  disk for weights    {data['disk_gb']:10.1f} GB")
     if data["reference_tokens"]:
         typer.echo(f"  input images        {input_megapixels:g} MP = {data['reference_tokens']} tokens per forward")

@@ -118,3 +118,15 @@ def practicality(option: Any, catalog: Any, limit_seconds_per_image: float = PRA
                 why.append(f"{k.value:.0%} of generations failed on this card ({k.source}, {k.as_of})")
                 break
     return "; ".join(why) if why else None
+
+
+def practical_first(ranked: list[Any], catalog: Any) -> list[Any]:
+    """Set each option's ``not_practical`` reason (:func:`practicality`) and move the impractical ones after the
+    practical ones (order kept within each group), so an option people could not work with is never recommended
+    while a practical one exists; it stays in the table with its reason."""
+    for o in ranked:
+        why = practicality(o, catalog)
+        o.not_practical = f"not practical: {why}" if why else ""
+        if why:
+            o.reasons.append(f"Not practical: {why}. It stays in the table but ranks after every practical option.")
+    return [o for o in ranked if not o.not_practical] + [o for o in ranked if o.not_practical]

@@ -21,7 +21,7 @@ from typing import Any
 
 from advisor.cost import people as cost_people
 from advisor.cost import tco
-from advisor.decide import frontier, market, people, quality, rules, turnaround_rule
+from advisor.decide import crossings, frontier, market, people, quality, rules, turnaround_rule
 from advisor.decide.api import api_options
 from advisor.decide.option import (DAYS_PER_MONTH, BreakEven, Context, Estimator, Excluded, Option,  # noqa: F401
                                    Recommendation, Result)
@@ -215,6 +215,7 @@ def recommend(scenario: Scenario, catalog: Catalog | None = None, estimator: Est
     excluded += floored
     ranked = quality.rank(ctx, options) if "quality" in scenario.needs else rank(options, scenario.needs)
     ranked = priced_first(ranked)  # a row whose licence fee is unknown never ranks above a priced one
+    ranked = crossings.practical_first(ranked, ctx.catalog)  # nor does one people could not work with
     add_license_notes(ranked)
     _add_payback(ctx, ranked)
     recommendation = quality.decide_known(ctx, ranked, decide)

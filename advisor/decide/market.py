@@ -152,12 +152,11 @@ class HostFit:
 def _needs_text(est: Any) -> str:
     from advisor.perf import host as H
 
-    need_gb = est.host_ram_gib * H.GIB / 1e9
     weights = max(est.host_ram_gib - H.PROCESS_WORKING_SET_GIB - H.OS_RESERVE_GIB, 0.0)
     what = (f"{weights:.1f} GiB of weights kept in host memory by {est.offload} offload + "
             if weights else "no offloaded weights + ")
     return (f"{what}{H.PROCESS_WORKING_SET_GIB:g} GiB working set + {H.OS_RESERVE_GIB:g} GiB for the OS = "
-            f"{need_gb:.0f} GB of host RAM (advisor.perf.host)")
+            f"{est.host_ram_gib:.1f} GiB of host RAM (advisor.perf.host)")
 
 
 def host_fit(catalog: Catalog, gpu: GPU, est: Any, owned: bool = False,
@@ -168,10 +167,12 @@ def host_fit(catalog: Catalog, gpu: GPU, est: Any, owned: bool = False,
     (the sentence says what it needs and what the upgrade would cost). Bought card: the system build of its class
     (``defaults.system_builds``); too little RAM is bought on top, (next standard size - build RAM) x the sourced
     price per GB of its memory kind, unless the platform cannot take that much (excluded); too little disk excludes.
+    Memory is sold in binary sizes (a "64 GB" kit holds 64 GiB, JEDEC), so the RAM sizes [GB as sold] are compared
+    with the need in GiB.
     """
     from advisor.perf import host as H
 
-    need_gb = est.host_ram_gib * H.GIB / 1e9
+    need_gb = est.host_ram_gib  # [GiB] = the "GB" memory is sold in
     needs = _needs_text(est)
     d = catalog.defaults
     if owned:

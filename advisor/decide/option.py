@@ -113,6 +113,9 @@ class Option:
     #: the owned card's monthly cost in the other view [USD/month] (holding <-> sunk), set after people's time
     monthly_cost_other_view_usd: float | None = None
     used_price_as_of: str | None = None  # date of the used price the holding cost uses (ISO), None if yours/none
+    #: why people could not work with this option (too slow per image, or a documented failure rate on its card;
+    #: advisor.decide.crossings.practicality); "" when practical. Such an option ranks after every practical one.
+    not_practical: str = ""
 
     def __post_init__(self) -> None:
         if not self.model:

@@ -33,8 +33,8 @@ PROCESS_WORKING_SET_GIB = 2.0
 #: Host memory left to the operating system and a desktop session [GiB]: assumption (Ubuntu Desktop's stated
 #: minimum of 4 GB RAM, ubuntu.com/download/desktop system requirements, 2025-04).
 OS_RESERVE_GIB = 4.0
-#: Standard desktop memory sizes [GB] (2 or 4 DIMMs of 8/16/24/32/48 GB); the largest is what a consumer board
-#: takes (AMD AM5 / Intel LGA1700: 4 x 48 GB = 192 GB, board vendors' QVLs 2024).
+#: Standard desktop memory sizes [GB as sold = GiB: memory capacities are binary, a "64 GB" kit holds 64 GiB]
+#: (2 or 4 DIMMs of 8/16/24/32/48 GB); a platform's maximum is stated per build (profiles/defaults.yaml).
 STANDARD_RAM_SIZES_GB = (16, 32, 48, 64, 96, 128, 192)
 
 
@@ -48,11 +48,6 @@ class HostNeeds:
     os_gib: float
     disk_gb: float
     disk_text: str
-
-    @property
-    def host_ram_gb(self) -> float:
-        """The same host RAM in GB (1e9 bytes), the unit memory kits are sold in [GB]."""
-        return self.host_ram_gib * GIB / 1e9
 
 
 def host_ram_gib(weights_gib: float, offload: str) -> tuple[float, float]:
@@ -83,6 +78,7 @@ def host_needs(pipe, spec: ArchitectureSpec, weights_gib: float, offload: str, p
     return HostNeeds(ram, offloaded, PROCESS_WORKING_SET_GIB, OS_RESERVE_GIB, disk, text)
 
 
-def ram_size_for(needed_gb: float) -> int | None:
-    """The smallest standard desktop memory size that holds ``needed_gb`` [GB]; None above the largest."""
-    return next((s for s in STANDARD_RAM_SIZES_GB if s >= needed_gb - 1e-9), None)
+def ram_size_for(needed_gib: float) -> int | None:
+    """The smallest standard desktop memory size [GB as sold = GiB] that holds ``needed_gib`` [GiB]; None above the
+    largest."""
+    return next((s for s in STANDARD_RAM_SIZES_GB if s >= needed_gib - 1e-9), None)

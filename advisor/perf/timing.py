@@ -326,14 +326,48 @@ def _rate(gpu: GPU, keys: tuple[str, ...]) -> float:
     raise InputError("gpu", gpu.slug, f"a GPU with one of tensor_tflops {', '.join(keys)}")
 
 
+#: Achievable dense BF16 matmul / datasheet rate by market segment, for a card without a measured ceilings file.
+#: Datasheet tensor rates are quoted at the spec boost clock. GeForce cards run above it under load, data-centre and
+#: workstation cards are power-capped below it, so one family (Ada: RTX 4090 and L40S) holds both. Medians of the
+#: PyTorch torch.matmul BF16 results in github zzc0721/torch-performance-test-data database.md (read 2026-12-07) over
+#: the catalog's datasheet BF16 (FP32-accumulate) rates:
+#:   consumer: RTX 3090 76.58/71.0 = 1.079, RTX 4090 166.6/165.2 = 1.008, RTX 5090 239.1/209.5 = 1.141,
+#:             RTX 4070 SUPER 75.2/71.0 = 1.059, RTX 4060 Ti 16GB 42.65/44.1 = 0.967 -> median 1.059;
+#:   data centre / workstation: A100 SXM 264.53/312 = 0.848, H100 SXM 786.45/989.4 = 0.795, H200 790.29/989 = 0.799,
+#:             L40S 269.15/362.05 = 0.743, RTX A6000 123.34/154.8 = 0.797, B200 1696.03/2250 = 0.754,
+#:             RTX PRO 6000 Blackwell 417.98/503.8 = 0.830 -> median 0.797.
+SEGMENT_MATMUL_CEILING_FRACTION = {"consumer": 1.059, "workstation": 0.797, "datacenter": 0.797}
+#: data-centre parts by slug prefix, for GPUs that do not state their segment (inline validation GPUs, older entries)
+_DATACENTER_PREFIXES = ("a100", "a10", "a30", "a40", "l4", "l20", "l40", "t4", "h100", "h200", "h800", "h20", "b200",
+                        "b300", "gb200", "gh200", "v100")
+
+
+def segment_of(gpu: GPU) -> str | None:
+    """The GPU's market segment: its catalog ``segment`` when set, else 'datacenter' for a server part (system class
+    'server' or a data-centre slug), 'workstation' for RTX A / Ada Generation / RTX PRO names, 'consumer' for GeForce
+    (name or an ``rtx-`` slug); None for the CPU and parts it cannot tell."""
+    seg = getattr(gpu, "segment", None)
+    if seg is not None or gpu.architecture == "cpu":
+        return seg
+    name = gpu.name.lower()
+    if getattr(gpu, "system_class", None) == "server" or gpu.slug.startswith(_DATACENTER_PREFIXES):
+        return "datacenter"
+    if any(w in name for w in ("rtx a", "ada generation", "rtx pro", "quadro")):
+        return "workstation"
+    if "geforce" in name or gpu.slug.startswith("rtx-"):
+        return "consumer"
+    return None
+
+
 def device_rates(gpu: GPU, precision: str, cal: "Calibration | None" = None, achievable: bool = True) -> DeviceRates:
     """*Achievable* peaks for ``precision`` on ``gpu`` (a catalog GPU or the synthetic CPU device).
 
     - a GPU with a measured ceilings file (``profiles/ceilings/<slug>.yaml``): matmul = the measured median bf16
       (fp8: fp8 ``_scaled_mm``) rate; the other tensor rates scaled by measured bf16 / datasheet bf16; memory = the
       measured device-copy rate (read + write bytes per second);
-    - any other GPU: datasheet x the family's ``matmul_ceiling_fraction`` / ``copy_ceiling_fraction``
-      (calibration.yaml; 1.0 where the family has no measured ceiling, i.e. folded into the efficiencies);
+    - any other GPU: datasheet matmul x its segment's :data:`SEGMENT_MATMUL_CEILING_FRACTION` (else the family's
+      ``matmul_ceiling_fraction``), datasheet bandwidth x the family's ``copy_ceiling_fraction`` (calibration.yaml;
+      1.0 where the family has no measured ceiling, i.e. folded into the efficiencies);
     - the CPU: its measured peaks as they are.
 
     ``achievable=False`` gives the datasheet peaks (for the physical roofline floor and claim checks).
@@ -360,7 +394,10 @@ def device_rates(gpu: GPU, precision: str, cal: "Calibration | None" = None, ach
         else:
             cal = cal or load_calibration()
             fam = cal.families.get(gpu.architecture)
-            f_mm = fam.matmul_ceiling_fraction if fam else 1.0
+            # the segment fractions are NVIDIA measurements; other vendors keep their family's fraction
+            seg = (SEGMENT_MATMUL_CEILING_FRACTION.get(segment_of(gpu))
+                   if getattr(gpu, "backend", "cuda") == "cuda" else None)
+            f_mm = seg if seg is not None else (fam.matmul_ceiling_fraction if fam else 1.0)
             mm, att = mm * f_mm, att * f_mm
             bw *= fam.copy_ceiling_fraction if fam else 1.0
     pcie = gpu.pcie_gb_per_s * 1e9 if gpu.architecture != "cpu" else float("inf")

@@ -116,7 +116,7 @@ def licence_text(row: Any) -> str:
     return f"{money(fee)}/month"
 
 
-def overtake_text(model: Any, rows: list[Any], volume: float) -> str:
+def overtake_text(model: Any, rows: list[Any], volume: float, catalog: Any = None) -> str:
     """Where self-hosting overtakes the model's own cheapest API, capacity-aware: a crossing beyond what the
     card(s) can make in a month (24/7) is 'beyond capacity', never a volume; 'already cheaper' when self-hosting
     costs less at this volume; 'never' when it costs more per image."""
@@ -124,7 +124,8 @@ def overtake_text(model: Any, rows: list[Any], volume: float) -> str:
     api = next((r for r in rows if r.kind == "api"), None)
     if host is None or api is None:
         return "No self-host and API pair to compare."
-    where = "your card" if host.kind == "own" else f"a bought {host.gpu}"
+    where = "your card" if host.kind == "own" else \
+        f"a bought {tables.card_label(host.gpu, catalog) if catalog is not None else host.gpu}"
     n = model.self_host_overtakes_api_images_per_month
     cap = host.capacity_images_per_month
     if host.monthly_cost_usd < api.monthly_cost_usd:
@@ -189,7 +190,7 @@ def compare_view(res: Any, catalog: Any, today: dt.date | None = None) -> Compar
                 "model": tables.short_name(m.name),
                 "how": tables.where_label(o, catalog) if o is not None else r.kind,
                 "card": tables.card_label(r.gpu, catalog),
-                "setting": (getattr(o, "setting_label", None) or tables.precision_label(r.precision)
+                "setting": ((o.setting if o is not None else "") or tables.precision_label(r.precision)
                             + (f", {r.offload} offload" if r.offload not in (None, "none", "auto") else "")),
                 "s/image": seconds_text(r.seconds_per_image, api),
                 "per month": money(r.monthly_cost_usd),
@@ -198,6 +199,9 @@ def compare_view(res: Any, catalog: Any, today: dt.date | None = None) -> Compar
                 "licence": licence_text(r),
                 f"quality ({res.quality_scale})": "unscored" if r.quality_value is None else f"{r.quality_value:.0f}",
                 "keep rate": f"{r.keep_rate:.0%}",
+                "practical": (o.not_practical.removeprefix("not practical: ") and "no: "
+                              + o.not_practical.removeprefix("not practical: ")) if o is not None and o.not_practical
+                else "yes",
             })
             if o is not None:
                 for p in option_prices(o, catalog, engine.scenario, today, engine.assumptions):
@@ -212,7 +216,7 @@ def compare_view(res: Any, catalog: Any, today: dt.date | None = None) -> Compar
                                   "its API is cheaper even with a free licence."))
     cards = []
     for m in res.models:
-        lines = [overtake_text(m, m.rows, volume)]
+        lines = [overtake_text(m, m.rows, volume, catalog)]
         if m.break_even_license_fee_usd_per_month is not None:
             lines.append(f"Break-even licence fee: {money(m.break_even_license_fee_usd_per_month)}/month at this "
                          f"volume.")

@@ -264,20 +264,34 @@ def report_html(views: Views, figs: dict[str, "go.Figure"], catalog: Catalog | N
         "td:first-child,th:first-child{text-align:left}.warn{background:#fff4e5;padding:.5em 1em;border-left:4px solid #f90}"
         "pre{background:#f6f6f6;padding:1em}</style></head><body>",
         "<h1>Image-generation cost report</h1>",
-        f"<p>Generated {html.escape(dt.datetime.now().isoformat(timespec='seconds'))} from the catalog in "
-        f"<code>{html.escape(str(catalog.root))}</code>.</p>",
+        # the catalog's version, never a path on the machine that made the report
+        f"<p>Generated {html.escape(dt.datetime.now().isoformat(timespec='seconds'))} from the advisor's catalog "
+        f"(profiles/, every number with its source and date).</p>",
     ]
+    from advisor.report import answers
+
     best = result.option(rec_id) if rec_id else None
     cur = report_currency(views.scenario, catalog)
     if best is None:
         parts.append("<h2>Recommendation: none</h2>")
     else:
-        parts.append(f"<h2>Recommendation: <span title='{html.escape(best.id)}'>"
-                     f"{html.escape(tables.human_label(best, catalog))}</span></h2>")
+        # the same answer and headline figures as the app's Recommend page
+        parts.append(f"<h2>Recommendation: {html.escape(tables.human_label(best, catalog))}</h2>")
+        parts.append(f"<p class='answer'>{html.escape(answers.recommend_answer(result, catalog))}</p>")
+        secs = "-" if best.seconds_per_image is None else f"{best.seconds_per_image:.3g} s"
         parts.append(f"<p><b>{html.escape(per_month(best.monthly_cost_usd, *cur))}</b> · "
-                     f"<b>{html.escape(per_thousand_images(best.cost_per_image_usd, *cur))}</b>"
+                     f"<b>{html.escape(per_thousand_images(best.cost_per_image_usd, *cur))}</b> · "
+                     f"<b>{html.escape(secs)} per image</b>"
                      + (f" (at {cur[1]:g} {cur[0]} per USD, the catalog's rate)" if cur[0] != "USD" else "")
                      + "</p>")
+        frontier = answers.frontier_line(result, catalog)
+        if frontier:
+            parts.append(f"<p><b>What quality costs</b> (cheapest option at each quality level): "
+                         f"{html.escape(frontier)}</p>")
+        crossings = answers.crossing_lines(result, catalog)
+        if crossings:
+            parts.append("<h3>Break-even volumes between the best option of each kind</h3><ul>"
+                         + "".join(f"<li>{html.escape(x)}</li>" for x in crossings) + "</ul>")
     # freshness: every catalog price behind the recommendation and the runner-up, with its as-of date
     prices = decision_prices(result, catalog)
     for w in price_warnings(prices):
@@ -285,7 +299,9 @@ def report_html(views: Views, figs: dict[str, "go.Figure"], catalog: Catalog | N
                      "</p>")
     if close:
         parts.append(f"<p class='warn'>Too close to call: {html.escape(_close_text(close))}</p>")
-    parts.append("<ul>" + "".join(f"<li>{html.escape(str(r))}</li>" for r in reasons) + "</ul>")
+    parts.append("<ul>" + "".join(f"<li>{html.escape(str(r))}</li>" for r in answers.short_bullets(reasons)) + "</ul>")
+    parts.append("<details><summary>Why: the full reasons and their sources</summary><ul>"
+                 + "".join(f"<li>{html.escape(str(r))}</li>" for r in reasons) + "</ul></details>")
     price_table = tables.price_rows(prices, result, catalog) if best is not None else []
     if price_table:
         parts.append("<h3>Prices behind this decision</h3>" + _html_table(price_table))

@@ -21,6 +21,7 @@ CSV_COLUMNS = (
     "electricity_usd", "license_usd", "api_usd", "rental_usd", "gpu_hours_per_month", "uncertainty_usd_per_month",
     "quality_elo", "payback_months", "reasons",
     "people_usd", "model", "quality_scale", "keep_rate", "license",  # issue 10
+    "not_practical",
 )
 
 
@@ -73,7 +74,7 @@ def option_rows(result: "Result") -> list[dict[str, Any]]:
             "uncertainty_usd_per_month": o.uncertainty_usd_per_month, "quality_elo": o.quality_elo,
             "payback_months": o.payback_months, "reasons": " | ".join(o.reasons),
             "people_usd": b.get("people", 0.0), "model": o.model, "quality_scale": o.quality_scale,
-            "keep_rate": o.keep_rate, "license": o.license,
+            "keep_rate": o.keep_rate, "license": o.license, "not_practical": getattr(o, "not_practical", ""),
         })
     return rows
 
@@ -268,7 +269,8 @@ def display_rows(ranked: list[tuple[int, "Option"]], catalog: Any, currency: str
             "precision": precision_label(o.precision),
             "per 1,000 images": money(o.cost_per_image_usd * IMAGES_PER_PRICED_BATCH, currency, usd_to_currency),
             "per month": money(o.monthly_cost_usd, currency, usd_to_currency),
-            "seconds per image": "-" if o.seconds_per_image is None else f"{number(o.seconds_per_image)} s",
+            "seconds per image": ("-" if o.seconds_per_image is None else f"{number(o.seconds_per_image)} s")
+            + (" · not practical" if getattr(o, "not_practical", "") else ""),
             "deployment": DEPLOYMENT_LABELS.get(o.deployment, o.deployment), "id": o.id,
         })
     return rows
