@@ -95,7 +95,8 @@ def decode_text(data: bytes, field: str, name: str, what: str = "UTF-8 text") ->
     """``data`` as UTF-8 text (a leading BOM dropped); one-line :class:`InputError` on NUL bytes or other bytes."""
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise InputError(field, short(name, 120), f"{what} (this has a NUL byte at byte {nul:,})")
+        line = data.count(b"\n", 0, nul) + 1
+        raise InputError(field, short(name, 120), f"{what} (this has a NUL byte on line {line:,})")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -215,7 +216,7 @@ def check_output_file(field: str, path: str | os.PathLike, *, force: bool = Fals
                                              "written by `advisor measure` only)")
     try:
         st = os.stat(p)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # the latter: a file on the way (refused below)
         st = None
     except OSError as exc:
         raise InputError(field, short(text), f"a usable file path ({exc.strerror or exc})") from None
@@ -226,6 +227,9 @@ def check_output_file(field: str, path: str | os.PathLike, *, force: bool = Fals
             raise InputError(field, short(text), f"a regular file path (this is {_kind(st.st_mode)})")
         if not (force or merge):
             raise InputError(field, short(text), "a new file (this one exists: add --force to replace it)")
+    anc = _existing_ancestor(p.parent)
+    if anc.exists() and not anc.is_dir():
+        raise InputError(field, short(text), f"a file path in a folder ({short(anc, 60)} is a file, not a folder)")
     check_output_dir(field, p.parent if str(p.parent) else ".")
     return p
 

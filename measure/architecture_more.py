@@ -91,7 +91,7 @@ def extract_unet(unet: Any, tokens: TokenRules) -> ComponentSpec:
     """
     import torch
 
-    from measure.architecture_extract import _blocks, _config_dict, _num_buffers
+    from measure.arch_modules import _blocks, _config_dict, _num_buffers
     from measure.architecture_trace import trace_component
 
     cfg = unet.config
@@ -122,7 +122,7 @@ def extract_causal3d_vae(vae: Any) -> list[ComponentSpec]:
     """
     import torch
 
-    from measure.architecture_extract import _config_dict, _largest_leaf, _num_buffers
+    from measure.arch_modules import _config_dict, _largest_leaf, _num_buffers
     from measure.architecture_trace import trace_component
 
     cfg = _config_dict(vae)

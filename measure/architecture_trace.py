@@ -25,7 +25,7 @@ from advisor.catalog.architecture import AttentionGroup, ConvGroup, LinearGroup,
 
 
 def _pattern(name: str) -> str:
-    from measure.architecture_extract import _pattern as p
+    from measure.arch_modules import _pattern as p
 
     return p(name)
 
@@ -49,7 +49,7 @@ def _is_norm_module(mod: Any) -> bool:
 
 
 def _norm_features(mod: Any) -> int | None:
-    from measure.architecture_extract import _norm_features as nf
+    from measure.arch_modules import _norm_features as nf
 
     return nf(mod)
 

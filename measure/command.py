@@ -30,8 +30,11 @@ def validate_options(*, pipeline: str, weights: Optional[str], random_weights: O
                      precision: str, width: int, height: int, steps: Optional[int], batch_size: int, offload: str,
                      warmup: int, runs: int, max_sequence_length: Optional[int], components: str, fmt: str) -> None:
     """Checks that need no torch; each failure is one InputError line."""
-    from measure.configs import PIPELINES, parse_random_weights
+    from measure.configs import PIPELINE_CLASS, PIPELINES, parse_random_weights
 
+    if pipeline in PIPELINE_CLASS and pipeline not in PIPELINES:
+        raise InputError("--pipeline", pipeline, f"one of {', '.join(PIPELINES)} ({pipeline} is in the catalog and "
+                         "simulated from its architecture, but its offline tokenizers/inputs are not built yet)")
     if pipeline not in PIPELINES:
         raise UnknownSlugError("--pipeline", pipeline, PIPELINES)
     if weights and random_weights:

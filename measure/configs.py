@@ -224,13 +224,6 @@ def component_configs(slug: str, mode: str, fraction: float = 1.0) -> tuple[dict
 
     Transformers text-encoder kwargs are config kwargs (the config class is implied by the model class).
     """
-    from measure.configs_more import ARCH_ONLY
-
-    if slug in ARCH_ONLY:
-        if mode != "full":
-            raise InputError("--pipeline", slug, f"for --random-weights {mode}: one of {', '.join(PIPELINES)} "
-                             f"({slug} is described from its classes but not measurable offline yet)")
-        return dict(ARCH_ONLY[slug][1]), {}
     if slug not in PIPELINES:
         from advisor.errors import UnknownSlugError
 

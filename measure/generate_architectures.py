@@ -53,6 +53,16 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         print(f"slug: got {bad[0]!r}; allowed: one of {', '.join(SLUGS)}", file=sys.stderr)
         return 2
+    from advisor.errors import AdvisorError
+
+    try:
+        return _run(args, slugs)
+    except AdvisorError as exc:  # e.g. a diffusers/transformers class the installed version lacks
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, slugs: list[str]) -> int:
     if args.check:
         stale = []
         for slug in slugs:

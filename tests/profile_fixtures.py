@@ -14,3 +14,40 @@ def profile_dict() -> dict:
         "summary": {"seconds_per_image": 1.25},
         "started_at": "2026-11-26T06:00:00",
     }
+
+
+def studio_4090_profile_text(slowdown: float = 1.5) -> str:
+    """A measured profile "from the studio's RTX 4090": the committed FLUX.2 [klein] 4B H100 run with the device
+    renamed to an RTX 4090 and every time x ``slowdown`` (what a slower card measures), as YAML text. Used to check
+    that an uploaded profile recalibrates every page's answer."""
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    src = root / "profiles/measured/h100-sxm/flux-2-klein-4b-1024x1024-4steps-bf16-full-b1.yaml"
+    data = yaml.safe_load(src.read_text(encoding="utf-8"))
+
+    def times(v):
+        if isinstance(v, float):
+            return v * slowdown
+        if isinstance(v, list):
+            return [times(x) for x in v]
+        if isinstance(v, dict):  # a spread {n, min, median, p90, max}: the count stays
+            return {k: (x if k == "n" else times(x)) for k, x in v.items()}
+        return v
+
+    def walk(obj):
+        if isinstance(obj, dict):
+            return {k: (times(v) if k.endswith(("seconds", "seconds_excluding_first", "seconds_per_image"))
+                        else walk(v)) for k, v in obj.items()}
+        if isinstance(obj, list):
+            return [walk(x) for x in obj]
+        return obj
+
+    data["runs"] = walk(data["runs"])
+    data["summary"] = walk(data["summary"])
+    data["device"].update({"name": "NVIDIA GeForce RTX 4090", "gpu_slug": "rtx-4090", "gpu_memory_total_gib": 23.99,
+                           "power_limit_watts": 450.0})
+    data["started_at"] = "2026-12-01T09:00:00"
+    return yaml.safe_dump(data, sort_keys=False)

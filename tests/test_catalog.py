@@ -17,9 +17,17 @@ from advisor.cli import app
 from advisor.errors import CatalogError, UnknownSlugError
 
 TODAY = dt.date(2026, 11, 26)
-GEFORCE = ("rtx-3060-12gb", "rtx-3090", "rtx-4060-ti-16gb", "rtx-4070", "rtx-4070-ti", "rtx-4070-ti-super",
-           "rtx-4080", "rtx-4090", "rtx-5090")
-DATACENTER = ("a100-80gb", "l40s", "h100-sxm", "h100-pcie", "h200")
+GEFORCE = ("rtx-3060-12gb", "rtx-3080", "rtx-3090", "rtx-3090-ti", "rtx-4060-ti-16gb", "rtx-4070", "rtx-4070-ti",
+           "rtx-4070-ti-super", "rtx-4080", "rtx-4080-super", "rtx-4090", "rtx-5060-ti-16gb", "rtx-5070",
+           "rtx-5070-ti", "rtx-5080", "rtx-5090")
+DATACENTER = ("t4", "a10", "l4", "l40s", "a100-40gb", "a100-80gb", "h100-sxm", "h100-pcie", "h100-nvl", "gh200", "h200",
+              "b200")
+WORKSTATION = ("rtx-a6000", "rtx-4000-ada", "rtx-5000-ada", "rtx-6000-ada", "rtx-pro-4000-blackwell",
+               "rtx-pro-5000-blackwell", "rtx-pro-6000-blackwell")
+AMD = ("rx-7900-xtx", "rx-7900-xt", "radeon-ai-pro-r9700", "mi300x", "mi325x")
+UNIFIED = ("dgx-spark-gb10", "apple-m3-max-128gb", "apple-m4-max-128gb", "apple-m3-ultra-96gb", "apple-m3-ultra-512gb")
+#: the 14 cards of the catalog before 2026-12-07 (for the count before/after)
+GPUS_BEFORE = 14
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +54,9 @@ def _edit(path: Path, fn) -> None:
 # --- the shipped catalog ------------------------------------------------------------------------------------------
 
 def test_shipped_catalog_loads_with_required_slugs(cat):
-    assert set(GEFORCE + DATACENTER) == set(cat.gpus)
-    assert {"z-image-turbo", "flux-2-dev", "flux-2-klein-4b", "flux-2-klein-9b", "flux-1-dev", "flux-1-schnell"} == set(cat.pipelines)
+    assert set(GEFORCE + DATACENTER + WORKSTATION + AMD + UNIFIED) == set(cat.gpus)
+    assert len(cat.gpus) == 45 > GPUS_BEFORE  # 16 GeForce + 12 data centre + 7 workstation + 5 AMD + 5 unified
+    assert {"z-image-turbo", "flux-2-dev", "flux-2-klein-4b", "flux-2-klein-9b", "flux-1-dev", "flux-1-schnell"} <= set(cat.pipelines)
     assert {"bfl-flux-2-pro", "fal-flux-2-dev", "fal-z-image-turbo", "alibaba-z-image-turbo"} <= set(cat.apis)
     assert {r.gpu for r in cat.rentals.values()} >= {"rtx-4090", "l40s", "a100-80gb", "h100-sxm", "h100-pcie", "h200", "rtx-5090"}
 
@@ -79,8 +88,11 @@ def test_fp32_accumulate_halved_on_geforce_only(cat):
     for slug in GEFORCE:
         t = cat.gpu(slug).tensor_tflops
         assert t["fp16_fp32acc"].value == pytest.approx(t["fp16_fp16acc"].value / 2, rel=0.01), slug
-    for slug in DATACENTER:
+    for slug in DATACENTER + WORKSTATION:
         t = cat.gpu(slug).tensor_tflops
+        if slug == "t4":  # Turing has no BF16 tensor cores: its BF16 rate is the FP32 CUDA-core rate
+            assert t["bf16_fp32acc"].value == t["fp32"].value and t["fp16_fp32acc"].value == t["fp16_fp16acc"].value
+            continue
         assert t["bf16_fp32acc"].value == pytest.approx(t["fp16_fp16acc"].value, rel=0.001), slug
 
 
@@ -161,15 +173,17 @@ def test_cli_json_output_has_sources_and_stale_flags():
     assert res.exit_code == 0, res.output
     doc = json.loads(res.stdout)
     by_slug = {e["slug"]: e for e in doc["entries"]}
-    assert len(by_slug) == 14
+    assert len(by_slug) == 45
     vram = by_slug["rtx-4090"]["vram_gib"]
     assert vram["source"] and vram["as_of"] == "2026-11-26" and vram["stale"] is False
-    # the used RTX 3060 price is dated 2026-05-01, 209 days before today -> stale
+    # the used RTX 3060 price is dated 2026-06-22, 157 days before today: past the 90 days of a card price -> stale
     assert by_slug["rtx-3060-12gb"]["used_price_usd"]["stale"] is True
+    # the RTX 5090's prices are dated 2026-10-01, 56 days before today -> fresh
+    assert by_slug["rtx-5090"]["used_price_usd"]["stale"] is False
 
 
 def test_cli_table_marks_stale_rows():
-    # rtx-3060-12gb: its used price (as_of 2026-05-01, 209 days old) is the only stale number -> exactly one STALE cell
+    # rtx-3060-12gb: its used price (as_of 2026-06-22, 157 days old, card prices: 90) is the only stale number
     res = runner.invoke(app, ["catalog", "gpus", "--slug", "rtx-3060-12gb", "--today", "2026-11-26"])
     assert res.exit_code == 0, res.output
     assert "used_price_usd" in res.stdout and res.stdout.count("STALE") == 1
@@ -224,3 +238,83 @@ def test_every_api_model_has_a_name_for_people():
     assert unnamed == []
     assert cat.model_name("flux-2-pro") == "FLUX.2 [pro]"
     assert cat.model_name("z-image-turbo") == cat.pipelines["z-image-turbo"].name
+
+
+# --- every card a studio names: required specs, backends, unified memory, derived numbers -------------------------
+
+def test_every_gpu_has_the_specs_the_simulator_needs(cat):
+    from advisor.catalog import BACKEND_OF_ARCHITECTURE, REQUIRED_TENSOR_KEYS
+
+    for slug, g in cat.gpus.items():
+        assert g.vram_gib.value > 0 and g.memory_bandwidth_gb_per_s.value > 0, slug
+        assert all(k in g.tensor_tflops for k in REQUIRED_TENSOR_KEYS), slug
+        assert g.board_power_watts.value > g.idle_power_watts.value > 0, slug
+        assert g.pcie_gb_per_s > 0, slug  # PCIe, or the host link of a part not on PCIe
+        assert g.backend == BACKEND_OF_ARCHITECTURE[g.architecture], slug
+        assert g.segment is not None and g.system_class is not None, slug
+    assert {g.backend for g in cat.gpus.values()} == {"cuda", "rocm", "mps"}
+    assert {cat.gpu(s).backend for s in AMD} == {"rocm"}
+
+
+def test_unified_memory_cards_report_vram_equal_to_their_memory(cat):
+    # the machine's memory as sold: Mac Studio M3 Ultra base 96 GB, the 512 GB option, M3/M4 Max 128 GB, DGX Spark 128 GB
+    memory_gb = {"apple-m3-ultra-96gb": 96, "apple-m3-ultra-512gb": 512, "apple-m3-max-128gb": 128,
+                 "apple-m4-max-128gb": 128, "dgx-spark-gb10": 128}
+    for slug, gb in memory_gb.items():
+        g = cat.gpu(slug)
+        assert g.unified_memory and g.vram_gib.value == gb and g.host_ram_gib == gb, slug
+        # nothing is copied to a GPU: the "host link" is the memory itself
+        assert g.pcie_gb_per_s == g.memory_bandwidth_gb_per_s.value, slug
+    assert all(cat.gpu(s).backend == "mps" for s in memory_gb if s.startswith("apple"))
+    assert cat.gpu("dgx-spark-gb10").backend == "cuda"
+    assert cat.gpu("rtx-4090").host_ram_gib is None and not cat.gpu("rtx-4090").unified_memory
+
+
+def test_derived_numbers_computed_by_hand(cat):
+    t = cat.gpu("rtx-5080").tensor_tflops
+    # RTX 5080: 84 SMs x 1024 FP16 FLOP/clk/SM x 2.617 GHz = 225,099 GFLOP/s = 225.1 TFLOPS, stored to 0.1
+    assert t["fp16_fp16acc"].value == pytest.approx(84 * 1024 * 2.617 / 1000, abs=0.05) and t["fp16_fp16acc"].derived
+    # NVIDIA's own 1801 AI TOPS are sparse FP4: 1801 / 2 / 4 = 225.1, the same rate (to 0.1%: clocks are rounded)
+    assert t["fp16_fp16acc"].value == pytest.approx(1801 / 2 / 4, rel=1e-3)
+    # GeForce halves FP32 accumulate: 225.1 / 2 = 112.55, stored rounded to 0.1 (112.5 or 112.6: +-0.05, plus float slack)
+    assert t["bf16_fp32acc"].value == pytest.approx(225.1 / 2, abs=0.051)
+    # GDDR7 30 Gbps x 256-bit / 8 = 960 GB/s
+    assert cat.gpu("rtx-5080").memory_bandwidth_gb_per_s.value == 30 * 256 / 8
+    # B200: HGX B200 (8 GPUs) BF16 36 PFLOPS with sparsity -> 36,000 / 8 / 2 = 2,250 TFLOPS dense per GPU
+    assert cat.gpu("b200").tensor_tflops["bf16_fp32acc"].value == 36_000 / 8 / 2
+    # L4: BF16 242 TFLOPS with sparsity -> 121 dense; VRAM 24 GiB x 46068/49152 (ECC, as the L40S) = 22.49 GiB
+    assert cat.gpu("l4").tensor_tflops["bf16_fp32acc"].value == 121
+    assert cat.gpu("l4").vram_gib.value == pytest.approx(24 * 46068 / 49152, abs=0.005)
+    # RTX 6000 Ada: 1457.0 TFLOPS (sparse FP8) / 4 = 364.25 dense FP16, full rate with FP32 accumulate (no halving)
+    assert cat.gpu("rtx-6000-ada").tensor_tflops["bf16_fp32acc"].value == pytest.approx(1457.0 / 4, abs=0.1)
+
+
+def test_backend_must_match_the_architecture(profiles_copy):
+    _edit(profiles_copy / "gpus.yaml", lambda d: d[7].update(backend="rocm"))  # d[7] is rtx-4090 (ada)
+    with pytest.raises(CatalogError) as ei:
+        load_catalog(profiles_copy)
+    msg = str(ei.value)
+    assert "[rtx-4090]" in msg and "backend 'rocm' does not run architecture 'ada'" in msg and "\n" not in msg
+    res = runner.invoke(app, ["catalog", "gpus", "--profiles", str(profiles_copy)])
+    assert res.exit_code == 2 and "backend 'rocm'" in res.output
+
+
+def test_unknown_backend_is_one_line(profiles_copy):
+    _edit(profiles_copy / "gpus.yaml", lambda d: d[7].update(backend="vulkan"))
+    res = runner.invoke(app, ["catalog", "gpus", "--profiles", str(profiles_copy)])
+    assert res.exit_code == 2 and "field 'backend'" in res.output and "vulkan" in res.output
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("age_days, stale", [(90, False), (91, True)])
+def test_card_prices_go_stale_after_90_days_others_after_180(cat, age_days, stale):
+    from advisor.catalog import CARD_PRICE_STALE_AFTER_DAYS, STALE_AFTER_DAYS
+
+    assert (CARD_PRICE_STALE_AFTER_DAYS, STALE_AFTER_DAYS) == (90, 180)
+    g = cat.gpu("rtx-5090")
+    today = g.used_price_usd.as_of + dt.timedelta(days=age_days)
+    assert g.used_price_usd.is_stale(today) is stale and g.street_price_usd.is_stale(today) is stale
+    assert to_json_dict(g, today)["used_price_usd"]["stale"] is stale
+    # the same age on a rental price (180 days) is fresh
+    rent = next(r.on_demand_usd_per_hour for r in cat.rentals.values())
+    assert rent.is_stale(rent.as_of + dt.timedelta(days=age_days)) is False

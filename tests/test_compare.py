@@ -256,7 +256,7 @@ def test_cli_fit_votes(tmp_path):
     r = runner.invoke(app, ["fit-votes", str(bad), "--out", str(tmp_path / "no.yaml")])
     assert r.exit_code == 2
     lines = [x for x in r.stderr.splitlines() if x.strip()]
-    assert len(lines) == 1 and "votes CSV: got" in lines[0]
+    assert len(lines) == 1 and "bad.csv: got" in lines[0]  # the file is named
     assert not (tmp_path / "no.yaml").exists()
 
 

@@ -131,8 +131,9 @@ def test_deprecated_without_date_is_refused():
 
 # --- what a machine costs ------------------------------------------------------------------------------------------
 
-CONSUMER = ("rtx-3060-12gb", "rtx-3090", "rtx-4060-ti-16gb", "rtx-4070", "rtx-4070-ti", "rtx-4070-ti-super",
-            "rtx-4080", "rtx-4090", "rtx-5090")
+CONSUMER = ("rtx-3060-12gb", "rtx-3080", "rtx-3090", "rtx-3090-ti", "rtx-4060-ti-16gb", "rtx-4070", "rtx-4070-ti",
+            "rtx-4070-ti-super", "rtx-4080", "rtx-4080-super", "rtx-4090", "rtx-5060-ti-16gb", "rtx-5070", "rtx-5070-ti",
+            "rtx-5080", "rtx-5090", "rx-7900-xtx", "rx-7900-xt")
 #: consumer cards with no street (new or used) price in our corpora on 2026-12-02: none (the discontinued RTX 4070
 #: and 4070 Ti have used ranges only, from a dated price tracker)
 NO_STREET_PRICE_FOUND: set[str] = set()
@@ -153,17 +154,38 @@ def test_consumer_cards_street_price_ranges_dated(cat):
 
 def test_buy_is_street_price_plus_rest_of_system_hand(low_volume, cat):
     o = low_volume.option("self-host:buy:rtx-4090:flux-2-klein-4b:bf16")
-    # card: midpoint of 1,200-1,700 = 1,450; rest of an AM5 system 1,500 (local-llm.net build: 3,200 - 1,700)
-    # = 2,950 USD; resale 60 %: (2,950 - 1,770) / 36 months = 32.7778 USD/month
-    assert o.purchase_usd == pytest.approx(2950.0, rel=REL)
-    assert o.cost_breakdown_usd["hardware"] == pytest.approx((2950 - 0.6 * 2950) / 36, rel=REL)
-    assert "resale fraction of 60%" in o.reasons[0] and "rest of a 'desktop-am5' system $1,500" in o.reasons[0]
-    # a card with only a used price is priced used: RTX 3090 midpoint of 500-800 = 650 + AM4 box 500 = 1,150
+    # no new 4090 is sold in 2026: card = midpoint of the 1,850-2,470 used best deals (GPU Poet, March/April 2026)
+    # = 2,160; rest of an AM5 system 1,500 (local-llm.net build: 3,200 - 1,700) = 3,660 USD;
+    # resale 60 %: (3,660 - 2,196) / 36 months = 40.6667 USD/month
+    assert o.purchase_usd == pytest.approx(3660.0, rel=REL)
+    assert o.cost_breakdown_usd["hardware"] == pytest.approx((3660 - 0.6 * 3660) / 36, rel=REL)
+    assert "resale fraction of 60%" in o.reasons[0] and "rest of a 'desktop-am5' system" in o.reasons[0]
+    assert "$1,500" in o.reasons[0] and "used price" in o.reasons[0]
+    assert "2026-05-01" in o.reasons[0]  # the date of the price the decision uses is shown with it
+    # a card with only a used price is priced used: RTX 3090 midpoint of 1,097-1,207 (GPU Poet, August/September
+    # 2026) = 1,152 + AM4 box 500 = 1,652
     u = low_volume.option("self-host:buy:rtx-3090:flux-2-klein-4b:bf16")
-    assert u.purchase_usd == pytest.approx(1150.0, rel=REL) and "used price" in u.reasons[0]
+    assert u.purchase_usd == pytest.approx(1652.0, rel=REL) and "used price" in u.reasons[0]
+    # a card with a new street price is priced new: RTX 5090 midpoint of 4,262-5,258 (Amazon, August/September 2026)
+    # = 4,760 + AM5 box 1,500 = 6,260
+    n = low_volume.option("self-host:buy:rtx-5090:flux-2-klein-4b:bf16")
+    assert n.purchase_usd == pytest.approx(6260.0, rel=REL) and "street price" in n.reasons[0]
     for opt in low_volume.options:
         if opt.hardware == "purchase":
             assert "resale fraction of" in opt.reasons[0], opt.id
+
+
+def test_a_bought_card_shows_its_price_date_and_a_stale_flag_after_90_days(low_volume, cat):
+    from advisor.decide.provenance import option_prices
+
+    o = low_volume.option("self-host:buy:rtx-4090:flux-2-klein-4b:bf16")
+    card = next(p for p in option_prices(o, cat, today=dt.date(2026, 12, 7)) if p.field.startswith("gpus.rtx-4090"))
+    # the used price of 2026-05-01 is 220 days old on 2026-12-07 (215 to Dec 2 + 5): past the 90 days of a card price
+    assert card.field == "gpus.rtx-4090.used_price_usd" and card.as_of == dt.date(2026, 5, 1)
+    assert card.age_days == 220 and card.stale and "older than 90 days" in card.problem
+    n = low_volume.option("self-host:buy:rtx-5090:flux-2-klein-4b:bf16")
+    fresh = next(p for p in option_prices(n, cat, today=dt.date(2026, 12, 7)) if p.field.startswith("gpus.rtx-5090"))
+    assert fresh.field == "gpus.rtx-5090.street_price_usd" and fresh.as_of == dt.date(2026, 10, 1) and not fresh.stale
 
 
 def test_server_card_without_rest_of_system_is_not_bought(low_volume):
@@ -219,9 +241,16 @@ def test_catalog_stale_lists_old_prices_with_source():
     uk = next(x for x in rows if x["section"] == "tariffs" and x["entry"] == "uk" and x["field"] == "price_per_kwh")
     # Ofgem cap dated 2023-10-01: 2026-12-02 - 2023-10-01 = 1,158 days
     assert uk["age_days"] == 1158 and "Ofgem" in uk["source"]
-    assert all(x["age_days"] > 180 and x["source"] for x in rows)
+    assert all(x["age_days"] > x["stale_after_days"] and x["source"] for x in rows)
     # a fresh price is not listed (RunPod network volume, read 2026-12-02)
     assert not any(x["entry"] == "runpod-rtx-4090-pod" and "storage" in x["field"] for x in rows)
+    # a card's street/used price goes stale after 90 days, every other price after 180: the used RTX 4090 price of
+    # 2026-05-01 is 215 days old (listed); the RTX 5090's of 2026-10-01 is 62 days old (not listed)
+    by = {(x["entry"], x["field"]): x for x in rows}
+    assert by[("rtx-4090", "used_price_usd")]["stale_after_days"] == 90
+    assert by[("rtx-4090", "used_price_usd")]["age_days"] == 215
+    assert ("rtx-5090", "used_price_usd") not in by
+    assert {x["stale_after_days"] for x in rows if x["section"] != "gpus"} == {180}
 
 
 def test_catalog_apis_shows_status():
@@ -241,7 +270,8 @@ def test_low_volume_cli_recommends_an_api_and_prices_a_rental():
     top = next(o for o in d["options"] if o["id"] == d["recommendation"]["option_id"])
     assert top["deployment"] == "api"
     line = next(x for x in d["recommendation"]["reasons"] if x.startswith("A rented GPU would really cost"))
-    assert "per session" in line and "Fixed costs of this rental" in line
+    # a pod explains its per-session costs; a scale-to-zero serverless endpoint its cold starts
+    assert ("per session" in line and "Fixed costs of this rental" in line) or "cold start" in line
 
 
 # --- app: the region picker fills the tariff and changes the answer --------------------------------------------------

@@ -117,3 +117,83 @@ def test_constants_are_a_value_passed_in():
     # = 15.15 GiB; required = 10 + 2 x (1 + 0.25) + 1.15 = 13.65 GiB
     b = stage_breakdown(10.0, 2.0, "transformer", "none")
     assert (b.total_gib, b.required_gib, b.overhead_gib) == pytest.approx((15.15, 13.65, 3.15), rel=1e-12)
+
+
+# --- the machine around the card: host RAM and disk (advisor.perf.host, advisor.decide.market.host_fit) -------------
+
+
+def test_host_ram_with_offload_is_all_weights_plus_working_set_and_os_by_hand():
+    from advisor.perf import PerfRequest, estimate
+
+    spec = load_architecture("flux-2-dev")
+    # every module's weights stay in host RAM under offload: 56,318,688,547 params x 2 B + 257 VAE buffer elements
+    # x 4 B = 112,637,378,122 B = 104.90 GiB; + 2 GiB working set + 4 GiB OS = 110.90 GiB (a 128 GB machine)
+    params = sum(spec.module_param_counts().values())
+    assert params == 56_318_688_547
+    by_hand = (params * 2 + 257 * 4) / GIB + 2.0 + 4.0
+    est = estimate(PerfRequest("flux-2-dev", "rtx-4090"))
+    assert est.offload == "group"
+    assert est.host_ram_gib == pytest.approx(by_hand, rel=1e-12)
+    assert est.disk_gb == 112.6  # the catalog's bf16 checkpoint (profiles/pipelines.yaml weights_on_disk_gb)
+
+
+def test_the_articles_64_gb_for_flux2_dev_is_the_fp8_checkpoint_offloaded():
+    """'64 GB+ RAM for FLUX.2 [dev]': FP8 weights everywhere (transformer and Mistral text encoder) offloaded need
+    59.6 GiB of host RAM, i.e. a 64 GB machine (memory sold in binary sizes); bf16 needs a 128 GB one."""
+    from advisor.perf import PerfRequest, estimate
+    from advisor.perf.host import ram_size_for
+
+    fp8 = estimate(PerfRequest("flux-2-dev", "rtx-4090", precision="fp8", steps=20))
+    bf16 = estimate(PerfRequest("flux-2-dev", "rtx-4090"))
+    assert fp8.offload == "group"
+    # the VAE stays bf16 at every precision (advisor.perf._engine._precisions)
+    assert fp8.host_ram_gib == pytest.approx(total_weight_gib(load_architecture("flux-2-dev"), "fp8", {"vae": "bf16"})
+                                             + 6.0, rel=1e-12)
+    assert (ram_size_for(fp8.host_ram_gib), ram_size_for(bf16.host_ram_gib)) == (64, 128)
+    # the project's interrupted H100 model-offload load had reached 51.68 GiB RSS part-way: below the finished load
+    assert 51.68 < bf16.host_ram_gib
+
+
+def test_no_offload_needs_only_the_working_set_and_the_os():
+    from advisor.perf import PerfRequest, estimate
+
+    est = estimate(PerfRequest("z-image-turbo", "h100-sxm"))
+    assert est.offload == "none" and est.host_ram_gib == 6.0  # 2 GiB measured working set + 4 GiB OS
+
+
+def test_owned_machine_without_the_ram_is_excluded_with_the_reason():
+    from advisor.catalog import load_catalog
+    from advisor.decide import market
+    from advisor.perf import PerfRequest, estimate
+
+    cat = load_catalog()
+    est = estimate(PerfRequest("flux-2-dev", "rtx-4070"))
+    fit = market.host_fit(cat, cat.gpu("rtx-4070"), est, owned=True, owned_ram_gb=32)
+    assert fit.exclusion is not None
+    assert f"{est.host_ram_gib:.1f} GiB of host RAM" in fit.exclusion and "32 GB of your machine" in fit.exclusion
+    assert "128 GB of RAM would run it" in fit.exclusion
+    assert market.host_fit(cat, cat.gpu("rtx-4070"), est, owned=True, owned_ram_gb=128).exclusion is None
+    default = market.host_fit(cat, cat.gpu("rtx-4070"), est, owned=True)  # stated default: its class's build (AM4)
+    assert default.machine_ram_gb == cat.defaults.system_builds["desktop-am4"].ram_gb.value == 32
+
+
+def test_bought_machine_is_priced_with_the_ram_upgrade_by_hand():
+    from dataclasses import replace
+
+    from advisor.catalog import load_catalog
+    from advisor.decide import market
+    from advisor.perf import PerfRequest, estimate
+
+    cat = load_catalog()
+    est = estimate(PerfRequest("flux-2-dev", "rtx-4070"))  # bf16, group offload: 110.9 GiB
+    build = cat.defaults.system_builds["desktop-am4"]
+    fit = market.host_fit(cat, cat.gpu("rtx-4070"), est)
+    # 32 GB build -> 128 GB: +96 GB of DDR4 at the catalog's $/GB
+    assert build.ram_gb.value == 32 and fit.upgrade_ram_gb == 96
+    assert fit.upgrade_usd == pytest.approx(96 * cat.defaults.ram_usd_per_gb["ddr4"].value, rel=1e-12)
+    too_big = replace(est, host_ram_gib=build.max_ram_gb.value + 1)
+    assert "more than a 'desktop-am4' machine takes" in market.host_fit(cat, cat.gpu("rtx-4070"), too_big).exclusion
+    no_disk = replace(est, disk_gb=build.disk_gb.value + 1)
+    assert "GB of disk" in market.host_fit(cat, cat.gpu("rtx-4070"), no_disk).exclusion
+    small = estimate(PerfRequest("z-image-turbo", "rtx-4090"))
+    assert market.host_fit(cat, cat.gpu("rtx-4090"), small).upgrade_usd == 0

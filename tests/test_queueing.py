@@ -314,7 +314,7 @@ def _rate(**kw):
          "concurrency_limit: got 0; allowed: an integer >= 1"),
         (lambda: APIServers(concurrency_limit=2, latency_seconds_per_image=0.0),
          "latency_seconds_per_image: got 0.0; allowed: a finite number > 0"),
-        (lambda: simulate_turnaround(_rate(), "4 GPUs"), "servers: got 'str'; allowed: GPUServers or APIServers"),
+        (lambda: simulate_turnaround(_rate(), "4 GPUs"), "servers: got 'str'; allowed: GPUServers, APIServers or ServerlessServers"),
         (lambda: simulate_turnaround(_rate(requests_per_person_per_hour=1e6, days=30), GPUServers(1, 1.0)),
          "workload: got '~.* jobs'; allowed: at most max_jobs=2000000 simulated jobs"),
         (lambda: gpus_needed(_rate(), 1.0, 0.0, p95_target_minutes=0.0),

@@ -85,6 +85,18 @@ def test_regression_guard(report, metric):
     assert value <= base["limits"][metric], f"{metric} {value:.2f}% > baseline {base['limits'][metric]}%"
 
 
+@pytest.mark.parametrize("table, limits", [("by_gpu_class", "class_limits"), ("by_stack", "stack_limits")])
+def test_regression_guard_per_class_and_stack(report, table, limits):
+    # each GPU class / stack with 3+ scored points must stay within what the recorded report achieved (baseline.yaml,
+    # rounded up to the next 0.5 pp like the overall metrics); a class that disappears from the report fails too
+    base = V.baseline()
+    assert base.get(limits), f"baseline.yaml has no {limits}"
+    for name, limit in base[limits].items():
+        g = report[table].get(name)
+        assert g is not None, f"{table}: {name} missing from the report"
+        assert g["mape"] <= limit, f"{table} {name}: MAPE {g['mape']:.2f}% > baseline {limit}%"
+
+
 def test_regression_guard_fit_accuracy(report):
     assert report["fit_classification_accuracy"] >= V.baseline()["limits"]["fit_classification_accuracy"]
 

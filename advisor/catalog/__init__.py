@@ -184,9 +184,9 @@ class SystemBuild(Strict):
     """The machine a GPU of one system class goes into: its RAM and disk, and how far its RAM can grow
     (advisor.decide.market.host_fit)."""
 
-    ram_gb: Sourced  # system RAM of the build [GB]
+    ram_gb: Sourced  # system RAM of the build [GB as sold: binary, a "64 GB" kit holds 64 GiB]
     disk_gb: Sourced  # storage of the build [GB]
-    max_ram_gb: Sourced  # the most RAM its platform takes [GB]
+    max_ram_gb: Sourced  # the most RAM its platform takes [GB as sold]
     ram_kind: Literal["ddr4", "ddr5"]  # which memory an upgrade buys (Defaults.ram_usd_per_gb)
 
 

@@ -60,6 +60,8 @@ class Optimization(Strict):
     per_image_overhead_seconds: Figure | None = None
     min_compute_capability: float = Field(ge=0, le=20)
     architectures: list[Family] | None = None
+    #: PyTorch backends it runs on (a non-CUDA backend has no compute capability: listing it is the whole check)
+    backends: list[Literal["cuda", "rocm", "mps"]] = ["cuda"]
     includes: list[str] = []
     include_where_supported: bool = False
     changes_quality: bool

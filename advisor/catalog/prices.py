@@ -144,7 +144,7 @@ def parse_price_csv(text: str, file: str, catalog: Catalog | None = None) -> lis
             first, q = where[key]
             if (q.value, q.low, q.high) != (p.value, p.low, p.high):
                 raise InputError(f"{row_name} {p.field}", _figure(p), f"one price per {p.section}.{p.entry}."
-                                 f"{p.field} ({first} already gives {_figure(q)})")
+                                 f"{p.field} (row {first.rsplit(' ', 1)[-1]} already gives {_figure(q)})")
             continue  # the same quote twice: kept once
         where[key] = (row_name, p)
         prices.append(p)
@@ -213,6 +213,14 @@ def default_overrides_path(root: Path | str | None = None) -> Path:
     return (Path(root) if root is not None else PROFILES_DIR) / PRICE_OVERRIDES_FILE
 
 
+def _check_merge_target(field: str, path: Path) -> list[PriceOverride]:
+    """The prices kept in ``path``; a file that is not a price-override file is refused, never replaced."""
+    try:
+        return read_price_overrides(path)
+    except AdvisorError as exc:
+        raise InputError(field, short(path, 80), f"a price override file to merge into ({short(exc, 160)})") from None
+
+
 def import_prices(csv_path: Path | str, out: Path | str | None = None, root: Path | str | None = None
                   ) -> tuple[Path, list[PriceOverride], int]:
     """Validate ``csv_path`` and merge its prices into the override file ``out`` (locked read-merge-write, atomic).
@@ -228,17 +236,14 @@ def import_prices(csv_path: Path | str, out: Path | str | None = None, root: Pat
     field = "--out" if out is not None else "profiles/overrides/prices.yaml"
     target = Path(out) if out is not None else default_overrides_path(root)
     check_output_file(field, target, merge=True)  # before the CSV is read: a bad --out costs nothing
+    if target.exists():
+        _check_merge_target(field, target)  # before the lock file is made beside it
     text = read_text_file(csv_path, "FILE", max_bytes=MAX_CSV_BYTES, what="a UTF-8 CSV file")
     prices = parse_price_csv(text, Path(csv_path).name, load_catalog(root))
     kept: list[PriceOverride] = []
 
     def merge(path: Path) -> str:
-        try:
-            old = read_price_overrides(path)
-        except AdvisorError as exc:  # the file is not an override file: never replaced by one
-            raise InputError(field, short(path, 80), f"a price override file to merge into ({short(exc, 160)})") \
-                from None
-        kept[:] = merge_prices(old, prices)
+        kept[:] = merge_prices(_check_merge_target(field, path), prices)
         return prices_to_yaml(kept)
 
     locked_update(field, target, merge)

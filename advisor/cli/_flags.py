@@ -86,7 +86,12 @@ def _check_keeps(keeps: dict[str, float], flag: str, catalog: Any) -> None:
     known = catalog_models(catalog) | {k.model for k in catalog.quality.keep_rates}
     for slug, share in keeps.items():
         if slug not in known:
-            raise UnknownSlugError(flag, short(slug, 60), known)
+            import difflib
+
+            close = difflib.get_close_matches(slug, sorted(known), n=3, cutoff=0.6)
+            hint = f"did you mean {', '.join(close)}? " if close else ""
+            raise InputError(flag, short(slug, 60), f"{hint}a model of the catalog ({len(known)} known, e.g. "
+                                                    f"{', '.join(sorted(known)[:4])}; `advisor catalog` lists them)")
         if not MIN_KEEP_RATE <= share <= 1:
             raise InputError(flag, f"{slug}={short(f'{share:g}', 30)}",
                              f"a share of generations kept from {MIN_KEEP_RATE:g} to 1")

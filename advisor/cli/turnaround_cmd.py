@@ -73,6 +73,8 @@ def render(report, limit: int = 15) -> list[str]:
     lines.append(f"Team of {a.get('team_size')}: {arrivals}; {a.get('images_per_request')} image(s) per request; "
                  f"{a.get('working_hours_per_day'):g} h working days, {a.get('working_days_simulated')} simulated "
                  f"(seed {a.get('seed')}).")
+    if str(a.get("waits_method", "")).startswith("closed form"):
+        lines.append(f"Waits in {a['waits_method']}; 'max' is the 99.9th percentile.")
     lines.append(f"p95 target: {'none (GPUs needed not computed)' if target is None else f'{target:g} min'}; "
                  f"recommended: {report.recommendation or 'none'}")
     head = f"{'#':>4}  {'option':<58} {'kind':<9} {'GPUs':>4} {'p50':>7} {'p95':>7} {'max':>7} {'util':>5} {'cost/month':>11}"

@@ -163,7 +163,8 @@ def host_fit(catalog: Catalog, gpu: GPU, est: Any, owned: bool = False,
              owned_ram_gb: float | None = None) -> HostFit:
     """Host RAM and disk check of one estimate (``est.host_ram_gib``, ``est.disk_gb``) on the machine it runs on.
 
-    Owned card: the scenario's ``owned_ram_gb`` [GB], else the catalog's stated default; too little RAM excludes it
+    Owned card: the scenario's ``owned_ram_gb`` [GB], else the RAM of the catalog's build for the card's system class,
+    else the catalog's ``owned_host_ram_gb``; too little RAM excludes it
     (the sentence says what it needs and what the upgrade would cost). Bought card: the system build of its class
     (``defaults.system_builds``); too little RAM is bought on top, (next standard size - build RAM) x the sourced
     price per GB of its memory kind, unless the platform cannot take that much (excluded); too little disk excludes.
@@ -176,8 +177,12 @@ def host_fit(catalog: Catalog, gpu: GPU, est: Any, owned: bool = False,
     needs = _needs_text(est)
     d = catalog.defaults
     if owned:
+        build = d.system_builds.get(gpu.system_class or "")
         if owned_ram_gb is not None:
             ram, where = float(owned_ram_gb), "as you stated"
+        elif build is not None:  # the machine the catalog prices for this card's class, as its stated default
+            ram, where = build.ram_gb.value, (f"assumed: the '{gpu.system_class}' build's RAM, {_src(build.ram_gb)}; "
+                                              f"state yours with --host-ram-gb")
         elif d.owned_host_ram_gb is not None:
             ram, where = d.owned_host_ram_gb.value, f"{d.owned_host_ram_gb.source}, {d.owned_host_ram_gb.as_of}"
         else:

@@ -354,7 +354,11 @@ class TurnaroundPlanner:
                 "arrival_rate_source": self.rate_source, "images_per_request": w.images_per_request,
                 "working_hours_per_day": w.working_hours_per_day, "working_days_simulated": w.days,
                 "working_days_per_month": WORKING_DAYS_PER_MONTH, "p95_target_minutes": self.target_minutes,
-                "seed": SEED, "gpu_service_time": "simulator seconds per image x attempts, lognormal with the "
+                "seed": SEED, "waits_method": (
+                    "simulated (SimPy)" if Q.expected_requests(w) <= SIM_JOBS_BUDGET else
+                    f"closed form (Erlang C, Allen-Cunneen): {Q.expected_requests(w):,.0f} requests in "
+                    f"{w.days} days exceed the simulation budget of {SIM_JOBS_BUDGET:,} jobs"),
+                "gpu_service_time": "simulator seconds per image x attempts, lognormal with the "
                                                   "validation uncertainty as its coefficient of variation"}
 
     def pod_hours_per_month(self, gpus: int) -> float:

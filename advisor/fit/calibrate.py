@@ -47,7 +47,7 @@ MEASURED_ROOT = ROOT / "profiles" / "measured"
 #: rerun with an unchanged prompt, whose text-encoder output is cached (profiles/optimizations.yaml comfyui)
 TIMED = ("end_to_end", "transformer_step", "transformer_forward", "text_encoder", "vae_decode", "denoise",
          "denoise_vae")
-FIT_OPS = ("linear", "attention", "conv", "elementwise", "text_encoder")
+FIT_OPS = ("linear", "attention", "conv", "elementwise", "text_encoder", "vae")
 #: every GPU calibration family (advisor.perf.timing.FAMILIES without the CPU); only those with points get a fitted
 #: deviation, the others take their prior x the shared GPU level
 GPU_FAMILIES = tuple(f for f in T.FAMILIES if f != "cpu")
@@ -123,7 +123,8 @@ def _public_points(path: Path, catalog: Catalog) -> list[ValidationPoint]:
                 timed=e["timed"], spec=load_architecture(pipe.slug), kind="public", source=e["source"],
                 as_of=str(e["as_of"]), stack=e.get("stack", "diffusers"), use_for_fit=bool(e.get("use_for_fit", True)),
                 stored_roofline_check=e.get("roofline_check"), batch=int(e.get("batch_size", 1)), evals=evals,
-                group=pipe.slug, note=e.get("note", ""), optimizations=_optimizations_of(e, gpu, catalog, path)))
+                group=pipe.slug, note=e.get("note", ""), optimizations=_optimizations_of(e, gpu, catalog, path),
+                quality=_quality_of(e, path)))
         except KeyError as exc:
             raise CatalogError(str(path), pid, str(exc.args[0]), "required field is missing") from None
     return out
@@ -211,6 +212,19 @@ def _workload(p: ValidationPoint, precision: str | None = None) -> E.Workload:
         w = _WORKLOADS[key] = E.workload(p.spec, p.width, p.height, p.steps, p.evals, p.batch, prec,
                                          text_tokens=p.text_tokens)
     return w
+
+
+#: quality labels a public point may carry: ``inconsistent`` = the source's own numbers contradict each other (e.g.
+#: a larger image timed faster than a smaller one in the same table), so the point is listed but neither fitted nor
+#: scored, like a noisy measured profile
+PUBLIC_QUALITY = ("ok", "inconsistent")
+
+
+def _quality_of(e: dict, path: Path) -> str:
+    q = e.get("quality", "ok")
+    if q not in PUBLIC_QUALITY:
+        raise CatalogError(str(path), e.get("id"), "quality", f"one of {', '.join(PUBLIC_QUALITY)}")
+    return q
 
 
 def _optimizations_of(e: dict, gpu: GPU, catalog: Catalog, path: Path) -> tuple[str, ...]:

@@ -150,7 +150,7 @@ def time_stages(w: Workload, gpu: GPU, precision: str, cal: T.Calibration,
     te = T.stage_time(w.te, rates, eff, text_encoder=True, layers=te_layers)
     ev = T.stage_time(w.eval_cost, rates, eff, extra_elementwise_bytes=quantised_dequant_bytes(w.spec, precision),
                       layers=transformer_layers(w.spec.transformer))
-    vae = T.stage_time(w.vae, vae_rates, eff)
+    vae = T.stage_time(w.vae, vae_rates, eff, vae=True)
     return StagePlan(te, ev, vae, ev.seconds + eff.step_overhead_seconds)
 
 

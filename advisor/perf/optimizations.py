@@ -11,8 +11,10 @@ Pure functions from a set of catalog optimizations to the simulator's inputs, th
 - kernel efficiency: e_linear x linear_efficiency_factor, e_attention x attention_efficiency_factor;
   unfused elementwise bytes x elementwise_traffic_factor (= e_elementwise / factor); host dispatch floor and
   per-step overhead x launch_overhead_factor (factors multiply when several optimizations set one);
-- extra traffic: dequant_bytes_per_weight x linear weights per forward, and activation_quant_bytes_per_element x
-  linear input elements per forward (times the elementwise traffic factor: a compiler fuses them too);
+- extra traffic: dequant_bytes_per_weight x linear weights per forward (a weight format's per-layer cast), and
+  activation_quant_bytes_per_element x linear input elements per forward (times the elementwise traffic factor: a
+  compiler fuses them too); both are whole-tensor streaming passes, charged at the weight-streaming rate
+  (BW x e_weights), not at the calibrated rate of small unfused elementwise kernels;
 - step caching: the denoise stage runs ``(1 - s) + s x c`` of its evaluations, s = evals_skipped_fraction,
   c = 1 / transformer layers when a skipped evaluation still runs the first block (First-Block-Cache) else 0;
 - fixed costs: compile_seconds adds to the cold start, per_image_overhead_seconds to every image.
@@ -86,6 +88,11 @@ def support_problem(opt: Optimization, gpu: GPU, book: OptimizationBook) -> str 
     """Why ``opt`` cannot run on ``gpu`` (one phrase), or None when it can."""
     cc = compute_capability(gpu, book)
     family = FAMILY_NAMES.get(gpu.architecture, gpu.architecture)
+    backend = getattr(gpu, "backend", "cuda") if gpu.architecture != "cpu" else "cpu"
+    if backend in ("rocm", "mps"):
+        if backend not in opt.backends:
+            return f"{opt.slug} runs on {', '.join(opt.backends)}; {gpu.slug} is {family} ({backend})"
+        return None
     if cc is None:
         return f"{opt.slug} needs a CUDA GPU; {gpu.slug} is {family}"
     if opt.architectures is not None and gpu.architecture not in opt.architectures:
@@ -259,9 +266,9 @@ def optimized_stages(spec, gpu: GPU, precision: str, width: int, height: int, st
                      plan: OptimizationPlan, cal, w_base=None, w_opt=None, reference_tokens: int = 0,
                      text_tokens: int | None = None) -> OptimizedStages:
     """Text encoder, one denoiser forward, VAE and the step time [s] of a configuration under ``plan`` (module
-    docstring). The weight-format cast (dequant_bytes_per_weight x linear weights) is streaming traffic: a stored
-    weight tensor is read and its BF16 copy written and read whole (``extra_stream_bytes`` of
-    :func:`advisor.perf.timing.stage_time`); activation quantisation is elementwise traffic. ``w_base``/``w_opt``:
+    docstring). The weight-format cast (dequant_bytes_per_weight x linear weights) and the activation quantisation
+    (activation_quant_bytes_per_element x linear input elements) are streaming traffic: each reads and writes whole
+    tensors (``extra_stream_bytes`` of :func:`advisor.perf.timing.stage_time`). ``w_base``/``w_opt``:
     the workloads when the caller has them (the fit caches them)."""
     from advisor.perf import _engine as E
     from advisor.perf import timing as T
@@ -283,12 +290,14 @@ def optimized_stages(spec, gpu: GPU, precision: str, width: int, height: int, st
         elem_extra, stream_extra = E.quantised_dequant_bytes(spec, wprec), 0.0
     else:
         elem_extra, stream_extra = 0.0, linear_weight_count(spec) * plan.dequant_bytes_per_weight
-    elem_extra += (plan.activation_quant_bytes_per_element * plan.elementwise_traffic_factor
-                   * linear_input_elements(spec, width, height, w_opt.text_tokens, batch * evals, reference_tokens))
+    # quantising a linear's input is one pass over a whole activation tensor (tens of MB per linear at 1 MP): a
+    # streaming kernel like the weight cast, not one of the many small fused-away ops the elementwise class stands for
+    stream_extra += (plan.activation_quant_bytes_per_element * plan.elementwise_traffic_factor
+                     * linear_input_elements(spec, width, height, w_opt.text_tokens, batch * evals, reference_tokens))
     ev = T.stage_time(w_opt.eval_cost, denoiser_rates(gpu, precision, plan, cal), eff_opt,
                       extra_elementwise_bytes=elem_extra, layers=layers, extra_stream_bytes=stream_extra)
     vae_rates = T.device_rates(gpu, "fp32" if precision == "fp32" else "bf16", cal)
-    vae = T.stage_time(w_base.vae, vae_rates, eff)
+    vae = T.stage_time(w_base.vae, vae_rates, eff, vae=True)
     frac = evaluated_fraction(plan.evals_skipped_fraction, plan.skipped_eval_runs_first_block, layers)
     step = ev.seconds * frac + eff_opt.step_overhead_seconds
     return OptimizedStages(E.StagePlan(te, ev, vae, step), w_base, w_opt, wprec, eff_opt, frac)

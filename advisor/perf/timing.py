@@ -27,10 +27,20 @@ count per block in the ArchitectureSpec); the VAE decoder is not given a floor (
 estimate from the kernel count above and a typical eager per-op host cost of 10-20 us incl. Python module calls)
 and 45 x 4 us = 0.18 ms on the CPU (dispatcher only, no launch; there the floor binds only for tiny configurations).
 
-Peaks R are the catalog's *dense* tensor rates (GeForce FP32-accumulate rates are the halved ones, which is what
-PyTorch's default BF16/FP16 GEMMs and FlashAttention use). The efficiencies ``e`` per architecture family
-(ampere, ada, hopper, blackwell, cpu) and op class live in ``profiles/calibration.yaml`` and are fitted by
-``advisor.fit.calibrate`` (least squares on log error against measured profiles).
+Peaks R are *achievable* dense tensor rates (:func:`device_rates`): a card's measured matmul ceiling where one is
+published (``profiles/ceilings/<slug>.yaml``), else its datasheet rate x its market segment's measured fraction
+(:data:`SEGMENT_MATMUL_CEILING_FRACTION`: GeForce cards run above the spec boost clock, data-centre and workstation
+cards are power-capped below it). GeForce FP32-accumulate rates are the halved ones, which is what PyTorch's default
+BF16/FP16 GEMMs use (cuBLAS computes them with FP32 accumulation; ``allow_bf16_reduced_precision_reduction`` only
+lets split-K reductions round to 16 bits). ComfyUI's ``--fast`` FP8 matmuls (``torch._scaled_mm``, FP8 with FP32
+accumulation: halved on GeForce Ada, not on GeForce Blackwell per the measured RTX 5090 FP8 ceiling) are a named
+optimization (profiles/optimizations.yaml ``comfyui-fp8-matmul``). Not modelled: FP16 GEMMs with FP16 accumulation
+at the full GeForce rate (PyTorch >= 2.7 ``torch.backends.cuda.matmul.allow_fp16_accumulation``, which ComfyUI's
+``--fast fp16_accumulation`` sets; PyTorch docs "Numerical accuracy"): no public point measures it. The efficiencies ``e`` per architecture family
+(turing, ampere, ada, hopper, blackwell, blackwell-dc, rdna3, rdna4, cdna3, apple, cpu) and op class (linear,
+attention, conv, elementwise, text_encoder and the VAE's convolutions ``vae``) live in ``profiles/calibration.yaml``
+and are fitted by ``advisor.fit.calibrate`` (least squares on log error against measured points); a family without
+points takes its prior x the level fitted on the others (:func:`family_tier`).
 """
 
 from __future__ import annotations
@@ -49,7 +59,7 @@ from advisor.catalog.base import Strict
 from advisor.errors import CatalogError, InputError
 from advisor.perf.flops import StageCost
 
-OP_CLASSES = ("linear", "attention", "conv", "elementwise", "text_encoder")
+OP_CLASSES = ("linear", "attention", "conv", "elementwise", "text_encoder", "vae")
 #: calibration families = the catalog's ``GPU.architecture`` values (advisor.catalog.hardware.Architecture)
 FAMILIES = ("turing", "ampere", "ada", "hopper", "blackwell", "blackwell-dc", "rdna3", "rdna4", "cdna3", "apple", "cpu")
 Family = Literal["turing", "ampere", "ada", "hopper", "blackwell", "blackwell-dc", "rdna3", "rdna4", "cdna3", "apple",
@@ -86,6 +96,10 @@ class FamilyEfficiency(Strict):
     conv: float = Field(gt=0, le=1.2)
     elementwise: float = Field(gt=0, le=1.2)
     text_encoder: float = Field(gt=0, le=1.2)
+    vae: float | None = Field(
+        None, gt=0, le=1.2, description="the VAE's convolutions (GroupNorm-bound high-resolution decoder), separate "
+        "from a denoiser's convolutions (a UNet's implicit GEMMs at latent resolution); None = the conv efficiency "
+        "(calibrations fitted before the class existed)")
     weights: float = Field(0.8, gt=0, le=1.0, description="weight streaming, fraction of the achievable copy rate")
     matmul_ceiling_fraction: float = Field(
         1.0, gt=0, le=1.0, description="achievable dense matmul / datasheet peak for GPUs of this family without a "
@@ -208,34 +222,34 @@ HOPPER_COPY_CEILING_FRACTION = 3010.6 / 3350.0
 PRIOR_LAYER_LATENCY_GPU_SECONDS = 45 * 15e-6
 PRIOR_LAYER_LATENCY_CPU_SECONDS = 45 * 4e-6
 PRIOR_FAMILIES: dict[str, dict[str, float]] = {
-    "ampere": dict(linear=0.75, attention=0.55, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+    "ampere": dict(linear=0.75, attention=0.55, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
                    per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
-    "ada": dict(linear=0.8, attention=0.55, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+    "ada": dict(linear=0.8, attention=0.55, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
                 per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
-    "hopper": dict(linear=0.81, attention=0.48, conv=0.44, elementwise=0.56, text_encoder=0.63, step_overhead_seconds=0.01,
+    "hopper": dict(linear=0.81, attention=0.48, conv=0.44, vae=0.44, elementwise=0.56, text_encoder=0.63, step_overhead_seconds=0.01,
                    weights=0.89, matmul_ceiling_fraction=HOPPER_MATMUL_CEILING_FRACTION,
                    copy_ceiling_fraction=HOPPER_COPY_CEILING_FRACTION,
                    per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
-    "blackwell": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+    "blackwell": dict(linear=0.8, attention=0.5, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
                       per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
     # Families without diffusion measurements: the generic GPU prior (as ada/blackwell) x the shared GPU level the fit
     # finds. A measured matmul ceiling, where one is published, enters per card (profiles/ceilings/<slug>.yaml) or,
     # for the family, as matmul_ceiling_fraction: B200 torch bf16 matmul 1696.03 of 2250 dense = 0.754
     # (github zzc0721/torch-performance-test-data database.md, 'NVIDIA B200 180GB', PyTorch 2.8.0, read 2026-12-07).
-    "turing": dict(linear=0.75, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+    "turing": dict(linear=0.75, attention=0.5, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
                    per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
-    "blackwell-dc": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6,
+    "blackwell-dc": dict(linear=0.8, attention=0.5, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6,
                          step_overhead_seconds=0.01, matmul_ceiling_fraction=1696.03 / 2250.0,
                          per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
-    "rdna3": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+    "rdna3": dict(linear=0.8, attention=0.5, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
                   per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
-    "rdna4": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+    "rdna4": dict(linear=0.8, attention=0.5, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
                   per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
-    "cdna3": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+    "cdna3": dict(linear=0.8, attention=0.5, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
                   per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
-    "apple": dict(linear=0.8, attention=0.5, conv=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+    "apple": dict(linear=0.8, attention=0.5, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
                   per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
-    "cpu": dict(linear=0.8, attention=0.5, conv=0.5, elementwise=0.5, text_encoder=0.7, step_overhead_seconds=0.002,
+    "cpu": dict(linear=0.8, attention=0.5, conv=0.5, vae=0.5, elementwise=0.5, text_encoder=0.7, step_overhead_seconds=0.002,
                 per_layer_latency_seconds=PRIOR_LAYER_LATENCY_CPU_SECONDS),
 }
 PRIOR_CPU = dict(name="dev VM (AMD EPYC, 2 cores, AVX-512 BF16, MKL)", cores=2, fp32_tflops=0.191, bf16_tflops=0.423,
@@ -421,14 +435,16 @@ class StageTime:
 
 
 def stage_time(cost: StageCost, rates: DeviceRates, eff: FamilyEfficiency, text_encoder: bool = False,
-               extra_elementwise_bytes: float = 0.0, layers: int = 0, extra_stream_bytes: float = 0.0) -> StageTime:
+               extra_elementwise_bytes: float = 0.0, layers: int = 0, extra_stream_bytes: float = 0.0,
+               vae: bool = False) -> StageTime:
     """Time of one stage cost on a device [s] (formulas in the module docstring).
 
     ``layers``: transformer layers the stage runs one after another (launch floor = layers x
     ``eff.per_layer_latency_seconds``); 0 = no floor. ``extra_stream_bytes``: traffic of large contiguous casts
     (a stored FP8 weight upcast to BF16 before its GEMM: one read + one write of a whole weight tensor) [bytes],
     charged at the weight-streaming rate (BW x e_weights) like the weights themselves, not at the unfused
-    elementwise rate, which is fitted on many small activation-sized kernels.
+    elementwise rate, which is fitted on many small activation-sized kernels. ``vae``: the stage is a VAE, whose
+    convolutions run at ``eff.vae`` (when the calibration has it) instead of ``eff.conv``.
     """
     bw_w = rates.memory_bytes_per_s * eff.weights
     bw_e = rates.memory_bytes_per_s * eff.elementwise
@@ -449,7 +465,8 @@ def stage_time(cost: StageCost, rates: DeviceRates, eff: FamilyEfficiency, text_
         else:
             mem += tw
         by["attention"] = cost.attention_flops / (rates.attention_flops_per_s * eff.attention)
-        by["conv"] = cost.conv_flops / (rates.conv_flops_per_s * eff.conv)
+        e_conv = eff.vae if (vae and eff.vae is not None) else eff.conv
+        by["conv"] = cost.conv_flops / (rates.conv_flops_per_s * e_conv)
         comp += by["attention"] + by["conv"]
     by["elementwise"] = elem
     mem += elem
