@@ -71,6 +71,14 @@ with st.form("compare", enter_to_submit=False):
                                  step=50.0, key=f"cmp_fee_{slug}", placeholder="fee not set")
             if v is not None:
                 fees[slug] = v
+    c8, c9 = st.columns(2)
+    host_ram = c8.number_input("Your machine's RAM [GB] (optional)", min_value=1.0, value=None, step=16.0,
+                               key="cmp_host_ram_gb", placeholder="default: a 32 GB desktop",
+                               help="Offloading keeps weights in system RAM: a setting that needs more is left out, "
+                                    "with the RAM it would need.")
+    input_mp = c9.number_input("Reference images [MP per image] (editing)", min_value=0.0, value=0.0, step=1.0,
+                               key="cmp_input_megapixels",
+                               help="Images passed with the prompt: extra tokens for the GPU, extra MP an API bills.")
     with st.expander("People's time (assumptions to replace; 0 leaves it out)", expanded=False):
         p1, p2, p3 = st.columns(3)
         setup = p1.number_input("Set-up [h, one-off]", min_value=0.0, value=STUDIO_SETUP_HOURS, key="cmp_setup_hours")
@@ -85,7 +93,8 @@ if size is None:
 data = {"volume_images_per_month": float(volume), "gpu_owned": None if gpu == "none" else gpu,
         "commercial": bool(commercial), "kind_of_work": kind, "quality_scale": scale,
         "license_fee_usd_per_month": fees, "setup_hours": setup, "upkeep_hours_per_month": upkeep,
-        "hourly_rate_usd": rate, **size}
+        "hourly_rate_usd": rate, **size, **({"host_ram_gb": float(host_ram)} if host_ram is not None else {}),
+        **({"input_megapixels": float(input_mp)} if input_mp else {})}
 CAL, CAL_LABEL = common.answer_calibration(cat)
 res = common.guarded(compare_for, tuple(models), json.dumps(data, sort_keys=True), common.calibration_key(CAL))
 if res is None:

@@ -67,7 +67,7 @@ def load_uploaded_scenario_for(catalog, name: str, raw: bytes):
 FORM_FIELDS = ("volume_images_per_month", "megapixels", "width", "height", "gpu_owned", "electricity_usd_per_kwh",
                "amortization_months", "powered_on_hours_per_day", "commercial", "needs", "batch_images",
                "deadline_hours", "region", "currency", "min_quality", "allow_quality_tradeoffs",
-               "setup_hours", "upkeep_hours_per_month", "hourly_rate_usd")
+               "setup_hours", "upkeep_hours_per_month", "hourly_rate_usd", "host_ram_gb", "input_megapixels")
 #: issue 10: the quality-floor slider (LMArena text-to-image, the default ranking scale) and the FLUX.2 [dev]
 #: licence-fee box (BFL publishes no price: empty = not set, the answer then gives the break-even fee)
 FLOOR_SCALE = "lmarena-t2i"
@@ -96,6 +96,8 @@ def form_state(scenario) -> dict:
         # issue 10: people's time (its own cost segment; 0 leaves it out)
         "setup_hours": float(scenario.setup_hours), "upkeep_hours_per_month": float(scenario.upkeep_hours_per_month),
         "hourly_rate_usd": float(scenario.hourly_rate_usd),
+        "host_ram_gb": getattr(scenario, "host_ram_gb", None),
+        "input_megapixels": float(getattr(scenario, "input_megapixels", 0.0) or 0.0),
     }
 
 
@@ -125,7 +127,8 @@ def form_data(state) -> dict:
             "commercial": state["use"] == "commercial", "needs": list(state["needs"])}
     optional = {"electricity": ("electricity_usd_per_kwh", float), "amortization": ("amortization_months", int),
                 "powered_on_hours_per_day": ("powered_on_hours_per_day", float),
-                "batch_images": ("batch_images", int), "deadline_hours": ("deadline_hours", float)}
+                "batch_images": ("batch_images", int), "deadline_hours": ("deadline_hours", float),
+                "host_ram_gb": ("host_ram_gb", float)}
     for key, (name, cast) in optional.items():
         if state.get(key) is not None:
             data[name] = cast(state[key])
@@ -137,6 +140,8 @@ def form_data(state) -> dict:
     for key in ("setup_hours", "upkeep_hours_per_month", "hourly_rate_usd"):  # issue 10: people's time
         if state.get(key) is not None:
             data[key] = float(state[key])
+    if state.get("input_megapixels"):
+        data["input_megapixels"] = float(state["input_megapixels"])
     if state.get("min_quality_floor") not in (None, "off"):
         data["min_quality"] = f"{FLOOR_SCALE}:{state['min_quality_floor']}"
     if state.get("licence_fee_flux_2_dev") is not None:  # merged with any other pipelines' fees of the scenario
@@ -309,6 +314,15 @@ with st.form("scenario_form", enter_to_submit=False):
                     placeholder="none")
     c9.number_input("Batch deadline [hours] (optional)", min_value=0.0, value=None, step=1.0, key="deadline_hours",
                     placeholder="none")
+    h1, h2 = st.columns(2)
+    h1.number_input("Your machine's RAM [GB] (optional)", min_value=1.0, value=None, step=16.0, key="host_ram_gb",
+                    placeholder="default: a 32 GB desktop",
+                    help="Offloading keeps weights in system RAM: an option that needs more than this is excluded "
+                         "with the RAM it would need (and a bought machine is priced with the upgrade).")
+    h2.number_input("Reference / input images [megapixels per image] (editing)", min_value=0.0, step=1.0,
+                    key="input_megapixels",
+                    help="Images passed to the model with the prompt (FLUX.2 multi-reference, editing): extra tokens "
+                         "the GPU has to process, and extra megapixels an API bills.")
     q1, q2 = st.columns(2)  # issue 10
     q1.select_slider("Quality floor: LMArena text-to-image (off = none; unscored models are dropped by a floor)",
                      FLOOR_OPTIONS, key="min_quality_floor")

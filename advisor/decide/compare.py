@@ -221,6 +221,7 @@ def pick_rows(result: Result, model: str) -> list[DeploymentRow]:
     if own:
         rows.append(_row(own, "own"))
     buys = [o for o in mine if o.hardware == "purchase"]
+    buys = [o for o in buys if not o.not_practical] or buys  # the cheapest card people can work with
     if buys:
         rows.append(_row(min(buys, key=lambda o: (o.purchase_usd or math.inf, o.monthly_cost_usd, o.id)), "buy"))
     rent = cheapest([o for o in mine if o.deployment == "cloud-gpu"])
