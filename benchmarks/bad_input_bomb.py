@@ -9,7 +9,14 @@ Prints, for each path, the median and max wall time over REPEATS tries [seconds]
   (one ``at.run()`` after setting the upload; the page itself was rendered before timing).
 
 Before issue 16 the scenario bomb hung ``recommend`` (no answer after 240 s, memory +40 MB/s) and the profile bomb was
-reported "valid". Run: ``.venv/bin/python benchmarks/bad_input_bomb.py``.
+reported "valid".
+
+CSV bombs (issue 21), each through the CLI in process and as ``python -m advisor`` with its peak memory (ru_maxrss of
+the child): ``prices import /dev/zero`` (before: grew to 23.5 GB in 50 s, machine-wide OOM kill), ``prices import``
+of a sparse 10 GB file, ``fit-votes /dev/zero``, and ``fit-votes`` of 20,000 made-up models (before: 6.3 GB in
+18 s; now refused at model 201, or at the first model that is neither in the catalog nor declared).
+
+Run: ``.venv/bin/python benchmarks/bad_input_bomb.py`` (``--csv-only`` for the CSV bombs alone).
 """
 
 from __future__ import annotations
@@ -39,6 +46,47 @@ def timed(fn, repeats: int = REPEATS) -> tuple[float, float, str]:
     return statistics.median(times), max(times), out
 
 
+def csv_bombs(tmp: Path) -> list[tuple[str, float, float, str]]:
+    """(name, median s in process, max s, refusal line) plus a subprocess row with peak RSS per CSV bomb."""
+    import resource
+
+    from typer.testing import CliRunner
+
+    from advisor.cli import app
+
+    sparse = tmp / "sparse.csv"
+    with open(sparse, "wb") as fh:
+        fh.truncate(10 * 1024**3)
+    many = tmp / "many.csv"
+    with open(many, "w") as fh:
+        fh.write("model_a,model_b,winner\n")
+        for i in range(20_000):
+            a, b = f"m{i}", f"m{(i + 1) % 20_000}"
+            fh.write(f"{a},{b},{a}\n{b},{a},{b}\n")
+    models = [a for i in range(20_000) for a in ("--model", f"m{i}")]
+    cases = {
+        "prices import /dev/zero": ["prices", "import", "/dev/zero", "--out", str(tmp / "o.yaml")],
+        "prices import sparse 10 GB": ["prices", "import", str(sparse), "--out", str(tmp / "o.yaml")],
+        "fit-votes /dev/zero": ["fit-votes", "/dev/zero", "--out", str(tmp / "v.yaml")],
+        "fit-votes 20,000 models": ["fit-votes", str(many), "--out", str(tmp / "v.yaml"), *models],
+    }
+    rows = []
+    for name, args in cases.items():
+        def once(args=args):
+            r = CliRunner().invoke(app, args)
+            return f"exit {r.exit_code}: {r.output.strip()}"
+
+        rows.append((f"{name} (CliRunner)", *timed(once, 3)))
+        t0 = time.perf_counter()
+        p = subprocess.run([sys.executable, "-m", "advisor", *args], cwd=ROOT, capture_output=True, text=True,
+                           timeout=120)
+        wall = time.perf_counter() - t0
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # max over children so far [MB]
+        rows.append((f"{name} (python -m, peak {peak_mb:.0f} MB)", wall, wall,
+                     f"exit {p.returncode}: {p.stderr.strip()}"))
+    return rows
+
+
 def main() -> None:
     from typer.testing import CliRunner
 
@@ -52,6 +100,11 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     f = tmp / "bomb.yaml"
     f.write_bytes(scenario)
+    csv_rows = csv_bombs(tmp)
+    for name, med, worst, out in csv_rows:
+        print(f"{name:52s} median {med:8.4f} s  max {worst:8.4f} s  -> {out[:150]}")
+    if "--csv-only" in sys.argv:
+        return
 
     def reader():
         try:

@@ -254,13 +254,14 @@ def test_export_failure_part_way_leaves_nothing(tmp_path, monkeypatch):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folder left
 
 
-def test_export_new_folder_is_complete_with_fixed_modes(tmp_path):
+def test_export_new_folder_is_complete_with_umask_modes(tmp_path):
     from advisor.decide import Scenario
     from advisor.report import export
 
     written = export.write_exports(Scenario(volume_images_per_month=100), tmp_path / "a" / "b", ["csv", "yaml"])
     assert sorted(p.name for p in written) == ["options.csv", "pareto.csv", "scenario.yaml"]
-    assert all((p.stat().st_mode & 0o777) == 0o644 for p in written)
+    umask = _umask_from_proc()
+    assert all((p.stat().st_mode & 0o777) == 0o666 & ~umask for p in written)  # 0644 under the usual umask 022
     assert (tmp_path / "a" / "b").stat().st_mode & 0o002 == 0  # not world-writable
 
 
@@ -459,8 +460,8 @@ def _umask_from_proc() -> int:
 
 
 def test_threaded_writes_leave_umask_and_modes(tmp_path):
-    """16 threads x 50 atomic writes into new nested folders: umask untouched, files 0644, folders 0755 (less the
-    umask, which the writer never changes), none world-writable."""
+    """16 threads x 50 atomic writes into new nested folders: umask untouched, files 0666 and folders 0777 less the
+    umask (which the kernel applies and the writer never reads or changes)."""
     from advisor.io import atomic_write_text
 
     umask = _umask_from_proc()
@@ -485,8 +486,8 @@ def test_threaded_writes_leave_umask_and_modes(tmp_path):
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
     dirs = [p for p in tmp_path.rglob("*") if p.is_dir()]
     assert len(files) == 16 * 50 and len(dirs) == 16 + 16 * 50
-    assert {p.stat().st_mode & 0o777 for p in files} == {0o644}
-    assert {p.stat().st_mode & 0o777 for p in dirs} == {0o755 & ~umask}
+    assert {p.stat().st_mode & 0o777 for p in files} == {0o666 & ~umask}
+    assert {p.stat().st_mode & 0o777 for p in dirs} == {0o777 & ~umask}
 
 
 # ------------------------------------------------------------------------------------------------- app uploads

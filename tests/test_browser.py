@@ -287,7 +287,7 @@ def test_recommend_readable_at_800px(server, browser):
 
 
 @pytest.mark.parametrize("name,heading", [("Simulator", "Simulator"), ("Validation", "Validation"),
-                                          ("Catalog", "Catalog"), ("Profiles", "Measured profiles")])
+                                          ("Catalog", "Catalog"), ("Your GPU profile", "Measured profiles")])
 def test_every_page_renders(server, browser, name, heading):
     page = _new_page(browser, 1800)
     with explained(server, page, f"page_{name.lower()}"):
@@ -323,3 +323,102 @@ def test_compare_page_screenshot(server, browser):
         assert page.get_by_test_id("stException").count() == 0
         page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)
     page.close()
+
+
+#: every page's URL path and the heading it opens on
+URL_PAGES = [("compare", "Compare models"), ("recommend", "Recommend"), ("turnaround", "Turnaround & risk"),
+             ("simulator", "Simulator"), ("profiles", "Measured profiles"), ("catalog", "Catalog"),
+             ("validation", "Validation")]
+
+
+@pytest.mark.parametrize("path,heading", URL_PAGES)
+def test_every_url_opens_its_page_as_the_first_visit(server, browser, path, heading):
+    """Typing a page's URL opens that page, in a fresh browser context (no cookies, no earlier session): named
+    navigation, never 'Page not found', and no file names (app, common) in the navigation."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+    with explained(server, page, f"url_{path}"):
+        page.goto(f"{server.url}/{path}", wait_until="domcontentloaded")
+        _ready(page, page.get_by_role("heading", name=heading, exact=True), f"the {heading} heading")
+        assert page.get_by_text("Page not found").count() == 0
+        nav = page.get_by_role("link")
+        names = [n.strip() for n in nav.all_inner_texts()]
+        assert "common" not in names and "app" not in names, names
+        assert page.url.rstrip("/").endswith(f"/{path}")
+    context.close()
+
+
+def test_root_url_opens_compare(server, browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1200})
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+    with explained(server, page, "url_root"):
+        page.goto(server.url, wait_until="domcontentloaded")
+        _ready(page, page.get_by_role("heading", name="Compare models", exact=True), "the Compare heading")
+        _wait_until(lambda: page.url.rstrip("/").endswith("/compare") or None, f"the /compare URL (at {page.url})")
+    context.close()
+
+
+def _no_horizontal_overflow(page) -> list[str]:
+    """Inputs and tables wider than the viewport (cut at the right edge): their labels or test ids."""
+    return page.evaluate("""() => {
+        const w = document.documentElement.clientWidth;
+        return [...document.querySelectorAll("[data-testid='stWidgetLabel'], [data-testid='stDataFrame'],"
+                                             + " [data-testid='stMetric'], [data-baseweb='select']")]
+          .filter(e => { const r = e.getBoundingClientRect(); return r.width > 0 && r.right > w + 1; })
+          .map(e => (e.innerText || e.getAttribute('data-testid') || '').slice(0, 60));
+    }""")
+
+
+@pytest.mark.parametrize("width", [820, 1400])
+@pytest.mark.parametrize("path,heading,marker", [("compare", "Compare models", "Cheapest per month"),
+                                                 ("recommend", "Recommend", "Per month"),
+                                                 ("turnaround", "Turnaround & risk", "p95 wait")])
+def test_pages_readable_at_820_and_1400_px(server, browser, width, path, heading, marker):
+    """At 820 and 1400 px wide: no sidebar takes width (the navigation is in the top bar), no input, metric or table
+    runs past the right edge, the GPU box shows the card's whole short name; a full-page screenshot per page."""
+    page = browser.new_page(viewport={"width": width, "height": 1600})
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+    with explained(server, page, f"layout_{path}_{width}"):
+        page.goto(f"{server.url}/{path}", wait_until="domcontentloaded")
+        _ready(page, page.get_by_role("heading", name=heading, exact=True), f"the {heading} heading")
+        _ready(page, page.get_by_test_id("stMetricLabel").get_by_text(marker, exact=True), f"the {marker} metric")
+        sidebar = page.get_by_test_id("stSidebar")
+        assert sidebar.count() == 0 or sidebar.bounding_box() is None or sidebar.bounding_box()["width"] < 5
+        assert _no_horizontal_overflow(page) == []
+        gpu_box = page.locator("[data-baseweb='select']").filter(has_text="RTX 4090")
+        if gpu_box.count():
+            text = gpu_box.first.inner_text()
+            assert "RTX 4090 · 24 GiB" in text, text
+        page.screenshot(path=str(ARTIFACTS / f"layout_{path}_{width}px.png"), full_page=True)
+    page.close()
+
+
+def test_profile_upload_changes_compare_and_recommend(server, browser, tmp_path):
+    """One calibration for the session, in a real browser: uploading the studio's RTX 4090 profile on "Your GPU
+    profile" changes the owned-card seconds on Compare and the answers on Recommend say they are calibrated on it."""
+    from profile_fixtures import studio_4090_profile_text
+
+    prof = tmp_path / "my-4090.yaml"
+    prof.write_text(studio_4090_profile_text(6.0), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1400, "height": 1800})
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+
+    with explained(server, page, "calibration_everywhere"):
+        page.goto(f"{server.url}/compare", wait_until="domcontentloaded")
+        _ready(page, page.get_by_text("Catalog calibration", exact=False).first, "the catalog-calibration caption")
+        page.get_by_role("link", name="Your GPU profile").click()
+        _ready(page, page.get_by_role("heading", name="Measured profiles"), "the profiles heading")
+        page.locator("input[type='file']").first.set_input_files(str(prof))
+        _ready(page, page.get_by_text("Predicted after [s/image]"), "the refitted prediction")
+        page.get_by_role("link", name="Compare").click()
+        _ready(page, page.get_by_text("Calibrated on your NVIDIA GeForce RTX 4090 profile of 2026-12-01",
+                                      exact=False).first, "the session-calibration caption on Compare")
+        page.get_by_role("link", name="Recommend").click()
+        _ready(page, page.get_by_text("Calibrated on your NVIDIA GeForce RTX 4090 profile of 2026-12-01",
+                                      exact=False).first, "the session-calibration caption on Recommend")
+        assert page.get_by_test_id("stException").count() == 0
+        page.screenshot(path=str(ARTIFACTS / "calibrated_recommend.png"), full_page=True)
+    context.close()

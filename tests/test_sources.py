@@ -9,6 +9,7 @@ original source instead. A "stored code index id" is the id of a search tool's c
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -39,12 +40,15 @@ def source_fields(node, path=""):
             yield from source_fields(v, f"{path}[{i}]")
 
 
-def all_sources() -> list[tuple[str, str, object]]:
+@functools.lru_cache(maxsize=1)
+def all_sources() -> tuple[tuple[str, str, object], ...]:
+    """(file under profiles/, path in the file, value) of every source field; read once per test session."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     out = []
     for p in sorted(PROFILES.rglob("*.yaml")):
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.load(p.read_text(encoding="utf-8"), Loader=loader)
         out += [(str(p.relative_to(PROFILES)), where, v) for where, v in source_fields(data)]
-    return out
+    return tuple(out)
 
 
 def problem(value: object) -> str | None:

@@ -110,8 +110,11 @@ m1, m2, m3 = st.columns(3)
 for col, (label, value, helptext) in zip((m1, m2, m3), view.headline):
     col.metric(label, value, help=helptext)
 st.caption(md_text(CAL_LABEL))
-for w in view.warnings:
-    st.warning(md_text(w), icon=":material/schedule:")
+if view.warnings:
+    st.warning(md_text(f"Check {len(view.warnings)} price(s) behind these rows before deciding: "
+                       + "; ".join(view.warnings) + "."), icon=":material/schedule:")
+    with st.expander("The prices to check: value, date and where to check"):
+        st.markdown("\n".join(f"- {md_text(w)}" for w in view.warning_details))
 st.markdown("\n".join(f"- {md_text(b)}" for b in view.bullets))
 
 st.dataframe(pd.DataFrame(view.rows), hide_index=True, width="stretch")

@@ -32,9 +32,10 @@ class CompareView:
     answer: str  # one or two sentences
     headline: list[tuple[str, str, str]]  # three (label, value, help)
     bullets: list[str]  # one idea each
-    warnings: list[str]  # stale or flagged prices behind the rows shown
+    warnings: list[str]  # stale or flagged prices behind the rows shown: a few words each
     rows: list[dict[str, Any]]  # the deployments table, text for people
     models: list[dict[str, Any]] = field(default_factory=list)  # {name, license, lines}
+    warning_details: list[str] = field(default_factory=list)  # the warnings with value, date and where to check
 
 
 def _drop_long_parentheticals(text: str, keep_chars: int = 24) -> str:
@@ -181,6 +182,7 @@ def compare_view(res: Any, catalog: Any, today: dt.date | None = None) -> Compar
                        f"/month).")
     rows_out = []
     warnings: list[str] = []
+    details: list[str] = []
     seen_fields: set[str] = set()
     for m in res.models:
         for r in m.rows:
@@ -207,7 +209,9 @@ def compare_view(res: Any, catalog: Any, today: dt.date | None = None) -> Compar
                 for p in option_prices(o, catalog, engine.scenario, today, engine.assumptions):
                     if p.needs_check and p.field not in seen_fields:
                         seen_fields.add(p.field)
-                        warnings.append("Check this price before deciding: " + tables.price_warning_text(p))
+                        warnings.append(f"{p.what} ({p.problem.split(';')[0].replace('stale (', '')})"
+                                        if p.stale else f"{p.what} ({p.problem})")
+                        details.append(tables.price_warning_text(p))
             if not r.license_fee_known and r.license_paid and len(bullets) < 4:
                 be = r.break_even_license_fee_usd_per_month
                 bullets.append(f"{tables.short_name(m.name)} {tables.where_label(o, catalog) if o else r.kind}: "
@@ -225,7 +229,7 @@ def compare_view(res: Any, catalog: Any, today: dt.date | None = None) -> Compar
                                                              f", {q['as_of']})" if q else "unscored"))
         cards.append({"name": tables.short_name(m.name), "license": m.license, "lines": lines})
     return CompareView(title=title, answer=answer, headline=headline, bullets=bullets, warnings=warnings,
-                       rows=rows_out, models=cards)
+                       rows=rows_out, models=cards, warning_details=details)
 
 
 def recommend_answer(result: Any, catalog: Any) -> str:
