@@ -136,8 +136,16 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes, *, exclusive: bool 
             fh.flush()
             os.fsync(fh.fileno())
         if exclusive:
-            os.link(tmp, path)
-            os.unlink(tmp)
+            try:
+                os.link(tmp, path)
+            except OSError as exc:  # a file system without hard links: check, then rename (a narrow race)
+                if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+                    raise
+                if path.exists():
+                    raise FileExistsError(errno.EEXIST, "File exists", str(path)) from None
+                os.replace(tmp, path)
+            else:
+                os.unlink(tmp)
         else:
             os.replace(tmp, path)
     except BaseException:

@@ -84,6 +84,7 @@ def csv_bombs(tmp: Path) -> list[tuple[str, float, float, str]]:
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # max over children so far [MB]
         rows.append((f"{name} (python -m, peak {peak_mb:.0f} MB)", wall, wall,
                      f"exit {p.returncode}: {p.stderr.strip()}"))
+    sparse.unlink()
     return rows
 
 

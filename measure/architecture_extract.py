@@ -24,9 +24,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from measure.arch_modules import (  # noqa: F401  (helpers shared with architecture_more / architecture_trace)
-    _blocks, _config_dict, _is_norm, _jsonable, _largest_leaf, _norm_features, _num_buffers, _num_params, _pattern,
-    _top_block_lists,
+from measure.arch_modules import (  # helpers shared with architecture_more / architecture_trace
+    _blocks, _config_dict, _is_norm, _largest_leaf, _norm_features, _num_buffers, _num_params, _pattern,
 )
 from measure.configs import PIPELINE_CLASS  # noqa: F401  (re-exported: the one source)
 from advisor.catalog.architecture import (

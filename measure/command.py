@@ -7,7 +7,6 @@ Registered on the main app by ``advisor/cli/measure_cmd.py``; ``python -m measur
 from __future__ import annotations
 
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Optional
@@ -43,8 +42,9 @@ def validate_options(*, pipeline: str, weights: Optional[str], random_weights: O
         parse_random_weights(random_weights)
     if weights and not (Path(weights) / "model_index.json").is_file():
         raise InputError("--weights", weights, "a local diffusers pipeline folder containing model_index.json")
-    if not re.fullmatch(r"cpu|cuda(:\d+)?", device):
-        raise InputError("--device", device, "cpu, cuda or cuda:<index>")
+    from measure.backends import parse_device
+
+    parse_device(device)  # an unknown backend: one line naming the forms allowed
     _choice("--precision", precision, PRECISIONS)
     _choice("--offload", offload, OFFLOADS)
     _choice("--components", components, ("all", "transformer"))
@@ -64,19 +64,19 @@ def validate_options(*, pipeline: str, weights: Optional[str], random_weights: O
         raise InputError("--max-sequence-length", max_sequence_length, "1..512")
     if offload != "none" and device == "cpu":
         raise InputError("--offload", offload, "none on --device cpu (offloading needs a CUDA device)")
+    if offload != "none" and device == "mps":
+        raise InputError("--offload", offload, "none on --device mps (unified memory: there is no host memory to "
+                                               "offload to)")
 
 
 def check_device(device: str) -> None:
-    """CUDA requested: a visible GPU with that index is required."""
+    """The backend ``device`` names must run on this torch build (:func:`measure.backends.resolve_backend`): a visible
+    CUDA / ROCm GPU with that index, or a usable MPS backend."""
     if device == "cpu":
         return
-    import torch
+    from measure.backends import resolve_backend
 
-    if not torch.cuda.is_available():
-        raise InputError("--device", device, "cpu (no CUDA GPU is visible: torch.cuda.is_available() is False)")
-    idx = int(device.split(":")[1]) if ":" in device else 0
-    if idx >= torch.cuda.device_count():
-        raise InputError("--device", device, f"cuda:0..cuda:{torch.cuda.device_count() - 1}")
+    resolve_backend(device)
 
 
 def measure(
@@ -85,7 +85,8 @@ def measure(
     weights: Optional[str] = typer.Option(None, "--weights", help="local diffusers pipeline folder (no downloads)"),
     random_weights: Optional[str] = typer.Option(None, "--random-weights", help="tiny | scaled:<fraction> | full "
                                                  "(default tiny when --weights is not given)"),
-    device: str = typer.Option("cpu", "--device", help="cpu | cuda | cuda:<index>"),
+    device: str = typer.Option("cpu", "--device", help="cpu | cuda[:<index>] (NVIDIA, or AMD on a ROCm build of "
+                               "torch) | rocm[:<index>] | mps (Apple Silicon)"),
     precision: str = typer.Option("bf16", "--precision", help="fp32 | bf16 | fp16"),
     width: int = typer.Option(1024, "--width", help="pixels, multiple of 16"),
     height: int = typer.Option(1024, "--height", help="pixels, multiple of 16"),

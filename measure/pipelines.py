@@ -198,6 +198,8 @@ def build_pipeline(slug: str, *, weights: str | None = None, random_weights: str
                     modules[name] = modules[name].to("cpu")
                     if str(build_device).startswith("cuda"):
                         torch.cuda.empty_cache()
+                    elif str(build_device) == "mps":
+                        torch.mps.empty_cache()
         sched_cls, sched_cfg = configs["scheduler"]
         modules["scheduler"] = library_class("diffusers", sched_cls)(**sched_cfg)
         for (te, tok), kind in zip(pdef.text_encoders, pdef.tokenizer_kinds):
@@ -217,6 +219,8 @@ def build_pipeline(slug: str, *, weights: str | None = None, random_weights: str
     pipe.set_progress_bar_config(disable=True)
     if device.startswith("cuda"):
         torch.cuda.synchronize(device)
+    elif device == "mps":
+        torch.mps.synchronize()
     build_seconds = time.perf_counter() - t0
 
     infos, total_bytes, run, skipped = [], 0, [], []

@@ -1,4 +1,6 @@
-"""Board power sampling with NVML (``import pynvml`` from the nvidia-ml-py package) and CPU energy via RAPL.
+"""Board power sampling: NVML (NVIDIA, ``import pynvml`` from nvidia-ml-py), AMD SMI (ROCm, ``import amdsmi``),
+``powermetrics`` (Apple Silicon, root only); CPU energy via RAPL. The AMD and Apple samplers live in
+:mod:`measure.power_more`; all share :class:`PowerSampler` (sampling thread, windows, trapezoidal energy).
 
 Recipe: shared/research/ecosystem.md §5.
 - Power: field ``NVML_FI_DEV_POWER_INSTANT`` (186) where supported, else ``nvmlDeviceGetPowerUsage`` (a 1 s
@@ -36,14 +38,16 @@ def _field_value(fv) -> float | None:
     return float(getattr(fv.value, attr)) if attr else None
 
 
-class NvmlSampler:
-    """Samples board power [W] and used memory [bytes] of one GPU in a thread at ``hz``."""
+class PowerSampler:
+    """Samples board power [W] and used memory [bytes] of one device in a thread at ``hz``.
 
-    def __init__(self, index: int = 0, hz: float = 20.0, nvml: Any = None):
-        self.index = index
+    Subclasses set ``handle`` / ``method`` / ``reason`` and implement ``read_watts``; ``energy_joules``,
+    ``memory_used_bytes`` and ``device_facts`` default to "not available".
+    """
+
+    def __init__(self, hz: float = 20.0):
         self.hz = hz
-        self.nvml = nvml if nvml is not None else load_nvml()
-        self.handle = None
+        self.handle: Any = None
         self.reason: str | None = None
         self.method: str | None = None
         self.samples: list[tuple[float, float]] = []  # (perf_counter seconds, watts)
@@ -51,6 +55,102 @@ class NvmlSampler:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+
+    @property
+    def available(self) -> bool:
+        return self.handle is not None and self.method is not None
+
+    def read_watts(self) -> float | None:  # pragma: no cover - overridden
+        return None
+
+    def energy_joules(self) -> float | None:
+        return None
+
+    def memory_used_bytes(self) -> int | None:
+        return None
+
+    def device_facts(self) -> dict[str, Any]:
+        return {}
+
+    def _close(self) -> None:
+        """Release the library handle (subclasses)."""
+
+    # ------------------------------------------------------------------------------------- sampling
+    def _loop(self) -> None:
+        period = 1.0 / self.hz
+        next_t = time.perf_counter()
+        while not self._stop.is_set():
+            w = self.read_watts()
+            t = time.perf_counter()
+            mem = self.memory_used_bytes()
+            with self._lock:
+                if w is not None:
+                    self.samples.append((t, w))
+                if mem is not None:
+                    self.mem_used_max = mem if self.mem_used_max is None else max(self.mem_used_max, mem)
+            next_t += period
+            delay = next_t - time.perf_counter()
+            if delay < 0:
+                next_t = time.perf_counter()
+                delay = 0
+            self._stop.wait(delay)
+
+    def start(self) -> None:
+        if self.handle is None or self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name=f"{type(self).__name__}-sampler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def shutdown(self) -> None:
+        self.stop()
+        if self.handle is not None:
+            self._close()
+            self.handle = None
+
+    def window(self, t0: float, t1: float) -> list[float]:
+        with self._lock:
+            return [w for t, w in self.samples if t0 <= t <= t1]
+
+    def integrate(self, t0: float, t1: float) -> float | None:
+        """Trapezoidal integral of the samples in [t0, t1] [J]; None with fewer than 2 samples."""
+        with self._lock:
+            pts = [(t, w) for t, w in self.samples if t0 <= t <= t1]
+        if len(pts) < 2:
+            return None
+        return sum((b[0] - a[0]) * (a[1] + b[1]) / 2.0 for a, b in zip(pts, pts[1:]))
+
+    def measure_idle(self, seconds: float = 2.0) -> float | None:
+        """Median board power over ``seconds`` of idling [W] (sampler must be running)."""
+        if not self.available:
+            return None
+        t0 = time.perf_counter()
+        time.sleep(seconds)
+        vals = self.window(t0, time.perf_counter())
+        return statistics.median(vals) if vals else None
+
+    @property
+    def achieved_hz(self) -> float | None:
+        with self._lock:
+            if len(self.samples) < 2:
+                return None
+            span = self.samples[-1][0] - self.samples[0][0]
+            return (len(self.samples) - 1) / span if span > 0 else None
+
+
+class NvmlSampler(PowerSampler):
+    """NVIDIA: board power [W] and used memory [bytes] of one GPU through NVML, sampled in a thread at ``hz``."""
+
+    def __init__(self, index: int = 0, hz: float = 20.0, nvml: Any = None):
+        super().__init__(hz)
+        self.index = index
+        self.nvml = nvml if nvml is not None else load_nvml()
         self._init()
 
     # ---------------------------------------------------------------------------------------- setup
@@ -72,10 +172,6 @@ class NvmlSampler:
             self.method = "nvml:power_usage(1s-average on GA100+)"
         else:
             self.reason = "NVML power readings not supported on this GPU"
-
-    @property
-    def available(self) -> bool:
-        return self.handle is not None and self.method is not None
 
     def _try(self, fn, *args):
         try:
@@ -133,73 +229,8 @@ class NvmlSampler:
         return dict(name=name, driver=driver, power_limit_watts=(limit / 1000.0 if limit else None),
                     memory_total_bytes=(int(mem.total) if mem is not None else None))
 
-    # ------------------------------------------------------------------------------------- sampling
-    def _loop(self) -> None:
-        period = 1.0 / self.hz
-        next_t = time.perf_counter()
-        while not self._stop.is_set():
-            w = self.read_watts()
-            t = time.perf_counter()
-            mem = self.memory_used_bytes()
-            with self._lock:
-                if w is not None:
-                    self.samples.append((t, w))
-                if mem is not None:
-                    self.mem_used_max = mem if self.mem_used_max is None else max(self.mem_used_max, mem)
-            next_t += period
-            delay = next_t - time.perf_counter()
-            if delay < 0:
-                next_t = time.perf_counter()
-                delay = 0
-            self._stop.wait(delay)
-
-    def start(self) -> None:
-        if self.handle is None or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="nvml-sampler", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def shutdown(self) -> None:
-        self.stop()
-        if self.handle is not None:
-            self._try(self.nvml.nvmlShutdown)
-            self.handle = None
-
-    def window(self, t0: float, t1: float) -> list[float]:
-        with self._lock:
-            return [w for t, w in self.samples if t0 <= t <= t1]
-
-    def integrate(self, t0: float, t1: float) -> float | None:
-        """Trapezoidal integral of the samples in [t0, t1] [J]; None with fewer than 2 samples."""
-        with self._lock:
-            pts = [(t, w) for t, w in self.samples if t0 <= t <= t1]
-        if len(pts) < 2:
-            return None
-        return sum((b[0] - a[0]) * (a[1] + b[1]) / 2.0 for a, b in zip(pts, pts[1:]))
-
-    def measure_idle(self, seconds: float = 2.0) -> float | None:
-        """Median board power over ``seconds`` of idling [W] (sampler must be running)."""
-        if not self.available:
-            return None
-        t0 = time.perf_counter()
-        time.sleep(seconds)
-        vals = self.window(t0, time.perf_counter())
-        return statistics.median(vals) if vals else None
-
-    @property
-    def achieved_hz(self) -> float | None:
-        with self._lock:
-            if len(self.samples) < 2:
-                return None
-            span = self.samples[-1][0] - self.samples[0][0]
-            return (len(self.samples) - 1) / span if span > 0 else None
+    def _close(self) -> None:
+        self._try(self.nvml.nvmlShutdown)
 
 
 class RaplReader:

@@ -22,11 +22,11 @@ def slugify(text: str, max_len: int = 48) -> str:
 
 
 def device_slug(device: DeviceInfo) -> str:
-    """Catalog GPU slug when known; else ``cuda-<name>`` or ``cpu-<model>``."""
+    """Catalog GPU slug when known; else ``<backend>-<name>`` (cuda-, rocm-, mps-) or ``cpu-<model>``."""
     if device.gpu_slug:
         return device.gpu_slug
-    if device.kind == "cuda":
-        return "cuda-" + slugify(device.name)
+    if device.kind != "cpu":
+        return f"{device.kind}-" + slugify(device.name)
     return "cpu-" + slugify(device.cpu_model or device.name)
 
 

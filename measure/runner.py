@@ -117,20 +117,34 @@ def software_info() -> SoftwareInfo:
                         accelerate=v("accelerate"), python=platform.python_version())
 
 
-def device_info(device: str, sampler) -> DeviceInfo:
-    import torch
+def device_info(device, sampler, torch_mod=None, apple_name=None) -> DeviceInfo:
+    """The device of a run (``device``: a ``--device`` string or a :class:`measure.backends.Backend`), with its
+    backend and versions: CUDA (torch.version.cuda), ROCm (torch.version.hip, AMD SMI driver), MPS (macOS release,
+    chip and unified memory from sysctl). ``torch_mod`` / ``apple_name`` are seams for tests."""
+    from measure.backends import Backend, apple_device_name, resolve_backend
 
+    torch = torch_mod
+    if torch is None:
+        import torch
+    backend = device if isinstance(device, Backend) else resolve_backend(device, torch, check=False)
     cpu = _cpu_model()
-    if device == "cpu":
-        return DeviceInfo(kind="cpu", name=cpu, cpu_model=cpu, cpu_cores=_cpu_cores(), torch_threads=torch.get_num_threads())
-    idx = torch.device(device).index or 0
-    name = torch.cuda.get_device_name(idx)
+    common = dict(cpu_cores=_cpu_cores(), torch_threads=torch.get_num_threads())
+    if backend.name == "cpu":
+        return DeviceInfo(kind="cpu", name=cpu, cpu_model=cpu, **common)
     facts = sampler.device_facts() if sampler is not None else {}
+    if backend.name == "mps":
+        name, mem = (apple_name or apple_device_name)()
+        name = name or "Apple Silicon GPU (MPS)"
+        return DeviceInfo(kind="mps", name=name, gpu_slug=gpu_slug_for_name(name),
+                          gpu_memory_total_gib=round(mem / GIB, 3) if mem else None, macos=backend.version,
+                          cpu_model=name.split(" (")[0], **common)
+    idx = backend.index or 0
+    name = torch.cuda.get_device_name(idx)
     total = torch.cuda.get_device_properties(idx).total_memory
-    return DeviceInfo(kind="cuda", index=idx, name=name, gpu_slug=gpu_slug_for_name(name),
+    return DeviceInfo(kind=backend.name, index=idx, name=name, gpu_slug=gpu_slug_for_name(name),
                       gpu_memory_total_gib=round(total / GIB, 3), power_limit_watts=facts.get("power_limit_watts"),
-                      driver=facts.get("driver"), cuda=torch.version.cuda, cpu_model=cpu, cpu_cores=_cpu_cores(),
-                      torch_threads=torch.get_num_threads())
+                      driver=facts.get("driver"), cuda=torch.version.cuda if backend.name == "cuda" else None,
+                      hip=backend.version if backend.name == "rocm" else None, cpu_model=cpu, **common)
 
 
 @contextlib.contextmanager
@@ -190,12 +204,11 @@ class _Progress:
             print(text, file=sys.stderr, flush=True)
 
 
-def _cleanup(cuda: bool) -> None:
+def _cleanup(backend) -> None:
+    """Free what a failed call left: garbage, then the backend's cached allocator blocks (CUDA, ROCm, MPS)."""
     gc.collect()
-    if cuda:
-        import torch
-
-        torch.cuda.empty_cache()
+    if backend.is_gpu:
+        backend.empty_cache()
 
 
 def _failure(index: int, phase: str, exc: BaseException) -> Failure:
@@ -239,7 +252,8 @@ def _deferred_signals():
             signal.signal(sig, h)
 
 
-def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
+def run_measurement(opts: MeasureOptions, *, nvml: Any = None, amdsmi: Any = None,
+                    powermetrics: Any = None) -> MeasureResult:
     """Run the campaign described by ``opts`` and write its profile (see module docstring).
 
     The output folder is checked before anything is built; the profile is written after every timed run (status
@@ -252,20 +266,23 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
 
     import torch
 
+    from measure.backends import make_sampler, resolve_backend
     from measure.pipelines import build_pipeline, call_kwargs
-    from measure.power import NvmlSampler, RaplReader
+    from measure.power import RaplReader
     from measure.profile_io import GuardedWriter
     from measure.timing import StageTimer
 
     started = _now()
     writer = GuardedWriter(opts.out, started.strftime("%Y%m%dT%H%M%SZ"))
-    cuda = opts.device.startswith("cuda")
+    backend = resolve_backend(opts.device, check=False)  # cuda | rocm (torch's CUDA API) | mps | cpu (checked by
+    # the command before any work)
+    cuda = backend.uses_torch_cuda
     pdef = PIPELINES[opts.pipeline]
     if cuda:
-        torch.cuda.set_device(torch.device(opts.device).index or 0)  # set_device needs an index
-    sampler = NvmlSampler(index=torch.device(opts.device).index or 0, hz=opts.sampler_hz, nvml=nvml) if cuda else None
+        torch.cuda.set_device(backend.index or 0)  # set_device needs an index
+    sampler = make_sampler(backend, opts.sampler_hz, nvml=nvml, amdsmi=amdsmi, powermetrics=powermetrics)
     rapl = RaplReader()
-    dev = device_info(opts.device, sampler)
+    dev = device_info(backend, sampler)
     software = software_info()
     failures: list[Failure] = []
     notes = list(opts.notes)
@@ -294,6 +311,7 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
     interrupted = False
     arch, arch_note = None, None
     budget = opts.time_budget_seconds
+    mps_alloc: int | None = None
 
     def make_profile(status_: str, reason: str | None, power_: Any) -> MeasuredProfile:
         settings = MeasureSettings(**settings_kw, components_run=components_run, components_skipped=components_skipped,
@@ -319,7 +337,8 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
     with _sigterm_as_interrupt():
         try:
             built = build_pipeline(opts.pipeline, weights=opts.weights, random_weights=opts.random_weights,
-                                   device=opts.device, precision=opts.precision, components=opts.components,
+                                   device=backend.torch_device, precision=opts.precision,
+                                   components=opts.components,
                                    offload=opts.offload, seed=opts.seed)
         except KeyboardInterrupt:
             interrupted = True
@@ -331,7 +350,7 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
                 raise
             failures.append(_failure(0, "build", exc))
             status, status_reason, exit_code = "failed", f"build failed: {type(exc).__name__}", 1
-            _cleanup(cuda)
+            _cleanup(backend)
 
         if built is not None:
             timer = None
@@ -365,7 +384,8 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
                         if over_budget():
                             raise _BudgetReached
 
-                    timer = StageTimer(pipe, cuda=cuda, expected_steps=opts.steps, on_step=on_step)
+                    timer = StageTimer(pipe, cuda=cuda, expected_steps=opts.steps, on_step=on_step,
+                                       sync=backend.synchronizer() if backend.name == "mps" else None)
                     if sampler is not None:
                         sampler.start()
                         power.idle_watts = sampler.measure_idle(opts.idle_seconds) if opts.idle_seconds > 0 else None
@@ -398,13 +418,13 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
                             status_reason = (f"time budget of {budget:g} s reached during {phase} {i + 1} "
                                              f"(stopped between steps; that call was discarded)")
                             prog.line(status_reason)
-                            _cleanup(cuda)
+                            _cleanup(backend)
                             break
                         except Exception as exc:  # noqa: BLE001 - OOM or anything: record, continue
                             timer.abort_run()
                             failures.append(_failure(i, phase, exc))
                             prog.line(f"{phase} {i + 1}: FAILED {type(exc).__name__}: {failures[-1].message[:120]}")
-                            _cleanup(cuda)
+                            _cleanup(backend)
                             continue
                         last_duration = times["total_seconds"]
                         cfg_active = bool(getattr(pipe, "do_classifier_free_guidance", False))
@@ -424,6 +444,8 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
                             rapl_energy.append(rapl.joules_between(r0, r1))
                         windows.append(host)
                         runs.append(RunTiming(run_index=i, energy_joules=energy, **times))
+                        if backend.name == "mps":  # no peak counter on MPS: the driver's allocation after each run
+                            mps_alloc = max(mps_alloc or 0, torch.mps.driver_allocated_memory())
                         prog.line(f"run {i + 1}/{opts.runs}: {times['total_seconds']:.3f} s "
                                   f"(denoise {times['denoise_seconds'] or 0:.3f} s)")
                         if len(runs) < opts.runs:
@@ -454,9 +476,16 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None) -> MeasureResult:
             memory.torch_max_allocated_gib = round(torch.cuda.max_memory_allocated() / GIB, 4)
             memory.torch_max_reserved_gib = round(torch.cuda.max_memory_reserved() / GIB, 4)
             if sampler is not None and sampler.mem_used_max is not None:
-                memory.nvml_used_gib = round(sampler.mem_used_max / GIB, 4)
+                used = round(sampler.mem_used_max / GIB, 4)
+                if backend.name == "rocm":
+                    memory.amdsmi_used_gib = used
+                else:
+                    memory.nvml_used_gib = used
+        if mps_alloc is not None:
+            memory.mps_driver_allocated_gib = round(mps_alloc / GIB, 4)
         memory.cpu_peak_rss_gib = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / GIB, 4)
-        power = _power_summary(power, sampler, rapl, windows, run_energy, rapl_energy, opts.batch_size, cuda)
+        power = _power_summary(power, sampler, rapl, windows, run_energy, rapl_energy, opts.batch_size,
+                               backend.is_gpu)
         if sampler is not None:
             sampler.shutdown()
         profile = make_profile(status, status_reason, power)
@@ -513,17 +542,17 @@ def _architecture(built, max_sequence_length: int | None):
 
 
 def _power_summary(power: SimpleNamespace, sampler, rapl, windows, run_energy, rapl_energy, batch: int,
-                   cuda: bool) -> SimpleNamespace:
+                   gpu: bool) -> SimpleNamespace:
     """Board power over the denoise windows and whole runs [W]; energy per image [J] (median over runs)."""
     if rapl.available and rapl_energy:
         power.cpu_energy_per_image_joules = round(statistics.median(rapl_energy) / batch, 3)
-    if not cuda:
+    if not gpu:
         power.reason = "CPU device: no GPU board power" + ("" if rapl.available else f"; {rapl.reason}")
         if rapl.available:
             power.method = "rapl"
         return power
     if sampler is None or not sampler.available:
-        power.reason = sampler.reason if sampler is not None else "no NVML"
+        power.reason = sampler.reason if sampler is not None else "no power sampler for this backend"
         return power
     power.method = sampler.method
     power.sampler_hz = round(sampler.achieved_hz or sampler.hz, 2)
@@ -539,7 +568,8 @@ def _power_summary(power: SimpleNamespace, sampler, rapl, windows, run_energy, r
     power.max_watts = r(max(run_vals)) if run_vals else None
     if run_energy and all(e is not None and e > 0 for e in run_energy):
         power.energy_per_image_joules = round(statistics.median(run_energy) / batch, 3)
-        power.energy_method = "nvml_total_energy"
+        power.energy_method = ("amdsmi_energy_counter" if (sampler.method or "").startswith("amdsmi")
+                               else "nvml_total_energy")
     else:
         integ = [sampler.integrate(w.start, w.end) for w in windows]
         integ = [x for x in integ if x is not None]

@@ -42,9 +42,13 @@ class StageTimer:
     ``on_step(i)`` (optional) is called from the step callback (progress bars).
     """
 
-    def __init__(self, pipe, *, cuda: bool, expected_steps: int, on_step: Callable[[int], None] | None = None):
+    def __init__(self, pipe, *, cuda: bool, expected_steps: int, on_step: Callable[[int], None] | None = None,
+                 sync: Callable[[], None] | None = None):
         self.pipe = pipe
         self.cuda = cuda
+        # MPS: no timing events, so each mark waits for the queued GPU work (torch.mps.synchronize) and reads the
+        # host clock; that serialises host and GPU at stage boundaries only (a few marks per step)
+        self.sync = sync
         self.expected_steps = expected_steps
         self.on_step = on_step
         self._handles: list[Any] = []
@@ -66,6 +70,8 @@ class StageTimer:
             ev = torch.cuda.Event(enable_timing=True)
             ev.record()
             return ev
+        if self.sync is not None:
+            self.sync()
         return time.perf_counter()
 
     def _sync(self) -> float:
@@ -73,6 +79,8 @@ class StageTimer:
             import torch
 
             torch.cuda.synchronize()
+        elif self.sync is not None:
+            self.sync()
         return time.perf_counter()
 
     def _elapsed(self, a, b) -> float:

@@ -81,7 +81,9 @@ def _check_options_table(at: AppTest, result) -> None:
             expected.append((rank, o))
     assert list(best["#"]) == [r for r, _ in expected]
     assert list(best.columns) == list(tables.DISPLAY_COLUMNS)
-    assert list(best["model"]) == [tables.model_label(o, cat) for _, o in expected]
+    # an unknown licence fee is said beside the model in every table ("fee not set, break-even $X/month")
+    assert list(best["model"]) == [tables.model_label(o, cat) + (f" ({o.license_note})" if o.license_note else "")
+                                   for _, o in expected]
     assert list(best["per month"]) == [money(o.monthly_cost_usd) for _, o in expected]
     assert list(best["per 1,000 images"]) == [money(o.cost_per_image_usd * 1000) for _, o in expected]
     assert list(full["#"]) == list(range(1, len(result.options) + 1))
@@ -90,8 +92,13 @@ def _check_options_table(at: AppTest, result) -> None:
 
 
 def _check_recommendation(at: AppTest, result) -> None:
+    from advisor.fmt import md_text
+    from advisor.report import answers
+
     best = result.option(result.recommendation.option_id)
-    assert at.success[0].value == f"**{tables.human_label(best, load_catalog())}**"
+    # the answer first: one or two sentences naming the option for people (escaped Markdown: text, never markup)
+    assert at.success[0].value == md_text(answers.recommend_answer(result, load_catalog()))
+    assert md_text(tables.human_label(best, load_catalog())) in at.success[0].value
     assert best.id not in at.success[0].value
     m = _metrics(at)
     assert m["Per month"] == money(best.monthly_cost_usd)
@@ -99,8 +106,10 @@ def _check_recommendation(at: AppTest, result) -> None:
     assert m["Seconds per image"] == ("-" if best.seconds_per_image is None else f"{number(best.seconds_per_image)} s")
     assert ("Too close to call" in " ".join(w.value for w in at.warning)) == result.recommendation.too_close_to_call
     shown = " ".join(md.value for md in at.markdown)
-    for reason in result.recommendation.reasons:
-        assert reason in shown
+    for reason in result.recommendation.reasons:  # each in full in the "why" expander, as text
+        assert md_text(reason) in shown
+    for bullet in answers.short_bullets(result.recommendation.reasons):  # and as a short bullet above it
+        assert f"- {md_text(bullet)}" in shown
 
 
 def _prices_table(at: AppTest):
@@ -278,9 +287,10 @@ def test_recommend_uploaded_scenario_fills_the_form():
     assert at.multiselect(key="needs").value == ["quality"]
     assert at.number_input(key="batch_images").value == 800
     assert at.number_input(key="deadline_hours").value == 6.0
+    assert at.number_input(key="input_megapixels").value == 0.5
     # the results and the exported scenario are the uploaded scenario's (fields without a widget kept and shown)
     assert _shown_scenario(at) == scenario
-    assert any("input_megapixels" in c.value and "overrides" in c.value for c in at.caption)
+    assert any("overrides" in c.value for c in at.caption)
     _check_recommendation(at, recommend(scenario))
     exported = at.get("download_button")
     yaml_text = export.scenario_to_yaml(_shown_scenario(at))
@@ -499,7 +509,8 @@ def test_profiles_upload_calibrates_for_the_session():
     at = _upload_profile(_page("views/profiles.py"), path.name, text.encode())
     assert not at.exception and not at.error, [e.value for e in at.error]
     shown = " ".join(md.value for md in at.markdown)
-    assert "device **NVIDIA H100" in shown and "(h100-sxm)" in shown and "(flux-2-klein-4b)" in shown
+    # the device and pipeline for people (short card name with its memory, the pipeline's name), not slugs
+    assert "device **H100 SXM5 80GB · 80 GiB**" in shown and "pipeline **FLUX.2 [klein] 4B**" in shown
     cat = load_catalog()
     cal = calibrate_with([prof], cat)  # the same fit as the page's (same data, deterministic least squares)
     req = PerfRequest(pipeline=s.pipeline, gpu="h100-sxm", precision=s.precision, width=s.width, height=s.height,

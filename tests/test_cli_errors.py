@@ -113,7 +113,7 @@ RUNNER_CASES = [
      f"error: pipeline: got 'nope'; allowed: one of {PIPELINES}"),
     (["measure", "--pipeline", "nope"], f"error: --pipeline: got 'nope'; allowed: one of {MEASURABLE}"),
     (["measure", "--pipeline", "flux-1-dev", "--device", "tpu"],
-     "error: --device: got 'tpu'; allowed: cpu, cuda or cuda:<index>"),
+     "error: --device: got 'tpu'; allowed: cpu, cuda, cuda:<index>, rocm, rocm:<index> or mps"),
     (["measure", "--pipeline", "flux-1-dev", "--precision", "fp8"],
      "error: --precision: got 'fp8'; allowed: fp32, bf16, fp16"),
     (["measure", "--pipeline", "flux-1-dev", "--width", "100"],

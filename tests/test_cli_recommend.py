@@ -41,10 +41,13 @@ def test_ranks_owned_4090_rentals_and_apis(result_500_4090):
         assert ex and all("Does not fit" in e["reasons"][0] or "host memory" in e["reasons"][0] for e in ex)
     deployments = {o["deployment"] for o in d["options"]}
     assert deployments == {"self-host", "cloud-gpu", "api"}
-    # by cost, priced licences first: an option whose commercial licence fee is unknown ranks after every priced one
-    priced = [o["monthly_cost_usd"] for o in d["options"] if o["license_fee_known"]]
-    unpriced = [o["monthly_cost_usd"] for o in d["options"] if not o["license_fee_known"]]
-    assert priced == sorted(priced) and unpriced == sorted(unpriced)
+    # by cost within each group (practical options before impractical ones), priced licences first: an option whose
+    # commercial licence fee is unknown ranks after every priced one
+    for known in (True, False):
+        for bad in (False, True):
+            costs = [o["monthly_cost_usd"] for o in d["options"]
+                     if o["license_fee_known"] is known and bool(o.get("not_practical")) is bad]
+            assert costs == sorted(costs)
     assert [o["license_fee_known"] for o in d["options"]] == sorted((o["license_fee_known"] for o in d["options"]),
                                                                     reverse=True)
     assert d["recommendation"]["option_id"] == ids[0]
@@ -56,15 +59,20 @@ def test_owned_reason_mentions_inputs(result_500_4090):
     assert "sunk cost" in owned["reasons"][0]
     assert "above idle" in owned["reasons"][0] and "$0.170/kWh" in owned["reasons"][0]
     assert "the idle draw, since the machine is assumed to be on anyway" in owned["reasons"][0]
-    assert owned["cost_breakdown_usd"]["hardware"] == 0.0
+    # holding view (the default): the hardware part is what keeping the card instead of selling it costs
+    assert owned["owned_card_view"] == "holding"
+    assert owned["cost_breakdown_usd"]["hardware"] == owned["holding_usd_per_month"] > 0
+    assert any(r.startswith("Keeping the card instead of selling it") and owned["used_price_as_of"] in r
+               for r in owned["reasons"])
 
 
 def test_owned_4090_beats_rentals_at_500():
     # With people's time at zero, the owned card's marginal electricity (cents) is below any rental bill, so the top
     # options are self-hosted on the owned 4090 (the bug this guards against: 24 h/day idle charged to a card the
     # user already runs).
+    # Sunk view: the card is kept whatever the answer (its holding cost is tested in test_holding_cost_known_answer).
     r = invoke("--volume", "500", "--gpu", "rtx-4090", "--setup-hours", "0", "--upkeep-hours-per-month", "0",
-               "--no-risk", "--format", "json")
+               "--owned-card-view", "sunk", "--no-risk", "--format", "json")
     assert r.exit_code == 0, r.output
     top = json.loads(r.stdout)["options"][:5]
     assert all(o["id"].startswith("self-host:owned:rtx-4090:") for o in top), [o["id"] for o in top]
@@ -120,7 +128,7 @@ def test_owned_z_image_turbo_electricity_known_answer(monkeypatch):
     real = advisor.decide.recommend
     monkeypatch.setattr(advisor.decide, "recommend", lambda sc, catalog=None: real(sc, catalog, estimator=pinned))
     r = invoke("--volume", "500", "--gpu", "rtx-4090", "--setup-hours", "0", "--upkeep-hours-per-month", "0",
-               "--format", "json")
+               "--owned-card-view", "sunk", "--format", "json")
     assert r.exit_code == 0, r.output
     opts = [o for o in json.loads(r.stdout)["options"]
             if o["id"].startswith("self-host:owned:rtx-4090:z-image-turbo:")]
@@ -327,3 +335,25 @@ def test_economics_flags_bad_input_one_line(args, field):
     assert r.exit_code == 2
     lines = [x for x in r.output.strip().splitlines() if x.strip()]
     assert len(lines) == 1 and field in lines[0] and "Traceback" not in r.output, r.output
+
+
+def test_holding_cost_known_answer():
+    """Keep or sell: with a stated resale value of $2,000, 1 %/month decline and 12 %/year cost of capital, keeping
+    the owned card costs 2000 x (0.01 + 0.12 / 12) = $40/month, its hardware part; the sunk view counts $0 and the
+    two totals differ by exactly that; both figures are in the answer."""
+    common = ["--volume", "500", "--gpu", "rtx-4090", "--no-risk", "--format", "json", "--setup-hours", "0",
+              "--upkeep-hours-per-month", "0", "--holding", "owned_card_resale_usd=2000",
+              "--holding", "used_price_decline_per_month=0.01", "--holding", "cost_of_capital_per_year=0.12"]
+    hold = json.loads(invoke(*common).stdout)
+    sunk = json.loads(invoke(*common, "--owned-card-view", "sunk").stdout)
+    h = {o["id"]: o for o in hold["options"] if o["hardware"] == "owned"}
+    s = {o["id"]: o for o in sunk["options"] if o["hardware"] == "owned"}
+    assert h and set(h) == set(s)
+    for i, o in h.items():
+        assert o["holding_usd_per_month"] == pytest.approx(40.0, rel=1e-12)
+        assert o["cost_breakdown_usd"]["hardware"] == pytest.approx(40.0, rel=1e-12)
+        assert s[i]["cost_breakdown_usd"]["hardware"] == 0.0
+        assert o["monthly_cost_usd"] - s[i]["monthly_cost_usd"] == pytest.approx(40.0, rel=1e-9)
+        assert o["monthly_cost_other_view_usd"] == pytest.approx(s[i]["monthly_cost_usd"], rel=1e-9)
+    assert any(r.startswith("Keep or sell the card you own") for r in hold["recommendation"]["reasons"])
+    assert hold["assumptions"]["owned_card_view"] == "holding" and sunk["assumptions"]["owned_card_view"] == "sunk"

@@ -150,6 +150,8 @@ def test_consumer_cards_street_price_ranges_dated(cat):
             assert r.low <= r.high and r.as_of <= dt.date.today() and len(r.source) >= 3
         assert g.system_class in cat.defaults.rest_of_system_usd, slug
     assert missing == NO_STREET_PRICE_FOUND
+    # every consumer card of the catalog is in this list (a new one must come with a dated price)
+    assert {s for s, g in cat.gpus.items() if g.segment == "consumer"} == set(CONSUMER)
 
 
 def test_buy_is_street_price_plus_rest_of_system_hand(low_volume, cat):

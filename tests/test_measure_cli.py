@@ -185,12 +185,12 @@ def test_real_weights_folder_loads_offline(tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["--pipeline", "z-image-turbo", "--height", "1000"],
      "error: --height: got 1000; allowed: a positive multiple of 16"),
-    (["--pipeline", "z-image-turb"], "error: --pipeline: got 'z-image-turb'; allowed: did you mean z-image-turbo?"),
+    (["--pipeline", "z-image-turb"], "error: --pipeline: got 'z-image-turb'; allowed: did you mean z-image-turbo, z-image?"),
     (["--pipeline", "flux-1-dev", "--random-weights", "scaled:1.5"],
      "error: --random-weights: got 'scaled:1.5'; allowed: tiny, full or scaled:<fraction in (0, 1]>"),
     (["--pipeline", "flux-1-dev", "--random-weights", "scaled:0"], "error: --random-weights: got 'scaled:0'"),
     (["--pipeline", "flux-1-dev", "--precision", "int8"], "error: --precision: got 'int8'; allowed: fp32, bf16, fp16"),
-    (["--pipeline", "flux-1-dev", "--device", "tpu"], "error: --device: got 'tpu'; allowed: cpu, cuda or cuda:<index>"),
+    (["--pipeline", "flux-1-dev", "--device", "tpu"], "error: --device: got 'tpu'; allowed: cpu, cuda, cuda:<index>, rocm, rocm:<index> or mps"),
     (["--pipeline", "flux-1-dev", "--offload", "model"], "error: --offload: got 'model'; allowed: none on --device cpu"),
     (["--pipeline", "flux-1-dev", "--weights", "/nonexistent"], "error: --weights: got '/nonexistent'"),
 ])

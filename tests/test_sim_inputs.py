@@ -75,13 +75,16 @@ def test_cli_simulate_reports_input_tokens():
 def test_recommend_moves_self_host_and_api_together():
     from advisor.decide import Scenario, recommend
 
-    def costs(mp: float) -> tuple[float, float]:
+    def costs(mp: float):
         res = recommend(Scenario.from_dict({"volume_images_per_month": 2000, "input_megapixels": mp}))
         rent = next(o for o in res.options if o.pipeline == "flux-2-dev" and o.deployment == "cloud-gpu"
                     and o.gpu == "rtx-4090")
         api = next(o for o in res.options if o.id == "api:fal-flux-2-dev")
-        return rent.seconds_per_image, api.monthly_cost_usd
+        return rent.seconds_per_image, api.monthly_cost_usd, res
 
-    (s0, api0), (s2, api2) = costs(0.0), costs(2.0)
+    (s0, api0, _), (s2, api2, res2) = costs(0.0), costs(2.0)
     assert s2 > 2 * s0  # 7,813 extra tokens on 4,608: linears x2.7, attention x7.3
     assert api2 > api0  # the provider bills input megapixels too
+    # a text-to-image-only model cannot take the inputs: excluded everywhere, with the reason
+    assert not any(o.pipeline == "z-image-turbo" for o in res2.options)
+    assert any(e.pipeline == "z-image-turbo" and "takes no input images" in e.reasons[0] for e in res2.excluded)

@@ -7,7 +7,7 @@ Profiles page in this session, the estimate uses the calibration fitted with it 
 
 import streamlit as st
 
-from advisor.fmt import number
+from advisor.fmt import md_text, number
 from advisor.report import charts
 from advisor.perf import OFFLOADS, PRECISIONS, PerfRequest
 from views import common
@@ -20,19 +20,20 @@ cat = common.catalog()
 if cat is None:
     st.stop()
 
-calibration, cal_profiles = common.session_calibration()
+calibration, cal_label = common.answer_calibration(cat)
 use_cal = False
 if calibration is not None:
-    use_cal = st.toggle(f"Use the calibration fitted with your uploaded profile(s): {', '.join(cal_profiles)}",
+    use_cal = st.toggle("Use the calibration fitted with your uploaded profile(s) (as every other page does)",
                         value=True, key="sim_use_session_calibration",
-                        help="Fitted on the Profiles page in this browser session; off: profiles/calibration.yaml.")
+                        help="Fitted on the profile page in this browser session; off: profiles/calibration.yaml.")
 
 pipelines = sorted(cat.pipelines)
 gpus = sorted(cat.gpus) + ["cpu"]
 
 with st.form("sim"):
     c1, c2, c3 = st.columns(3)
-    pipeline = c1.selectbox("Pipeline", pipelines, key="sim_pipeline", format_func=lambda s: common.pipeline_label(cat, s))
+    pipeline = c1.selectbox("Pipeline", pipelines, key="sim_pipeline", format_func=lambda s: common.pipeline_label(cat, s),
+                            index=pipelines.index("z-image-turbo") if "z-image-turbo" in pipelines else 0)
     gpu = c2.selectbox("GPU", gpus, key="sim_gpu", format_func=lambda s: common.gpu_label(cat, s),
                        index=gpus.index("rtx-4090") if "rtx-4090" in gpus else 0)
     precision = c3.selectbox("Precision", PRECISIONS, key="sim_precision", index=PRECISIONS.index("bf16"))
@@ -42,10 +43,18 @@ with st.form("sim"):
     steps = c6.number_input("Steps (empty = pipeline default)", min_value=1, max_value=10000, value=None, step=1,
                             key="sim_steps", placeholder="default")
     offload = c7.selectbox("Offload", OFFLOADS, key="sim_offload")
+    o1, o2 = st.columns([3, 1])
+    book = cat.optimizations.optimizations
+    opts = o1.multiselect("Optimizations (the setting Compare and Recommend name: e.g. torch.compile, SageAttention)",
+                          sorted(book), key="sim_optimizations", format_func=lambda s: book[s].name)
+    preset = o2.selectbox("Steps and guidance", ["studio", "library"], key="sim_steps_preset",
+                          format_func=lambda s: {"studio": "what studios run (sourced)",
+                                                 "library": "the diffusers default"}[s])
     st.form_submit_button("Simulate", type="primary")
 
 req = PerfRequest(pipeline=pipeline, gpu=gpu, precision=precision, width=int(width), height=int(height),
-                  steps=int(steps) if steps is not None else None, offload=offload)
+                  steps=int(steps) if steps is not None else None, offload=offload, optimizations=tuple(opts),
+                  steps_preset=preset)
 
 
 def _estimate(r: PerfRequest):
@@ -61,6 +70,17 @@ if est is not None:
     from advisor.perf import device_for
 
     dev = device_for(gpu, cat)
+    from advisor.decide.crossings import PRACTICAL_SECONDS_PER_IMAGE
+
+    st.success(md_text(f"{common.pipeline_label(cat, pipeline)} on {common.gpu_label(cat, gpu)}: "
+                       f"{number(est.seconds_per_image)} s per image with {est.setting or precision}"
+                       + (f" ({est.steps_source})" if est.steps_source else "") + "."), icon=":material/speed:")
+    st.caption(md_text(cal_label if use_cal else common.answer_calibration(None)[1] if calibration is None else
+                       "Catalog calibration (profiles/calibration.yaml): your profile's calibration is switched off."))
+    if est.fits and est.seconds_per_image > PRACTICAL_SECONDS_PER_IMAGE:
+        st.warning(f"Fits, but not practical: {number(est.seconds_per_image)} s per image is over the practical "
+                   f"limit of {PRACTICAL_SECONDS_PER_IMAGE:g} s (the decision pages rank such options last).",
+                   icon=":material/hourglass_bottom:")
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Seconds per image", number(est.seconds_per_image), help=f"± {est.uncertainty:.0%} (validation band)")
     m2.metric("Seconds per step", number(est.seconds_per_step))
@@ -70,7 +90,10 @@ if est is not None:
     m5.metric("Energy per image [J]", number(est.energy_per_image_joules, 4))
     m6.metric("Board power [W]", f"{est.board_power_watts:,.0f}")
     m7.metric("System power [W]", f"{est.system_power_watts:,.0f}")
-    m8.metric("Cold start [s]", number(est.cold_start_seconds))
+    m8.metric("Cold start [s]", number(est.cold_start_seconds),
+              help=f"includes {number(est.compile_seconds)} s of compilation" if est.compile_seconds else None)
+    st.caption(f"Machine around the card: {est.host_ram_gib:.0f} GiB of host RAM (offloaded weights + working set + "
+               f"OS) and {est.disk_gb:.0f} GB of disk for the weights.")
     st.markdown(f"Uncertainty band: **± {est.uncertainty:.0%}** &nbsp;·&nbsp; bound: **{est.bound}** &nbsp;·&nbsp; "
                 f"offload used: **{est.offload}**")
     if not est.fits:

@@ -528,8 +528,11 @@ def read_price_overrides(path: Path | str) -> list["PriceOverride"]:
             out.append(PriceOverride.model_validate(raw))
         except ValidationError as exc:
             field, msg = _first_error(exc)
-            raise CatalogError(str(path), f"#{i + 1}", field, f"{msg.removeprefix('Value error, ')}; fix or delete "
-                               f"this entry (or import a corrected quote)") from None
+            bound = (exc.errors()[0].get("ctx") or {}).get("error")
+            if isinstance(bound, InputError):  # a plausible-bound check (price_bounds): its own one line
+                field, msg = None, str(bound)
+            raise CatalogError(str(path), f"#{i + 1}", field, f"{msg}; fix or delete this entry (or import a "
+                               f"corrected quote)") from None
     return out
 
 

@@ -58,6 +58,17 @@ _GPU_NAME_RULES: tuple[tuple[str, str | None], ...] = (
     (r"RTX 4060 Ti", "rtx-4060-ti-16gb"),
     (r"RTX 3090", "rtx-3090"),
     (r"RTX 3060", "rtx-3060-12gb"),
+    # AMD names as torch.cuda.get_device_name reports them on ROCm
+    (r"MI325X", "mi325x"),
+    (r"MI300X", "mi300x"),
+    (r"RX 7900 XTX", "rx-7900-xtx"),
+    (r"RX 7900 XT\b", "rx-7900-xt"),
+    (r"R9700", "radeon-ai-pro-r9700"),
+    # Apple: measure names an MPS device "<chip> (<unified memory> GB)" (sysctl machdep.cpu.brand_string, hw.memsize)
+    (r"Apple M3 Max\b.*\b128 GB", "apple-m3-max-128gb"),
+    (r"Apple M4 Max\b.*\b128 GB", "apple-m4-max-128gb"),
+    (r"Apple M3 Ultra\b.*\b96 GB", "apple-m3-ultra-96gb"),
+    (r"Apple M3 Ultra\b.*\b512 GB", "apple-m3-ultra-512gb"),
 )
 
 
@@ -78,14 +89,17 @@ def gpu_slug_for_name(name: str | None) -> str | None:
 class DeviceInfo(Strict):
     """The device the pipeline ran on."""
 
-    kind: Literal["cpu", "cuda"]
-    index: int | None = Field(None, description="CUDA device index")
+    kind: Literal["cpu", "cuda", "rocm", "mps"] = Field(description="the backend: cpu, cuda (NVIDIA), rocm (AMD, "
+                                                          "through torch's CUDA API) or mps (Apple Silicon)")
+    index: int | None = Field(None, description="CUDA / ROCm device index")
     name: str = Field(description="GPU name (NVML/torch) or CPU model")
     gpu_slug: str | None = Field(None, description="catalog GPU slug when the name is known, else null")
     gpu_memory_total_gib: float | None = None
     power_limit_watts: float | None = None
     driver: str | None = None
     cuda: str | None = None
+    hip: str | None = Field(None, description="HIP runtime of a ROCm torch build (torch.version.hip)")
+    macos: str | None = Field(None, description="macOS release of an MPS run (platform.mac_ver)")
     cpu_model: str | None = None
     cpu_cores: int | None = Field(None, description="logical CPUs available to the process")
     torch_threads: int | None = None
@@ -197,6 +211,9 @@ class MemoryInfo(Strict):
     torch_max_allocated_gib: float | None = None
     torch_max_reserved_gib: float | None = None
     nvml_used_gib: float | None = Field(None, description="peak device memory used by all processes (NVML samples)")
+    amdsmi_used_gib: float | None = Field(None, description="peak VRAM used by all processes (AMD SMI samples)")
+    mps_driver_allocated_gib: float | None = Field(None, description="MPS: largest torch.mps.driver_allocated_memory "
+                                                   "after a run (no peak counter on MPS)")
     weights_gib: float | None = Field(None, description="parameter bytes of the built pipeline")
     cpu_peak_rss_gib: float | None = Field(None, description="process peak RSS (includes model build)")
 
@@ -215,7 +232,8 @@ class PowerInfo(Strict):
     run_median_watts: float | None = None
     max_watts: float | None = None
     energy_per_image_joules: float | None = None
-    energy_method: str | None = Field(None, description="nvml_total_energy | integrated_samples | rapl")
+    energy_method: str | None = Field(None, description="nvml_total_energy | amdsmi_energy_counter | "
+                                      "integrated_samples | rapl")
     cpu_energy_per_image_joules: float | None = Field(None, description="RAPL package energy, when readable")
 
 

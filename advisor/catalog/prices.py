@@ -215,10 +215,14 @@ def default_overrides_path(root: Path | str | None = None) -> Path:
 
 def _check_merge_target(field: str, path: Path) -> list[PriceOverride]:
     """The prices kept in ``path``; a file that is not a price-override file is refused, never replaced."""
+    from advisor.errors import CatalogError
+
     try:
         return read_price_overrides(path)
-    except AdvisorError as exc:
-        raise InputError(field, short(path, 80), f"a price override file to merge into ({short(exc, 160)})") from None
+    except CatalogError as exc:
+        where = f"entry {exc.entry}: " if exc.entry else ""
+        raise InputError(field, short(path, 80), f"a price override file to merge into ({where}"
+                                                 f"{short(exc.problem, 160)})") from None
 
 
 def import_prices(csv_path: Path | str, out: Path | str | None = None, root: Path | str | None = None
@@ -233,7 +237,7 @@ def import_prices(csv_path: Path | str, out: Path | str | None = None, root: Pat
     from advisor import catalog as catalog_module
     from advisor.io import check_output_file, locked_update, read_text_file
 
-    field = "--out" if out is not None else "profiles/overrides/prices.yaml"
+    field = "--out" if out is not None else "override file"
     target = Path(out) if out is not None else default_overrides_path(root)
     check_output_file(field, target, merge=True)  # before the CSV is read: a bad --out costs nothing
     if target.exists():

@@ -98,7 +98,8 @@ def catalog_command(
     today: Optional[str] = typer.Option(None, "--today", help="reference date for the stale flag, YYYY-MM-DD (default: today)"),
     root: Optional[Path] = typer.Option(None, "--profiles", help="catalog folder (default: the shipped profiles/)"),
 ) -> None:
-    """List catalog entries with every number's source, date and a stale flag (older than 180 days)."""
+    """List catalog entries with every number's source, date and a stale flag (older than 180 days; a card's street
+    or used price: 90 days)."""
     from advisor.catalog import STALE_AFTER_DAYS, load_catalog, to_json_dict
     from advisor.errors import AdvisorError, InputError
 
@@ -137,7 +138,8 @@ def catalog_command(
     from rich.table import Table
 
     rows = catalog_rows(entries, ref)
-    table = Table(title=f"catalog: {section.value} ({len(entries)} entries; stale = as_of > {STALE_AFTER_DAYS} days before {ref})",
+    table = Table(title=f"catalog: {section.value} ({len(entries)} entries; stale = as_of > {STALE_AFTER_DAYS} days "
+                        f"before {ref}; a card's street/used price: > 90 days)",
                   show_lines=False)
     for col in ("entry", "field", "value", "as_of", "stale", "source"):
         table.add_column(col, overflow="fold", no_wrap=col in ("entry", "value", "as_of", "stale"))

@@ -214,8 +214,8 @@ def recommend(scenario: Scenario, catalog: Catalog | None = None, estimator: Est
     options, floored = quality.apply_floor(ctx, options, Excluded)
     excluded += floored
     ranked = quality.rank(ctx, options) if "quality" in scenario.needs else rank(options, scenario.needs)
-    ranked = priced_first(ranked)  # a row whose licence fee is unknown never ranks above a priced one
-    ranked = crossings.practical_first(ranked, ctx.catalog)  # nor does one people could not work with
+    ranked = crossings.practical_first(ranked, ctx.catalog)  # one people could not work with ranks after
+    ranked = priced_first(ranked)  # and a row whose licence fee is unknown never ranks above a priced one (last: wins)
     add_license_notes(ranked)
     _add_payback(ctx, ranked)
     recommendation = quality.decide_known(ctx, ranked, decide)

@@ -195,6 +195,12 @@ def host_fit(catalog: Catalog, gpu: GPU, est: Any, owned: bool = False,
             + (f"{size} GB of RAM would run it (state it with --host-ram-gb)." if size else
                "more than a desktop board takes.")))
     build = d.system_builds.get(gpu.system_class or "")
+    unified = getattr(gpu, "host_ram_gib", None)  # a complete system (unified memory): its own memory is the host's
+    if build is None and unified:
+        ram = float(getattr(unified, "value", unified))
+        if need_gb <= ram + 1e-9:
+            return HostFit(need_gb, ram, text=f"Needs {needs}; the {gpu.name} has {ram:g} GiB of memory.")
+        return HostFit(need_gb, ram, exclusion=f"Needs {needs}, more than the {ram:g} GiB of the {gpu.name}.")
     if build is None:
         return HostFit(need_gb, None, text=f"Needs {needs}; the catalog states no RAM for a "
                                            f"'{gpu.system_class}' machine, so it is not checked.")

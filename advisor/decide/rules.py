@@ -72,6 +72,17 @@ def capability_rule(pipeline: Pipeline, needs: list[str]) -> str | None:
     return f"{pipeline.name} has no sourced evidence of {', '.join(missing)} in the catalog; you listed it as a need."
 
 
+def input_image_rule(pipeline: Pipeline, input_megapixels: float) -> str | None:
+    """Exclusion reason when the scenario sends input (reference / edit) images and ``pipeline`` takes none (no
+    image-editing or multi-reference capability in the catalog: advisor.perf.settings.takes_input_images)."""
+    from advisor.perf.settings import takes_input_images
+
+    if not input_megapixels or takes_input_images(pipeline):
+        return None
+    return (f"{pipeline.name} takes no input images (no image-editing or multi-reference evidence in the catalog); "
+            f"you send {input_megapixels:g} MP of input images per request.")
+
+
 def fit_rule(fits: bool, peak_vram_gib: float, vram_gib: float, gpu_name: str, notes: tuple[str, ...]) -> str | None:
     """Exclusion reason when no precision/offload strategy fits in VRAM."""
     if fits:

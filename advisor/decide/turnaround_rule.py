@@ -54,8 +54,13 @@ DEFAULT_API_LATENCY_SECONDS_PER_IMAGE = 10.0
 K_MAX = 64  # most GPUs tried
 SEED = 0
 #: most jobs (GPU requests, API image calls) one simulation may hold; above it the closed form answers. Choice:
-#: SimPy runs about 150,000 jobs a second here and a scenario runs a few hundred simulations (bisection per option)
-SIM_JOBS_BUDGET = 5_000
+#: the FIFO recursion runs about a million jobs a second here (SimPy, for scale-to-zero workers, ~70,000)
+SIM_JOBS_BUDGET = 50_000
+#: most jobs all the simulations of one scenario may hold together (a scenario runs a few simulations for each of
+#: hundreds of options); once spent, the remaining waits come from the closed form. Choice: a few seconds
+TOTAL_JOBS_BUDGET = 3_000_000
+#: a SimPy job (scale-to-zero workers) costs about this many recursion jobs of the budget
+SIMPY_JOB_WEIGHT = 15
 #: scale-to-zero endpoints are costed with at least this many max workers (RunPod's default max workers, 3:
 #: docs.runpod.io glossary "Max Workers ... Default: 3", 2025-04); they cost nothing while stopped
 SERVERLESS_MIN_MAX_WORKERS = 3
@@ -69,30 +74,49 @@ def expected_jobs(workload: Q.Workload, servers: Any) -> float:
     return Q.expected_requests(workload) * per
 
 
-def run_turnaround(workload: Q.Workload, servers: Any) -> Q.TurnaroundResult:
-    """The waits of ``workload`` on ``servers``: simulated (seed :data:`SEED`) within :data:`SIM_JOBS_BUDGET` jobs,
-    else in closed form (``seed`` -1 in the result)."""
-    if expected_jobs(workload, servers) > SIM_JOBS_BUDGET:
+@dataclass
+class JobBudget:
+    """Jobs the simulations of one scenario may still hold (:data:`TOTAL_JOBS_BUDGET`)."""
+
+    left: float = TOTAL_JOBS_BUDGET
+
+    def simulate(self, workload: Q.Workload, servers: Any) -> bool:
+        """True (and the jobs spent) when this simulation fits both budgets; False: use the closed form."""
+        jobs = expected_jobs(workload, servers)
+        cost = jobs * (SIMPY_JOB_WEIGHT if isinstance(servers, ServerlessServers) else 1)
+        if jobs > SIM_JOBS_BUDGET or cost > self.left:
+            return False
+        self.left -= cost
+        return True
+
+
+def run_turnaround(workload: Q.Workload, servers: Any, budget: JobBudget | None = None) -> Q.TurnaroundResult:
+    """The waits of ``workload`` on ``servers``: simulated (seed :data:`SEED`) within the budgets (a fresh
+    :class:`JobBudget` when none is given), else in closed form (``seed`` -1 in the result)."""
+    if not (budget or JobBudget()).simulate(workload, servers):
         return closed_form_turnaround(workload, servers)
     return Q.simulate_turnaround(workload, servers, seed=SEED)
 
 
 def _cached_gpus_needed(workload: Q.Workload, seconds: float, sd: float, target: float | None,
-                        k_max: int, cold: tuple[float, float] | None = None
+                        k_max: int, cold: tuple[float, float] | None = None, budget: JobBudget | None = None
                         ) -> tuple[int | None, dict[int, Q.TurnaroundResult]]:
     """The smallest k meeting the target (or k = 1 only without a target), memoised (same inputs, same seed ->
-    same result). ``cold``: (cold start [s], idle timeout [s]) of scale-to-zero workers, None for warm GPUs."""
-    key = (workload, seconds, sd, target, k_max, cold)
+    same result). ``cold``: (cold start [s], idle timeout [s]) of scale-to-zero workers, None for warm GPUs.
+    Whether it may simulate is part of the key, so a result never depends on what earlier scenarios spent."""
+    budget = budget or JobBudget()
+    make = _servers(seconds, sd, cold)
+    may_simulate = budget.left >= expected_jobs(workload, make(1)) * (SIMPY_JOB_WEIGHT if cold else 1)
+    key = (workload, seconds, sd, target, k_max, cold, may_simulate)
     hit = _CACHE.get(key)
     if hit is not None:
         _CACHE.move_to_end(key)
         return hit
-    make = _servers(seconds, sd, cold)
     if target is None:
         k0 = SERVERLESS_MIN_MAX_WORKERS if cold is not None else 1
-        out = (None, {k0: run_turnaround(workload, make(k0))})
+        out = (None, {k0: run_turnaround(workload, make(k0), budget)})
     else:
-        out = smallest_servers(workload, make, target, k_max)
+        out = smallest_servers(workload, make, target, k_max, budget)
     _CACHE[key] = out
     while len(_CACHE) > _CACHE_SIZE:
         _CACHE.popitem(last=False)
@@ -112,8 +136,8 @@ def smallest_gpus(workload: Q.Workload, seconds: float, sd: float, target: float
     return smallest_servers(workload, _servers(seconds, sd, None), target, k_max)
 
 
-def smallest_servers(workload: Q.Workload, make: Any, target: float,
-                     k_max: int = K_MAX) -> tuple[int | None, dict[int, Q.TurnaroundResult]]:
+def smallest_servers(workload: Q.Workload, make: Any, target: float, k_max: int = K_MAX,
+                     budget: JobBudget | None = None) -> tuple[int | None, dict[int, Q.TurnaroundResult]]:
     """Smallest k in 1..k_max with p95 turnaround <= ``target`` [min], by bisection over k.
 
     Same answer as :func:`advisor.workload.queueing.gpus_needed` (which tries k = 1, 2, ...) with at most
@@ -124,9 +148,11 @@ def smallest_servers(workload: Q.Workload, make: Any, target: float,
     """
     tried: dict[int, Q.TurnaroundResult] = {}
 
+    budget = budget or JobBudget()
+
     def p95(k: int) -> float:
         if k not in tried:
-            tried[k] = run_turnaround(workload, make(k))
+            tried[k] = run_turnaround(workload, make(k), budget)
         return tried[k].p95_turnaround_minutes
 
     if p95(1) <= target:
@@ -266,6 +292,7 @@ class TurnaroundPlanner:
     api_latency_seconds_per_image: float | None = None
     k_max: int = K_MAX
     _api_cache: dict = field(default_factory=dict, repr=False)
+    budget: JobBudget = field(default_factory=JobBudget, repr=False)
 
     def describe(self) -> str:
         w = self.workload
@@ -281,7 +308,7 @@ class TurnaroundPlanner:
     def gpu_wait(self, seconds_per_image: float, relative_sd: float) -> GPUWait:
         """Wait on k GPUs of one kind (``seconds_per_image`` [s] mean incl. retries, CV ``relative_sd``)."""
         k, results = _cached_gpus_needed(self.workload, float(seconds_per_image), float(relative_sd),
-                                         self.target_minutes, self.k_max)
+                                         self.target_minutes, self.k_max, None, self.budget)
         at = results[k] if k is not None else results[max(results)]
         return GPUWait(gpus=k, seconds_per_image=float(seconds_per_image), relative_sd=float(relative_sd),
                        p95_minutes_by_gpus={kk: r.p95_turnaround_minutes for kk, r in results.items()}, result=at,
@@ -294,12 +321,13 @@ class TurnaroundPlanner:
         endpoint's max workers, at least :data:`SERVERLESS_MIN_MAX_WORKERS` (stopped workers cost nothing)."""
         cold = (float(cold_start_seconds), float(idle_timeout_seconds))
         k, results = _cached_gpus_needed(self.workload, float(seconds_per_image), float(relative_sd),
-                                         self.target_minutes, self.k_max, cold)
+                                         self.target_minutes, self.k_max, cold, self.budget)
         if k is not None and k < SERVERLESS_MIN_MAX_WORKERS:
             k = SERVERLESS_MIN_MAX_WORKERS
             if k not in results:
                 results = {**results, k: run_turnaround(self.workload, _servers(float(seconds_per_image),
-                                                                                float(relative_sd), cold)(k))}
+                                                                                float(relative_sd), cold)(k),
+                                                        self.budget)}
         at = results[k] if k is not None else results[max(results)]
         return GPUWait(gpus=k, seconds_per_image=float(seconds_per_image), relative_sd=float(relative_sd),
                        p95_minutes_by_gpus={kk: r.p95_turnaround_minutes for kk, r in results.items()}, result=at,
@@ -312,10 +340,11 @@ class TurnaroundPlanner:
         out = {}
         make = _servers(float(seconds_per_image), float(relative_sd), cold)
         for k in k_values:
-            key = (self.workload, float(seconds_per_image), float(relative_sd), ("curve", k, cold))
+            may = self.budget.left >= expected_jobs(self.workload, make(k)) * (SIMPY_JOB_WEIGHT if cold else 1)
+            key = (self.workload, float(seconds_per_image), float(relative_sd), ("curve", k, cold, may))
             hit = _CACHE.get(key)
             if hit is None:
-                hit = (None, {k: run_turnaround(self.workload, make(k))})
+                hit = (None, {k: run_turnaround(self.workload, make(k), self.budget)})
                 _CACHE[key] = hit
             out[k] = hit[1][k].p95_turnaround_minutes
         return out
@@ -343,7 +372,7 @@ class TurnaroundPlanner:
         key = (conc, latency)
         res = self._api_cache.get(key)
         if res is None:
-            res = run_turnaround(self.workload, Q.APIServers(conc, latency))
+            res = run_turnaround(self.workload, Q.APIServers(conc, latency), self.budget)
             self._api_cache[key] = res
         return APIWait(conc, latency, lat_src, conc_src, res, self.target_minutes)
 
@@ -355,7 +384,7 @@ class TurnaroundPlanner:
                 "working_hours_per_day": w.working_hours_per_day, "working_days_simulated": w.days,
                 "working_days_per_month": WORKING_DAYS_PER_MONTH, "p95_target_minutes": self.target_minutes,
                 "seed": SEED, "waits_method": (
-                    "simulated (SimPy)" if Q.expected_requests(w) <= SIM_JOBS_BUDGET else
+                    "simulated" if Q.expected_requests(w) <= SIM_JOBS_BUDGET else
                     f"closed form (Erlang C, Allen-Cunneen): {Q.expected_requests(w):,.0f} requests in "
                     f"{w.days} days exceed the simulation budget of {SIM_JOBS_BUDGET:,} jobs"),
                 "gpu_service_time": "simulator seconds per image x attempts, lognormal with the "

@@ -175,7 +175,7 @@ def _profile_points(profiles: list, catalog: Catalog, cal: T.Calibration) -> lis
                                        note=f"best of {len(steps_all)} steps; median {med:.3f} s", **base))
             continue
         summ = prof.summary
-        if summ.step_seconds is not None and prof.device.kind == "cuda":
+        if summ.step_seconds is not None and prof.device.kind != "cpu":  # any GPU backend (cuda, rocm, mps)
             out.append(ValidationPoint(id=pid + ":step", measured_seconds=summ.step_seconds.median,
                                        timed="transformer_step", note=f"median of {summ.step_seconds.n} steps", **base))
         if summ.total_seconds is not None:
@@ -455,7 +455,7 @@ def _gpu_profiles(profiles: list, catalog: Catalog) -> list:
     """Complete GPU profiles with runs on a catalog GPU, no offload (failed / partial-without-runs skipped)."""
     out = []
     for prof in profiles:
-        if prof.status == "failed" or not prof.runs or prof.device.kind != "cuda":
+        if prof.status == "failed" or not prof.runs or prof.device.kind == "cpu":
             continue
         if prof.settings.offload != "none" or prof.architecture is None:
             continue

@@ -172,7 +172,8 @@ def _finish(est: PerfEstimate, req: PerfRequest, steps_source: str, catalog: Cat
     if weight and weight != r.precision:  # the weight format applies to the denoiser only
         precisions.update({c.name: r.precision for c in spec.text_encoders})
     weights_gib = M.total_weight_gib(spec, weight or r.precision, precisions)
-    needs = H.host_needs(pipe, spec, weights_gib, est.offload, weight or r.precision)
+    # on the CPU the weights live in host memory like offloaded ones
+    needs = H.host_needs(pipe, spec, weights_gib, "model" if r.gpu == "cpu" else est.offload, weight or r.precision)
     est = replace(est, request=req, steps=r.steps or 0, steps_source=steps_source,
                   compile_seconds=S.compile_seconds(est),
                   host_ram_gib=needs.host_ram_gib, disk_gb=needs.disk_gb,

@@ -13,8 +13,9 @@ Method (Poisson arrivals at the team's working-hour rate, steady state inside th
   waiting-time law, its mean corrected by Allen-Cunneen).
 * **Service** of one request: the sum of its n lognormal image times, matched to a lognormal with the same mean
   and variance (Fenton, IRE Trans. Commun. Syst. 8 (1960) 57-67), represented by 400 equally likely quantile
-  points; scale-to-zero workers add their cold start to a fraction exp(-lam x idle timeout) of the requests
-  (:mod:`advisor.cost.serverless`); an API's request of n images on c parallel calls takes ceil(n / c) calls in a
+  points; scale-to-zero workers add their cold start to the requests that find no warm worker: exp(-lam x idle
+  timeout) of those that arrive to an empty system (:mod:`advisor.cost.serverless`; Welch's exceptional first
+  service for the share); an API's request of n images on c parallel calls takes ceil(n / c) calls in a
   row and its image calls arrive in batches of n (interarrival SCV ca^2 = 2n - 1).
 * **Turnaround** R = wait + service; P(R > t) is summed over the service points and its p-quantile found by
   bisection. "max" is the 99.9th percentile (a closed form has no largest sample).
@@ -54,24 +55,27 @@ def _service_points(mean_seconds: float, relative_sd: float, n: int) -> np.ndarr
     return np.exp(mu + sigma * _Z)
 
 
-def _quantile(points: np.ndarray, weights: np.ndarray, p_wait: float, wait_mean: float, q: float) -> float:
-    """q-quantile [s] of wait + service, wait = 0 w.p. 1 - p_wait, else Exp(mean ``wait_mean``)."""
-    def tail(t: float) -> float:
-        over = points > t
-        expo = np.where(over, 1.0, p_wait * np.exp(-np.clip(t - points, 0.0, None) / wait_mean)
-                        if wait_mean > 0 else 0.0)
-        return float(np.sum(weights * expo))
+def _quantiles(points: np.ndarray, weights: np.ndarray, p_wait: float, wait_mean: float,
+               qs: tuple[float, ...]) -> np.ndarray:
+    """The ``qs``-quantiles [s] of wait + service, wait = 0 w.p. 1 - p_wait, else Exp(mean ``wait_mean``): bisection
+    on P(R > t) = sum_i w_i (1 if s_i > t else p_wait exp(-(t - s_i) / wait_mean)), all quantiles at once, to
+    1e-6 of the largest."""
+    target = 1.0 - np.asarray(qs)[:, None]
 
-    lo, hi = 0.0, float(points.max()) + 1.0
-    while tail(hi) > 1.0 - q:
-        hi *= 2.0
-    for _ in range(60):
+    def tail(t: np.ndarray) -> np.ndarray:
+        gap = t[:, None] - points[None, :]
+        expo = np.exp(-np.maximum(gap, 0.0) / wait_mean) * p_wait if wait_mean > 0 else 0.0
+        return np.sum(weights * np.where(gap < 0, 1.0, expo), axis=1, keepdims=True)
+
+    lo = np.zeros((len(qs), 1))
+    hi = np.full((len(qs), 1), float(points.max()) + 1.0)
+    while np.any(tail(hi[:, 0]) > target):
+        hi = np.where(tail(hi[:, 0]) > target, hi * 2.0, hi)
+    for _ in range(22):  # 2^-22 of the bracket: ~1e-6 relative
         mid = (lo + hi) / 2.0
-        if tail(mid) > 1.0 - q:
-            lo = mid
-        else:
-            hi = mid
-    return hi
+        over = tail(mid[:, 0]) > target
+        lo, hi = np.where(over, mid, lo), np.where(over, hi, mid)
+    return hi[:, 0]
 
 
 def _result(servers, workload: Q.Workload, p50: float, p95: float, p999: float, mean_t: float, mean_w: float,
@@ -120,7 +124,14 @@ def closed_form_turnaround(workload: Q.Workload, servers) -> Q.TurnaroundResult:
         c = servers.k
         points = _service_points(servers.seconds_per_image, servers.relative_sd, n_img)
         if isinstance(servers, ServerlessServers) and workload.bursts is None:
-            p = math.exp(-Q.team_rate_per_second(workload) * servers.idle_timeout_seconds)
+            lam, m = Q.team_rate_per_second(workload), float(np.mean(points))
+            p = math.exp(-lam * servers.idle_timeout_seconds)
+            # requests that arrive while a worker starts queue behind it and find it warm: the cold share of
+            # requests is p / E[requests per busy period] = p / (1 + lam E[X0] / (1 - rho)), X0 = the busy
+            # period's first service m + p C (M/G/1 with exceptional first service: Welch, Oper. Res. 12 (1964)
+            # 736-752; exact for one worker, an approximation for several)
+            rho = lam * m / c
+            p = p / (1.0 + lam * (m + p * servers.cold_start_seconds) / (1.0 - rho)) if rho < 1 else p
             points = np.concatenate([points, points + servers.cold_start_seconds])
             weights = np.concatenate([weights * (1.0 - p), weights * p])
             cold = n_req * p
@@ -141,7 +152,7 @@ def closed_form_turnaround(workload: Q.Workload, servers) -> Q.TurnaroundResult:
     p_wait = Q.erlang_c_probability_wait(c, lam, 1.0 / job_mean)
     wq = allen_cunneen_mean_wait_seconds(c, lam, job_mean, job_scv, arrival_scv)
     cond = wq / p_wait if p_wait > 0 else 0.0
-    p50, p95, p999 = (_quantile(points, weights, p_wait, cond, q) for q in (0.5, 0.95, 0.999))
+    p50, p95, p999 = _quantiles(points, weights, p_wait, cond, (0.5, 0.95, 0.999)).tolist()
     return _result(servers, workload, p50, p95, p999, wq + float(np.sum(points * weights)), wq, busy, c, n_req,
                    cold)
 

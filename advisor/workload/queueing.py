@@ -49,6 +49,7 @@ import numpy as np
 import simpy
 
 from advisor.errors import InputError
+from advisor.workload.fifo import fifo_start_end_seconds
 from advisor.workload.scale_to_zero import ServerlessServers, simulate_scale_to_zero_seconds
 
 SECONDS_PER_MINUTE = 60.0
@@ -426,7 +427,7 @@ def simulate_turnaround(workload: Workload, servers: GPUServers | APIServers | S
         sampler = lognormal_sampler(servers.seconds_per_image, servers.relative_sd)
         image_seconds = sampler(rng, n_req * n_img).reshape(n_req, n_img)
         if isinstance(servers, GPUServers):
-            start, end = _simulate_fifo_seconds(arrivals, image_seconds.sum(axis=1), servers.k)
+            start, end = fifo_start_end_seconds(arrivals, image_seconds.sum(axis=1), servers.k)
         else:
             start, end, cold = simulate_scale_to_zero_seconds(arrivals, image_seconds.sum(axis=1), servers.k,
                                                               servers.cold_start_seconds,
@@ -436,7 +437,7 @@ def simulate_turnaround(workload: Workload, servers: GPUServers | APIServers | S
     else:
         sampler = lognormal_sampler(servers.latency_seconds_per_image, servers.relative_sd)
         call_seconds = sampler(rng, n_req * n_img)
-        start, end = _simulate_fifo_seconds(np.repeat(arrivals, n_img), call_seconds, servers.concurrency_limit)
+        start, end = fifo_start_end_seconds(np.repeat(arrivals, n_img), call_seconds, servers.concurrency_limit)
         # images of a request are consecutive jobs: first starts first (FIFO), the request ends with its last call
         first_start = start.reshape(n_req, n_img).min(axis=1)
         last_end = end.reshape(n_req, n_img).max(axis=1)
