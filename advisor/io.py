@@ -239,6 +239,14 @@ def check_output_file(field: str, path: str | os.PathLike, *, force: bool = Fals
     if anc.exists() and not anc.is_dir():
         raise InputError(field, short(text), f"a file path in a folder ({short(anc, 60)} is a file, not a folder)")
     check_output_dir(field, p.parent if str(p.parent) else ".")
+    if p.parent.is_dir():  # try it: os.access says yes to root on a read-only or virtual file system (/proc, /sys)
+        probe = _tmp_name(p)
+        try:
+            os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
+            os.unlink(probe)
+        except OSError as exc:
+            raise InputError(field, short(text), f"a file you can write ({exc.strerror or exc}); nothing was "
+                                                 "written") from None
     return p
 
 
@@ -275,6 +283,8 @@ def locked_update(field: str, path: str | os.PathLike, update: Callable[[Path], 
     p = check_output_file(field, path, merge=True)
     try:
         _make_parents(p)
+        # the lock file made (or opened) here first: a folder we cannot write is refused as such, not waited on
+        os.close(os.open(lock_path(p), os.O_WRONLY | os.O_CREAT, FILE_MODE))
         with filelock.FileLock(lock_path(p), timeout=LOCK_TIMEOUT_SECONDS):
             data = update(p)
             raw = data.encode("utf-8") if isinstance(data, str) else data
@@ -283,7 +293,8 @@ def locked_update(field: str, path: str | os.PathLike, update: Callable[[Path], 
         raise InputError(field, short(p), f"a file no other run holds for over {LOCK_TIMEOUT_SECONDS:g} s "
                                           f"(locked by {lock_path(p).name})") from None
     except OSError as exc:
-        if exc.errno in (errno.ENAMETOOLONG, errno.EACCES, errno.EROFS, errno.ENOSPC, errno.EPERM, errno.EISDIR):
+        if exc.errno in (errno.ENAMETOOLONG, errno.EACCES, errno.EROFS, errno.ENOSPC, errno.EPERM, errno.EISDIR,
+                         errno.ENOENT, errno.ENOTDIR):
             raise InputError(field, short(p), f"a file you can write ({exc.strerror or exc}); nothing was "
                                               "written") from None
         raise

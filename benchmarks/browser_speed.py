@@ -3,7 +3,8 @@
 
 Measured per trial, each in a fresh browser context (empty cache, no cookies, a new Streamlit session):
   * empty page: navigation start -> the page's one text element visible [s] (the floor: Streamlit's own JS + websocket)
-  * app: navigation start -> the recommendation text visible [s], -> the first chart drawn (plotly or Vega-Lite) [s]
+  * app (/recommend): navigation start -> the recommendation text visible [s], -> the first chart drawn [s]
+  * every page (/compare, /recommend, /turnaround, ...): navigation start -> its first answer visible [s]
   * app re-render: a form change (monthly volume) + submit -> the new headline figure shown [s], -> the app idle again
     (Streamlit's running indicator gone) [s]
 The server is warmed once first (engine caches, imports); the cold first load is printed separately. Ratios are
@@ -131,6 +132,24 @@ def app_trial(browser, url: str, volume: int | None) -> dict[str, float]:
     return out
 
 
+#: each page's URL path and what its first answer is (a CSS selector that appears when the answer is shown)
+PAGE_ANSWERS = (("compare", REC), ("recommend", REC), ("turnaround", REC), ("simulator", REC),
+                ("profiles", "h1"), ("catalog", "[data-testid='stDataFrame']"),
+                ("validation", "[data-testid='stMetricValue']"))
+
+
+def page_trial(browser, url: str, path: str, selector: str) -> float:
+    """Seconds from navigation start to ``path``'s first answer, in a fresh browser context (a new session)."""
+    ctx = browser.new_context(viewport=VIEWPORT)
+    page = ctx.new_page()
+    t0 = time.perf_counter()
+    page.goto(f"{url}/{path}", wait_until="commit")
+    _visible(page, selector)
+    out = time.perf_counter() - t0
+    ctx.close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=3)
@@ -146,7 +165,7 @@ def main() -> None:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
-            cold = app_trial(browser, app_url, None)  # a cold server: engine, catalog, plotly imports
+            cold = app_trial(browser, f"{app_url}/recommend", None)  # a cold server: engine, catalog, imports
             print(f"cold server, first load: recommendation text {cold['text_s']:.2f} s, first chart "
                   f"{cold['chart_s']:.2f} s, idle {cold['idle_s']:.2f} s")
             empty_trial(browser, empty_url)  # warm the empty server too
@@ -154,7 +173,9 @@ def main() -> None:
             volumes = [20_000, 1_234, 50_000, 7_777, 300]
             for i in range(args.trials):
                 empties.append(empty_trial(browser, empty_url))
-                apps.append(app_trial(browser, app_url, volumes[i % len(volumes)]))
+                apps.append(app_trial(browser, f"{app_url}/recommend", volumes[i % len(volumes)]))
+            pages = {path: [page_trial(browser, app_url, path, sel) for _ in range(args.trials)]
+                     for path, sel in PAGE_ANSWERS}
             browser.close()
     finally:
         _stop(app_proc)
@@ -176,6 +197,9 @@ def main() -> None:
         print(f"after a form change, {what:<13} median {med(key):6.2f} s  ({vals})")
     print(f"targets: first chart <= 2x empty page (now {med('chart_s') / e:.2f}x); re-render < 1 s "
           f"(now {med('rerender_idle_s'):.2f} s to idle)")
+    print("time to first answer per page (fresh browser context, warm server; median of the trials):")
+    for path, times in pages.items():
+        print(f"  /{path:<11} {statistics.median(times):6.2f} s  ({', '.join(f'{x:.2f}' for x in times)})")
     print("uptime after: ", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 
 

@@ -7,7 +7,7 @@ Public API:
     extract_spec(components, pipeline_class, slug="custom", tokens=None, text_max_sequence_length=None,
                  source="") -> ArchitectureSpec
     build_meta_pipeline_components(slug) -> dict[str, torch.nn.Module]      (full-size, meta device)
-    SLUGS, PIPELINE_CLASS                                                      (the six known pipelines)
+    SLUGS, PIPELINE_CLASS                                                      (every catalog pipeline)
     default_token_rules(pipeline_class, components, max_sequence_length=None) -> TokenRules
     library_versions() -> dict[str, str]
 

@@ -1,5 +1,5 @@
-"""Architecture extraction for the pipelines beyond the six DiTs: token rules, the SDXL UNet and the Qwen-Image
-causal 3-D VAE (both traced on the meta device: :mod:`measure.architecture_trace`), sources of the configs.
+"""Architecture extraction beyond the first six pipelines (FLUX, Z-Image): token rules, the SDXL UNet and the
+Qwen-Image causal 3-D VAE (both traced on the meta device: :mod:`measure.architecture_trace`), config sources.
 
 Imported lazily by :mod:`measure.architecture_extract` (needs torch, diffusers, transformers).
 

@@ -15,6 +15,10 @@ the meta device; FLUX.1 from the public FLUX.1-dev / T5-v1.1-XXL / CLIP ViT-L/14
 - FLUX.1-dev / schnell: FluxTransformer2DModel 19+38 blocks, 24 heads (11.9B), CLIP-L text (123M), T5-v1.1-XXL
   encoder (4.76B), FLUX.1 AutoencoderKL.
 
+Also measurable: Z-Image (base, undistilled) = the Z-Image-Turbo architecture; FLUX.2 [klein] base 4B / 9B = the
+klein 4B / 9B architectures with ``is_distilled=False``. The pipelines described but not measurable offline yet
+(SD 3.5, Qwen-Image, FLUX.1 Kontext, SDXL) have their real sizes in :mod:`measure.configs_more`.
+
 ``scaled:<f>`` shrinks width and depth of the real configs by ``f`` (0 < f <= 1) keeping the shape rules
 (head_dim fixed at the real value, so hidden = heads * head_dim; Z-Image ``cap_feat_dim`` = text hidden; FLUX.2
 ``joint_attention_dim`` = 3 x text hidden; FLUX.1 ``joint_attention_dim`` = T5 d_model, ``pooled_projection_dim`` =

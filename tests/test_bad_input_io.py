@@ -3,9 +3,8 @@ own files, neutralised text, values checked where they enter, every flag used or
 
 Every refusal case asserts: exit code 2 (CliRunner) or one :class:`AdvisorError` (library), one line, no traceback,
 no file changed outside the intended output (the folder the case ran in is hashed before and after), and a hang
-guard. The bomb cases (``/dev/zero``, a sparse 10 GB file, a FIFO) run in a subprocess under an address-space limit
-(``resource.setrlimit``), so a regression fails the test instead of the machine. Hypothesis fuzzes the price-CSV,
-votes-CSV and YAML readers. The times themselves are printed by ``benchmarks/bad_input_bomb.py``.
+guard (the fuzz tests of the price-CSV, votes-CSV and YAML readers: tests/test_bad_input_fuzz.py). The bomb cases (``/dev/zero``, a sparse 10 GB file, a FIFO) run in a subprocess under an address-space limit
+(``resource.setrlimit``), so a regression fails the test instead of the machine. The times themselves are printed by ``benchmarks/bad_input_bomb.py``.
 """
 
 from __future__ import annotations
@@ -178,14 +177,15 @@ def _out_target(tmp_path: Path, kind: str) -> str:
     (tmp_path / "a-file").write_text("keep me\n")
     return {"device": "/dev/null", "folder": str(tmp_path), "file": "a-file", "under-file": "a-file/x.yaml",
             "measured": str(PROFILES_DIR / "measured" / "h100-sxm" / "new.yaml"), "empty": "",
-            "long": "x" * 300 + ".yaml", "fifo": _special(tmp_path, "fifo")}[kind]
+            "long": "x" * 300 + ".yaml", "fifo": _special(tmp_path, "fifo"), "proc": "/proc/x.yaml",
+            "sys": "/sys/x.yaml"}[kind]
 
 
 #: an empty --out reaches the commands whose option is a Path as "." (typer), so it is refused as a folder
 OUT_CASES = {"device": ("this is a device",), "folder": ("this is an existing folder",), "file": ("add --force",),
              "under-file": ("is a file, not a folder",), "measured": ("outside profiles/measured/",),
              "empty": ("not empty", "this is an existing folder"), "long": ("at most 255 bytes",),
-             "fifo": ("this is a FIFO",)}
+             "fifo": ("this is a FIFO",), "proc": ("a file you can write",), "sys": ("a file you can write",)}
 
 
 def _writer_args(command: str, tmp_path: Path, prof: Path, out: str) -> list[str]:
@@ -389,6 +389,19 @@ def test_compare_csv_is_neutralised(tmp_path):
     assert len(cells) > 20 and not _formulas(cells)
 
 
+def test_html_report_escapes_a_hostile_source(tmp_path):
+    """A price source with markup reaches the report as text, never as an element."""
+    from advisor.decide import Scenario
+    from advisor.report.export import write_exports
+
+    hostile = "<img src=http://evil/x.png onerror=alert(1)>"
+    sc = Scenario.from_dict({"volume_images_per_month": 100, "gpu_owned": "rtx-4090", "overrides": {"defaults": {
+        "electricity_usd_per_kwh": {"value": 0.3, "source": hostile, "as_of": "2026-11-01"}}}})
+    html = write_exports(sc, tmp_path / "r", ["html"])[0].read_text(encoding="utf-8")
+    assert "<img src=http://evil" not in html
+    assert "&lt;img src=http://evil/x.png onerror=alert(1)&gt;" in html  # shown, escaped (the scenario section)
+
+
 def test_md_text_escapes_a_hostile_source():
     from advisor.fmt import md_text
 
@@ -587,56 +600,6 @@ def test_declared_model_is_fitted(tmp_path):
 def test_huge_volume_is_not_echoed_in_full(tmp_path):
     line = refused(["recommend", "--volume", "9" * 4300], tmp_path, "--volume: got")
     assert len(line) < 200
-
-
-# --------------------------------------------------------------------------------------------------- fuzzing
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-
-_CELLS = st.one_of(st.sampled_from(["gpus", "apis", "rentals", "defaults", "rtx-4090", "launch_price_usd",
-                                    "street_price_usd", "per_mp_usd", "fal-flux-1-schnell", "1599", "0", "-1",
-                                    "1e308", "nan", "2026-11-01", "2099-01-01", "Shop quote", "free", "=1+1", ""]),
-                   st.text(max_size=12))
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
-@given(st.lists(st.lists(_CELLS, min_size=0, max_size=11), max_size=4))
-def test_fuzz_price_csv(prof, rows):
-    """Rows of plausible and random cells: a list of prices, or one AdvisorError line; never another exception."""
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    try:
-        prices = parse_price_csv(HEADER + buf.getvalue(), "fuzz.csv", load_catalog(prof))
-    except AdvisorError as exc:
-        one_line(str(exc))
-        assert len(str(exc)) < 1000
-    else:
-        assert all(p.as_of <= dt.date.today() for p in prices)
-
-
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text(max_size=300))
-def test_fuzz_votes_csv(text):
-    from advisor.fit.votes import fit_votes
-
-    try:
-        fit_votes("model_a,model_b,winner\n" + text, known={"a", "b", "c"})
-    except AdvisorError as exc:
-        one_line(str(exc))
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.binary(max_size=400))
-def test_fuzz_yaml_reader_bytes(data):
-    """Any bytes: plain data or one YAMLFileError line."""
-    from advisor.catalog.yaml_reader import YAMLFileError, read_yaml_bytes
-
-    try:
-        read_yaml_bytes(data, "fuzz.yaml")
-    except YAMLFileError as exc:
-        one_line(str(exc))
 
 
 def test_file_modes_helpers_never_touch_the_umask(tmp_path):

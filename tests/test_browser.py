@@ -422,3 +422,29 @@ def test_profile_upload_changes_compare_and_recommend(server, browser, tmp_path)
         assert page.get_by_test_id("stException").count() == 0
         page.screenshot(path=str(ARTIFACTS / "calibrated_recommend.png"), full_page=True)
     context.close()
+
+
+def test_downloads_work_however_fast_they_are_clicked(server, browser):
+    """Change the image format and click the download at once, then the CSV and the HTML report back to back: every
+    click gives a file of the asked kind (never a silent failure), and the report shows no server path."""
+    context = browser.new_context(viewport={"width": 1400, "height": 2400}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(RENDER_TIMEOUT_MS)
+    with explained(server, page, "downloads"):
+        page.goto(f"{server.url}/recommend", wait_until="domcontentloaded")
+        _ready(page, page.get_by_test_id("stMetricValue").first, "the headline metrics")
+        fmt = page.get_by_label("Format")
+        fmt.click()
+        page.get_by_role("option", name="svg").click()
+        with page.expect_download(timeout=RENDER_TIMEOUT_MS) as dl:  # clicked without waiting for the rerun
+            page.get_by_role("button", name="Download image").click()
+        data = Path(dl.value.path()).read_bytes()
+        assert dl.value.suggested_filename.endswith((".svg", ".png")) and len(data) > 1000
+        with page.expect_download(timeout=RENDER_TIMEOUT_MS) as dl_csv:
+            page.get_by_role("button", name="Options (CSV)").click()
+        assert Path(dl_csv.value.path()).read_text(encoding="utf-8").startswith("rank,id,")
+        with page.expect_download(timeout=RENDER_TIMEOUT_MS) as dl_html:
+            page.get_by_role("button", name="Report (HTML, works offline)").click()
+        report = Path(dl_html.value.path()).read_text(encoding="utf-8")
+        assert "<h2>Recommendation:" in report and str(ROOT) not in report
+    context.close()

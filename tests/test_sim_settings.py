@@ -129,3 +129,15 @@ def test_cli_simulate_json_names_the_setting_and_the_compile_seconds():
     r = runner.invoke(app, ["simulate", "--pipeline", "flux-2-dev", "--gpu", "rtx-4090", "--steps-preset", "library",
                             "--format", "json"])
     assert json.loads(r.output)["steps"] == 50
+
+
+def test_compare_rows_show_the_whole_setting_with_the_same_seconds():
+    from advisor.decide import Scenario
+    from advisor.decide.compare import compare, short_label
+
+    res = compare(["z-image-turbo", "flux-2-klein-4b"],
+                  Scenario.from_dict({"volume_images_per_month": 500, "gpu_owned": "rtx-4090"}))
+    own = next(r for m in res.models if m.model == "z-image-turbo" for r in m.rows if r.kind == "own")
+    assert short_label(own) == f"own rtx-4090: {own.setting}"
+    assert "torch.compile" in own.setting or "eager" in own.setting  # the label never hides compile
+    assert own.setting.endswith("9 steps")

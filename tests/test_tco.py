@@ -283,3 +283,12 @@ def test_added_power_and_energy_hand():
     assert tco.added_power_watts(10.0, 15.0, 100.0, 50.0) == 50.0
     with pytest.raises(ValueError, match="idle_watts must be a finite number >= 0"):
         tco.above_idle_watts(10.0, -1.0)
+
+
+def test_holding_cost_hand():
+    # resale $2,000 x (1 %/month decline + 7.5 %/year / 12 = 0.625 %/month) = 2000 x 0.01625 = 32.50 USD/month
+    assert tco.holding_usd_per_month(2000.0, 0.01, 0.075) == pytest.approx(32.5, rel=1e-12)
+    assert tco.holding_usd_per_month(0.0, 0.01, 0.075) == 0.0
+    for bad in ((2000.0, 1.5, 0.05), (2000.0, -0.01, 0.05), (2000.0, 0.01, 1.2), (-1.0, 0.01, 0.05)):
+        with pytest.raises(ValueError):
+            tco.holding_usd_per_month(*bad)

@@ -25,7 +25,7 @@ def n(v):
 def raw(street=(1000.0, 1000.0), uncertainty_default=0.0):
     return {
         "gpus": [{"slug": "slow", "name": "SLOW", "architecture": "ada", "vram_gib": n(24.0),
-                  "memory_bandwidth_gb_per_s": n(1000.0), "tensor_tflops": {"bf16_fp32acc": n(100.0), "fp32": n(50.0)},
+                  "memory_bandwidth_gb_per_s": n(1000.0), "tensor_tflops": {"bf16_fp32acc": n(100.0), "fp16_fp32acc": n(100.0), "fp32": n(50.0)},
                   "pcie_gen": n(4), "pcie_lanes": n(16), "board_power_watts": n(400.0), "idle_power_watts": n(20.0),
                   "launch_price_usd": n(1000.0),
                   "street_price_usd": {"low": street[0], "high": street[1], **S}}],

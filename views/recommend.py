@@ -481,5 +481,7 @@ chart = i1.selectbox("Chart", [k for k in available if k != "batch_time" or view
                      format_func=CHARTS.get, key="img_chart")
 fmt = i2.selectbox("Format", list(export.IMAGE_FORMATS), key="img_fmt")
 mime = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[fmt]
-i3.download_button(f"Image ({chart}.{fmt})", functools.partial(export_bytes, scenario_json, chart, fmt, CAL_KEY),
-                   f"{chart}.{fmt}", mime, key="dl_img")
+# one label whatever the chart and format: the button stays the same element across reruns, so a click right after
+# a format change still reaches a registered download (a new label would be a new element mid-rerun)
+i3.download_button("Download image", functools.partial(export_bytes, scenario_json, chart, fmt, CAL_KEY),
+                   f"{chart}.{fmt}", mime, key="dl_img", help=f"{CHARTS.get(chart, chart)} as {fmt.upper()}")

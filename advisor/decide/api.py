@@ -30,7 +30,9 @@ def api_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
             continue
         hard = [r for r in (rules.api_license_rule(api, sc.commercial) if api.commercial_use is not None else None,
                             rules.capability_rule(pipe, sc.needs) if pipe is not None else None,
-                            rules.input_image_rule(pipe, sc.input_megapixels) if pipe is not None else None) if r]
+                            # an offer that prices input megapixels takes input images whatever the catalog says
+                            rules.input_image_rule(pipe, sc.input_megapixels)
+                            if pipe is not None and api.input_mp_usd is None else None) if r]
         if api.max_mp is not None and ctx.megapixels > api.max_mp + 1e-9:
             hard.append(f"{api.provider} serves at most {api.max_mp:g} MP for {api.slug}; you asked for "
                         f"{ctx.megapixels:g} MP.")

@@ -23,6 +23,10 @@ from advisor.decide.quality import variant_words
 from advisor.fmt import usd as _usd
 
 
+#: named models listed in the warning sentence (the best first); the JSON ``named_better`` has them all
+WARNING_MODELS = 4
+
+
 def model_name(catalog: Catalog, o: Option) -> str:
     """Short name of the model ``o`` makes its images with: 'FLUX.2 [dev]', 'gpt-image-2 (low)'."""
     slug = o.model or o.pipeline or o.id
@@ -56,8 +60,8 @@ def _step(catalog: Catalog, o: Option) -> dict[str, Any]:
 
 def frontier_steps(options: list[Option]) -> list[Option]:
     """The cheapest option, then the cheapest option at each strictly higher quality, by monthly cost [USD/month]
-    (ties: the highest score first, unscored last, then by id). Options with an incomplete cost (licence fee unknown) are skipped; after the first step only
-    scored options count (a quality level needs a figure)."""
+    (ties: the highest score first, unscored last, then by id). Options with an incomplete cost (licence fee
+    unknown) are skipped; after the first step only scored options count (a quality level needs a figure)."""
     # at equal cost the best scored option comes first: the same price for a known, higher quality
     priced = sorted((o for o in options if o.license_fee_known),
                     key=lambda o: (o.monthly_cost_usd, o.quality_elo is None, -(o.quality_elo or 0.0), o.id))
@@ -130,9 +134,12 @@ def frontier_summary(result: Result, catalog: Catalog, named_models: list[str] |
             if pick.quality_elo is not None and best <= pick.quality_elo:
                 continue
             cheapest = min((o for o in scored if o.quality_elo == best), key=lambda o: (o.monthly_cost_usd, o.id))
+            where = where_words(catalog, cheapest) + ("" if cheapest.license_fee_known else
+                                                      ", before its licence fee, which is not set")
             named_better.append({"model": m, "name": model_name(catalog, cheapest), "quality": best,
-                                 "option_id": cheapest.id, "where": where_words(catalog, cheapest),
-                                 "monthly_cost_usd": cheapest.monthly_cost_usd})
+                                 "option_id": cheapest.id, "where": where,
+                                 "monthly_cost_usd": cheapest.monthly_cost_usd,
+                                 "license_fee_known": cheapest.license_fee_known})
         named_better.sort(key=lambda d: -d["quality"])
     warning = None
     if pick is not None and named_better:
@@ -141,9 +148,12 @@ def frontier_summary(result: Result, catalog: Catalog, named_models: list[str] |
                f"models your {card_words(catalog, owned.gpu)} runs")
         score = (f"has no score on {scale_name}, while {who} score" if pick.quality_elo is None else
                  f"scores {pick.quality_elo:g} on {scale_name}, below {who}")
+        shown = named_better[:WARNING_MODELS]
+        more = len(named_better) - len(shown)
         warning = (f"Quality: the pick, {model_name(catalog, pick)} {where_words(catalog, pick)}, {score}: "
                    + "; ".join(f"{d['name']} {d['quality']:g} (from {_usd(d['monthly_cost_usd'])}/month, "
-                                          f"{d['where']})" for d in named_better) + ".")
+                               f"{d['where']})" for d in shown)
+                   + (f"; and {more} more (JSON: frontier.named_better)." if more else "."))
     return {"scale": scale, "scale_name": scale_name, "snapshot": book.snapshot(scale) if scale else None,
             "steps": [_step(catalog, o) for o in steps], "text": text,
             "left_off_incomplete": sum(1 for o in options if not o.license_fee_known),

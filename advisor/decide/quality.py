@@ -5,6 +5,8 @@ Small named steps that :func:`advisor.decide.engine.recommend` runs after the op
 * :func:`quality_context` - the ranking scale and the quality floor (``SCALE:VALUE``), checked against the catalog;
 * :func:`for_model` - a context whose attempts per image include the model's keep rate;
 * :func:`license_fee` - the commercial licence fee of a pipeline: the scenario's, else the catalog's, else unknown;
+* :func:`figure_for` - the figure of an option's exact model and priced variant (API tier, weight format) in the
+  scale's one ranking snapshot (:meth:`advisor.catalog.quality.QualityBook.figure`);
 * :func:`annotate` - quality figure, keep rate, licence and the break-even licence fee on each option;
 * :func:`apply_floor` - the quality floor as a hard constraint;
 * :func:`pareto_frontier` and :func:`rank` - cost per image vs quality; ``--need quality`` ranks along the frontier;
@@ -12,7 +14,8 @@ Small named steps that :func:`advisor.decide.engine.recommend` runs after the op
 * :func:`break_even_pairs` - the pairs a user asks about: per model own/buy vs its API, buy vs rent, and the
   recommendation vs the runner-up.
 
-Different quality scales are never mixed: every number here is on one named scale.
+Different quality scales are never mixed: every number here is on one named scale, from one snapshot of it.
+The cost-quality frontier that opens an answer is :mod:`advisor.decide.frontier`.
 """
 
 from __future__ import annotations

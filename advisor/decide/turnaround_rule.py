@@ -54,13 +54,13 @@ DEFAULT_API_LATENCY_SECONDS_PER_IMAGE = 10.0
 K_MAX = 64  # most GPUs tried
 SEED = 0
 #: most jobs (GPU requests, API image calls) one simulation may hold; above it the closed form answers. Choice:
-#: the FIFO recursion runs about a million jobs a second here (SimPy, for scale-to-zero workers, ~70,000)
+#: the FIFO recursion runs about a million jobs a second here
 SIM_JOBS_BUDGET = 50_000
 #: most jobs all the simulations of one scenario may hold together (a scenario runs a few simulations for each of
 #: hundreds of options); once spent, the remaining waits come from the closed form. Choice: a few seconds
-TOTAL_JOBS_BUDGET = 3_000_000
-#: a SimPy job (scale-to-zero workers) costs about this many recursion jobs of the budget
-SIMPY_JOB_WEIGHT = 15
+TOTAL_JOBS_BUDGET = 6_000_000
+#: a scale-to-zero job (O(k) per request) costs about this many FIFO jobs of the budget
+SERVERLESS_JOB_WEIGHT = 3
 #: scale-to-zero endpoints are costed with at least this many max workers (RunPod's default max workers, 3:
 #: docs.runpod.io glossary "Max Workers ... Default: 3", 2025-04); they cost nothing while stopped
 SERVERLESS_MIN_MAX_WORKERS = 3
@@ -83,7 +83,7 @@ class JobBudget:
     def simulate(self, workload: Q.Workload, servers: Any) -> bool:
         """True (and the jobs spent) when this simulation fits both budgets; False: use the closed form."""
         jobs = expected_jobs(workload, servers)
-        cost = jobs * (SIMPY_JOB_WEIGHT if isinstance(servers, ServerlessServers) else 1)
+        cost = jobs * (SERVERLESS_JOB_WEIGHT if isinstance(servers, ServerlessServers) else 1)
         if jobs > SIM_JOBS_BUDGET or cost > self.left:
             return False
         self.left -= cost
@@ -106,7 +106,7 @@ def _cached_gpus_needed(workload: Q.Workload, seconds: float, sd: float, target:
     Whether it may simulate is part of the key, so a result never depends on what earlier scenarios spent."""
     budget = budget or JobBudget()
     make = _servers(seconds, sd, cold)
-    may_simulate = budget.left >= expected_jobs(workload, make(1)) * (SIMPY_JOB_WEIGHT if cold else 1)
+    may_simulate = budget.left >= expected_jobs(workload, make(1)) * (SERVERLESS_JOB_WEIGHT if cold else 1)
     key = (workload, seconds, sd, target, k_max, cold, may_simulate)
     hit = _CACHE.get(key)
     if hit is not None:
@@ -340,7 +340,7 @@ class TurnaroundPlanner:
         out = {}
         make = _servers(float(seconds_per_image), float(relative_sd), cold)
         for k in k_values:
-            may = self.budget.left >= expected_jobs(self.workload, make(k)) * (SIMPY_JOB_WEIGHT if cold else 1)
+            may = self.budget.left >= expected_jobs(self.workload, make(k)) * (SERVERLESS_JOB_WEIGHT if cold else 1)
             key = (self.workload, float(seconds_per_image), float(relative_sd), ("curve", k, cold, may))
             hit = _CACHE.get(key)
             if hit is None:

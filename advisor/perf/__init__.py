@@ -10,6 +10,11 @@ Phase 1 (first-order roofline). For each stage (text encoder, denoiser, VAE deco
 - ``offload='auto'`` = the fastest strategy that fits (none, then model, group, sequential);
 - board power = idle + utilisation x (board - idle).
 
+Steps and guidance default to the ``studio`` preset (the steps studios run, sourced per pipeline) or ``library``
+(the library's call); input images add tokens to the denoiser (:mod:`advisor.perf.settings`). Every estimate carries
+THE label of its setting, its compile warm-up and the host RAM / disk the machine around the card needs
+(:mod:`advisor.perf.host`).
+
 Results are cached (``functools.lru_cache``) on the frozen request and the catalog root.
 """
 

@@ -135,7 +135,8 @@ def render_table(result: "Result", limit: int = DEFAULT_TABLE_ROWS, console=None
         for i, o in rows:
             b = o.cost_breakdown_usd
             note = getattr(o, "license_note", "")  # an unknown licence fee is said in every table
-            cells = [str(i), escape(short_label(o) + (f" ({note})" if note else "")),
+            setting = getattr(o, "setting", "")  # the whole setting the seconds belong to (advisor.perf.settings)
+            cells = [str(i), escape(short_label(o) + (f" ({note})" if note else "") + (f"\n{setting}" if setting else "")),
                      f"{o.seconds_per_image:.2f}" if o.seconds_per_image is not None else "-",
                      usd(o.monthly_cost_usd), usd(o.cost_per_image_usd)]
             if parts:

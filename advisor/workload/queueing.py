@@ -50,7 +50,7 @@ import simpy
 
 from advisor.errors import InputError
 from advisor.workload.fifo import fifo_start_end_seconds
-from advisor.workload.scale_to_zero import ServerlessServers, simulate_scale_to_zero_seconds
+from advisor.workload.scale_to_zero import ServerlessServers, scale_to_zero_start_end_seconds
 
 SECONDS_PER_MINUTE = 60.0
 SECONDS_PER_HOUR = 3600.0
@@ -429,7 +429,7 @@ def simulate_turnaround(workload: Workload, servers: GPUServers | APIServers | S
         if isinstance(servers, GPUServers):
             start, end = fifo_start_end_seconds(arrivals, image_seconds.sum(axis=1), servers.k)
         else:
-            start, end, cold = simulate_scale_to_zero_seconds(arrivals, image_seconds.sum(axis=1), servers.k,
+            start, end, cold = scale_to_zero_start_end_seconds(arrivals, image_seconds.sum(axis=1), servers.k,
                                                               servers.cold_start_seconds,
                                                               servers.idle_timeout_seconds)
             cold_starts = int(cold.sum())

@@ -1,0 +1,179 @@
+"""Serverless as it runs: cold-start formulas (advisor.cost.serverless), scale-to-zero workers in the turnaround
+(advisor.workload.scale_to_zero), the fast FIFO recursion against SimPy, and the closed-form queue used above the
+simulation budget (advisor.workload.closed_form). Expected values are worked out by hand in the comments."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from advisor.cost import serverless as S
+from advisor.errors import InputError
+from advisor.workload import queueing as Q
+from advisor.workload.closed_form import closed_form_turnaround
+from advisor.workload.fifo import fifo_start_end_seconds
+from advisor.workload.scale_to_zero import (ServerlessServers, scale_to_zero_start_end_seconds,
+                                            simulate_scale_to_zero_seconds)
+
+# --- pure formulas ----------------------------------------------------------------------------------------------
+
+
+def test_cold_start_probability_hand():
+    # one request every 120 s, idle timeout 5 s: exp(-5 / 120) = 0.9591894
+    assert S.cold_start_probability(1 / 120, 5.0) == pytest.approx(0.95918946, rel=1e-7)
+    # one every 10 s, timeout 60 s: exp(-6) = 0.00247875
+    assert S.cold_start_probability(0.1, 60.0) == pytest.approx(0.002478752, rel=1e-6)
+
+
+def test_expected_idle_seconds_hand():
+    # rate 0.1/s, timeout 5 s: E[min(Exp(0.1), 5)] = (1 - exp(-0.5)) / 0.1 = 3.934693 s
+    assert S.expected_idle_seconds(0.1, 5.0) == pytest.approx(3.9346934, rel=1e-7)
+    # a rare request: the whole timeout is billed, 1e-6/s -> 5 x (1 - 2.5e-6) ~ 5 s
+    assert S.expected_idle_seconds(1e-6, 5.0) == pytest.approx(5.0, rel=1e-5)
+
+
+def test_cold_starts_per_month_hand():
+    # 5,000 requests, p = 0.96, 21.74 days: 4,800 + 21.74 x 0.04 = 4,800.8696
+    assert S.cold_starts_per_month(5000, 0.96, 21.74) == pytest.approx(4800.8696, rel=1e-9)
+    # never more cold starts than requests: 5 requests, 21.74 days, p = 0.5 -> min(5, 2.5 + 10.87) = 5
+    assert S.cold_starts_per_month(5, 0.5, 21.74) == 5
+
+
+def test_scale_to_zero_bill_hand():
+    # the issue's case: 5,000 requests, 1 s each + 4.9 s idle, 4,800 cold starts of 92 s (60 s boot + 32 s load):
+    # 5,000 x 5.9 + 4,800 x 92 = 29,500 + 441,600 = 471,100 s; at 1.12 USD/h = 146.56 USD/month
+    billed = S.scale_to_zero_billed_seconds(5000, 1.0, 4800, 92.0, 4.9)
+    assert billed == pytest.approx(471_100.0, rel=1e-12)
+    assert S.scale_to_zero_usd_per_month(billed, 1.12) == pytest.approx(471_100 * 1.12 / 3600, rel=1e-12)
+    # per-second billing: 471,100 s over 4,800 runs = 98.146 s -> 99 s a run -> 475,200 s
+    assert S.billed_run_seconds(billed, 4800, 1.0, 1.0) == pytest.approx(4800 * 99.0, rel=1e-12)
+    # a 60 s minimum raises each run to 99 s anyway; a 120 s minimum to 120 s
+    assert S.billed_run_seconds(billed, 4800, 120.0, 1.0) == pytest.approx(4800 * 120.0, rel=1e-12)
+
+
+def test_warm_hours_hand():
+    # active window: 2 workers x 21.74 days x (8 h + 90 s / 3600) = 2 x 21.74 x 8.025 = 348.927 h
+    assert S.active_window_hours_per_month(2, 8.0, 21.74, 90.0) == pytest.approx(348.927, rel=1e-12)
+    # always warm: 730.5 h a worker; x 0.76 USD/h = 555.18 USD/month
+    assert S.always_warm_hours_per_month(1) == pytest.approx(730.5)
+    assert S.warm_usd_per_month(730.5, 0.76) == pytest.approx(555.18, rel=1e-12)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: S.cold_start_probability(0.01, 0.0), "idle_timeout_seconds: got 0.0; allowed: a finite number > 0"),
+    (lambda: S.cold_start_probability(-1.0, 5.0), "arrival_rate_per_second: got -1.0"),
+    (lambda: S.cold_starts_per_month(10, 1.5, 20), "cold_probability: got 1.5; allowed: a probability"),
+    (lambda: S.active_window_hours_per_month(1, 25.0, 20, 0), "working_hours_per_day: got 25.0; allowed: at most 24"),
+    (lambda: S.always_warm_hours_per_month(0), "workers: got 0; allowed: an integer >= 1"),
+    (lambda: S.cold_start_seconds(-5, 0), "boot_seconds: got -5"),
+])
+def test_bad_input_one_line(call, message):
+    with pytest.raises(InputError, match=message) as info:
+        call()
+    assert "\n" not in str(info.value)
+
+
+# --- scale-to-zero workers in the turnaround ----------------------------------------------------------------------
+
+
+def test_lone_request_waits_the_cold_start_exactly():
+    # one person, one request at the start of each day: the worker stopped overnight, so every request is cold and
+    # takes 90 s cold start + 30 s = 2.0 min, deterministic
+    w = Q.Workload(team_size=1, bursts=[{"at_hour": 0.0, "requests": 1}], days=3)
+    r = Q.simulate_turnaround(w, ServerlessServers(1, 30.0, 0.0, 90.0, 5.0))
+    assert r.cold_starts == 3
+    assert r.p50_turnaround_minutes == pytest.approx(2.0) and r.max_turnaround_minutes == pytest.approx(2.0)
+    warm = Q.simulate_turnaround(w, Q.GPUServers(1, 30.0, 0.0))
+    assert warm.max_turnaround_minutes == pytest.approx(0.5)
+
+
+def test_one_worker_cold_share_matches_welch():
+    # One worker, Poisson arrivals rate 0.01/s, 1 s service, 2 s cold start, 5 s timeout. A request is cold when it
+    # arrives to an empty system after a gap > T: p = exp(-0.05) = 0.951229; requests per busy period (M/G/1 with an
+    # exceptional first service X0 = 1 + 2p, Welch 1964) E[N] = 1 + 0.01 x 2.902459 / 0.99 = 1.0293178; cold share
+    # p / E[N] = 0.924136. 20 days x 8 h x 36 requests/h = 5,760 requests: the binomial sd of the share is
+    # sqrt(0.924 x 0.076 / 5760) = 0.0035, so 0.015 is over 4 sd.
+    w = Q.Workload(team_size=1, requests_per_person_per_hour=36.0, days=20)
+    r = Q.simulate_turnaround(w, ServerlessServers(1, 1.0, 0.0, 2.0, 5.0))
+    p = math.exp(-0.05)
+    share = p / (1 + 0.01 * (1 + 2 * p) / 0.99)
+    assert share == pytest.approx(0.924136, abs=1e-6)
+    assert r.cold_starts / r.requests_simulated == pytest.approx(share, abs=0.015)
+    # the closed form uses the same share
+    cf = closed_form_turnaround(w, ServerlessServers(1, 1.0, 0.0, 2.0, 5.0))
+    assert cf.cold_starts / cf.requests_simulated == pytest.approx(share, abs=0.001)  # rounding of the count
+
+
+def test_many_workers_cold_share_is_exp_minus_rate_timeout():
+    # With spare workers and cold starts short against the gaps (rate 0.005/s, 0.5 s + 0.5 s), a request is cold
+    # unless a worker freed within the timeout: share ~ exp(-0.005 x 30) = 0.860708, minus the ~0.5 % of requests
+    # arriving within 1 s of the previous one; 20 days x 8 h x 18/h = 2,880 requests, sd 0.0065: tolerance 0.03.
+    w = Q.Workload(team_size=1, requests_per_person_per_hour=18.0, days=20)
+    r = Q.simulate_turnaround(w, ServerlessServers(3, 0.5, 0.0, 0.5, 30.0))
+    assert r.cold_starts / r.requests_simulated == pytest.approx(math.exp(-0.15), abs=0.03)
+
+
+@pytest.mark.parametrize("k, cold, timeout", [(1, 90.0, 5.0), (2, 10.0, 60.0), (3, 0.5, 1.0), (5, 30.0, 5.0)])
+def test_scale_to_zero_recursion_equals_simpy(k, cold, timeout):
+    rng = np.random.default_rng(k)
+    a = np.sort(rng.uniform(0, 20_000, 1500))
+    a[40:50] = a[40]  # simultaneous arrivals
+    a.sort()
+    s = rng.lognormal(0.0, 1.0, len(a))
+    for x, y in zip(simulate_scale_to_zero_seconds(a, s, k, cold, timeout),
+                    scale_to_zero_start_end_seconds(a, s, k, cold, timeout)):
+        np.testing.assert_allclose(x.astype(float), y.astype(float), rtol=0, atol=1e-9)  # float sums only
+
+
+@pytest.mark.parametrize("k", [1, 2, 4, 9])
+def test_fifo_recursion_equals_simpy(k):
+    rng = np.random.default_rng(10 + k)
+    a = np.sort(rng.uniform(0, 5_000, 2000))
+    a[100:120] = a[100]
+    a.sort()
+    s = rng.lognormal(0.5, 1.0, len(a))
+    for x, y in zip(Q._simulate_fifo_seconds(a, s, k), fifo_start_end_seconds(a, s, k)):
+        np.testing.assert_allclose(x, y, rtol=0, atol=1e-9)
+
+
+# --- closed form ------------------------------------------------------------------------------------------------
+
+
+def test_closed_form_md1_mean_wait_is_pollaczek_khinchine():
+    # M/D/1: rate 30/h = 1/120 s, 60 s service: rho = 0.5, Wq = rho S / (2 (1 - rho)) = 0.5 x 60 / 1 = 30 s
+    w = Q.Workload(team_size=1, requests_per_person_per_hour=30.0)
+    r = closed_form_turnaround(w, Q.GPUServers(1, 60.0, 0.0))
+    assert r.mean_wait_minutes == pytest.approx(0.5, rel=1e-12)
+    assert r.mean_turnaround_minutes == pytest.approx(1.5, rel=1e-12)
+
+
+def test_closed_form_mmc_wait_quantile():
+    # 2 servers, exponential-like service is not representable (lognormal points), so check the wait law itself:
+    # deterministic 60 s, rate 1.5/min (a = 1.5, c = 2, rho = 0.75). Erlang C: sum_{k<2} a^k/k! = 2.5,
+    # a^2/2!/(1 - 0.75) = 4.5; C = 4.5 / 7 = 0.642857. Allen-Cunneen Wq = C / (2/60 - 1/40) x (1 + 0) / 2
+    # = 0.642857 / 0.0083333 / 2 = 38.5714 s. p95 of R = 60 + t with C exp(-t C / Wq) = 0.05:
+    # t = (Wq / C) ln(C / 0.05) = 60 x ln(12.857) = 153.23 s -> R = 213.23 s = 3.5538 min.
+    w = Q.Workload(team_size=1, requests_per_person_per_hour=90.0)
+    r = closed_form_turnaround(w, Q.GPUServers(2, 60.0, 0.0))
+    assert r.mean_wait_minutes == pytest.approx(38.5714 / 60, rel=1e-4)
+    # the quantile is read off a 256-point geometric grid by linear interpolation: 1 % is ample
+    assert r.p95_turnaround_minutes == pytest.approx((60 + 60 * math.log(0.642857 / 0.05)) / 60, rel=0.01)
+
+
+def test_closed_form_close_to_simulation_at_moderate_load():
+    # 2 GPUs, 20 s +-30 %, 100 requests/h (rho = 0.28 each): the Allen-Cunneen p95 is within 10 % of a 4,000-request
+    # simulation (its own sampling error at p95 is a few per cent)
+    w = Q.Workload(team_size=5, requests_per_person_per_hour=20.0, days=5)
+    sim = Q.simulate_turnaround(w, Q.GPUServers(2, 20.0, 0.3))
+    cf = closed_form_turnaround(w, Q.GPUServers(2, 20.0, 0.3))
+    assert cf.p95_turnaround_minutes == pytest.approx(sim.p95_turnaround_minutes, rel=0.10)
+
+
+def test_closed_form_overload_grows_through_the_day():
+    # rho = 2 (one 60 s GPU, 120 requests/h): a request t s into an 8 h day waits (rho - 1) t; the day's p95 arrival
+    # waits ~0.95 x 8 h = 7.6 h; carry-over: 8 h backlog at 17:00 is cleared by the 16 h night, so every day alike
+    w = Q.Workload(team_size=1, requests_per_person_per_hour=120.0, days=3)
+    r = closed_form_turnaround(w, Q.GPUServers(1, 60.0, 0.0))
+    assert r.p95_turnaround_minutes == pytest.approx(0.95 * 8 * 60 + 1, rel=0.01)  # 200-point grid of the day
