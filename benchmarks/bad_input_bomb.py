@@ -88,6 +88,26 @@ def csv_bombs(tmp: Path) -> list[tuple[str, float, float, str]]:
     return rows
 
 
+def turnaround_bombs() -> list[tuple[str, float, float, str]]:
+    """Turnaround bombs (issue 21) as ``python -m advisor`` with peak memory: before, ``--volume 8000000 --team 5
+    --p95-minutes 10`` gave no answer after 900 s with memory growing and ``--volume 100000 --team 100000
+    --p95-minutes 1`` took 143 s; now a job budget known before the work starts sends them to closed-form queueing."""
+    import resource
+
+    rows = []
+    for args in (["--volume", "8000000", "--team", "5", "--p95-minutes", "10"],
+                 ["--volume", "100000", "--team", "100000", "--p95-minutes", "1"]):
+        t0 = time.perf_counter()
+        p = subprocess.run([sys.executable, "-m", "advisor", "turnaround", *args], cwd=ROOT, capture_output=True,
+                           text=True, timeout=600)
+        wall = time.perf_counter() - t0
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # max over children so far [MB]
+        first = (p.stdout.splitlines() or [p.stderr.strip()])[min(1, len(p.stdout.splitlines()) - 1)] if p.stdout \
+            else p.stderr.strip()
+        rows.append((f"turnaround {' '.join(args)} (peak {peak_mb:.0f} MB)", wall, wall, f"exit {p.returncode}: {first}"))
+    return rows
+
+
 def main() -> None:
     from typer.testing import CliRunner
 
@@ -101,7 +121,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     f = tmp / "bomb.yaml"
     f.write_bytes(scenario)
-    csv_rows = csv_bombs(tmp)
+    csv_rows = csv_bombs(tmp) + turnaround_bombs()
     for name, med, worst, out in csv_rows:
         print(f"{name:52s} median {med:8.4f} s  max {worst:8.4f} s  -> {out[:150]}")
     if "--csv-only" in sys.argv:

@@ -127,3 +127,33 @@ def test_clip_with_projection_text_encoder_matches_flop_counter():
     # analytic model counts causal attention in full (module docstring of advisor.perf.flops): exactly 2x. At full
     # size that over-count is 4*77*77*1280*32/2 = 0.49 GFLOP for CLIP-G, under 0.5% of its 0.11 TFLOP encode.
     assert_close(cost.attention_flops, 2 * att)
+
+
+def test_qwen25_vl_text_encoder_matches_flop_counter():
+    """Qwen-Image's text encoder (Qwen2.5-VL): the language model and lm_head run over the prompt; the vision tower is
+    recorded as unused for text-to-image and costs nothing here."""
+    from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+
+    torch.manual_seed(0)
+    te = Qwen2_5_VLForConditionalGeneration(Qwen2_5_VLConfig(
+        text_config=dict(vocab_size=300, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, rope_scaling={"type": "mrope",
+                                                                                    "mrope_section": [2, 1, 1]}),
+        vision_config=dict(depth=1, hidden_size=32, intermediate_size=64, num_heads=2, out_hidden_size=32),
+        vocab_size=300)).eval()
+    seq = 12
+    spec = extract_spec({"transformer": _dummy_transformer(), "text_encoder": te}, "FluxPipeline",
+                        tokens=rules(max_seq=seq))
+    comp = spec.text_encoders[0]
+    assert comp.param_count_unused == sum(p.numel() for p in te.model.visual.parameters()) > 0
+    ids = torch.randint(0, 300, (1, seq))
+    # as QwenImagePipeline calls it: one unpadded prompt, an all-ones mask
+    lin, att = count(lambda: te(input_ids=ids, attention_mask=torch.ones(1, seq, dtype=torch.long),
+                                output_hidden_states=True))
+    cost = text_encoder_flops(spec, prompt_tokens=seq)
+    assert_close(cost.linear_flops, lin)
+    # an all-ones mask lets transformers use SDPA's is_causal=True (counted at half by the recorder); the analytic
+    # model counts causal attention in full (advisor.perf.flops docstring): exactly 2x, at ~100 prompt tokens a
+    # negligible share of the encoder (attention 4*L^2*d*layers vs linears 2*L*params)
+    assert att > 0
+    assert_close(cost.attention_flops, 2 * att)

@@ -92,12 +92,50 @@ acc = report.get("fit_classification_accuracy")
 st.markdown(f"Fit / no-fit classification of documented cases: **{'n/a' if acc is None else f'{acc:.0%}'}** "
             f"({len(report.get('fit_cases', []))} cases) · calibration fitted {report['calibration']['fitted_at']}")
 
+GOAL_WORDS = {True: "met", False: "missed", None: "too few points (< 3)"}
+
+
+def group_rows(key: str, with_logo: bool = False) -> list[dict]:
+    """Rows of one per-group error table of the report (per GPU class, per stack, per pipeline)."""
+    logo = report.get("leave_one_gpu_out_by_gpu_class") or {}
+    out = []
+    for name, g in (report.get(key) or {}).items():
+        row = {"group": name, "points": g["n"], "MAPE": pct(g["mape"]), "P90": pct(g["p90"]), "max": pct(g["max"])}
+        if with_logo:
+            row["leave-one-GPU-out MAPE"] = pct((logo.get(name) or {}).get("mape"))
+        row["goal (≤ 20% with 3+ points)"] = GOAL_WORDS[g.get("meets_goal")]
+        out.append(row)
+    return out
+
+
+if report.get("by_gpu_class"):
+    st.subheader("Error per GPU class and per stack")
+    g1, g2 = st.columns(2)
+    g1.markdown("**Per GPU class**")
+    g1.dataframe(pd.DataFrame(group_rows("by_gpu_class", True)), key="val_by_class", hide_index=True, width="stretch")
+    g2.markdown("**Per serving stack**")
+    g2.dataframe(pd.DataFrame(group_rows("by_stack")), key="val_by_stack", hide_index=True, width="stretch")
+    with st.expander("Per pipeline"):
+        st.dataframe(pd.DataFrame(group_rows("by_pipeline")), key="val_by_pipeline", hide_index=True,
+                     width="stretch")
+fams = report.get("families") or {}
+if fams:
+    tier_words = {"fitted": "fitted on its own points", "shared-level": "prior x shared GPU level",
+                  "specs-only": "from specs only (no measured runs; wider uncertainty band)"}
+    st.markdown("**Calibration families** (how each family's efficiencies were obtained)")
+    st.dataframe(pd.DataFrame([{"family": name, "fitted points": f["fitted_points"], "scored points": f["n_scored"],
+                                "MAPE": pct(f["mape"]),
+                                "leave-one-family-out MAPE": pct(f.get("leave_one_family_out_mape")),
+                                "how": tier_words.get(f["tier"], f["tier"])} for name, f in fams.items()]),
+                 key="val_families", hide_index=True, width="stretch")
+
 rows = report["points"]
 used = [r for r in rows if r["roofline_check"] == "passed" and r.get("quality", "ok") == "ok"]
 st.plotly_chart(charts.predicted_vs_measured([{**r, "label": r["id"]} for r in used]), key="val_scatter")
 st.caption(f"{len(used)} points that pass the roofline sanity check are plotted; the table lists all {len(rows)}.")
 
-cols = ["id", "kind", "pipeline", "gpu", "precision", "width", "height", "steps", "timed", "measured_seconds",
+cols = ["id", "kind", "pipeline", "gpu", "gpu_class", "stack_group", "precision", "width", "height", "steps", "timed",
+        "measured_seconds",
         "predicted_seconds", "abs_pct_error", "logo_abs_pct_error", "roofline_check", "quality", "use_for_fit", "source"]
 df = pd.DataFrame(rows)
 st.dataframe(df[[c for c in cols if c in df.columns]], key="val_table", hide_index=True, width="stretch",

@@ -24,7 +24,6 @@ Public API: ``read_yaml_text(text, file, *, expect=None, ...)``, ``read_yaml_fil
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import yaml
