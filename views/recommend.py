@@ -389,8 +389,7 @@ else:
                    icon=":material/balance:")
     m1, m2, m3 = st.columns(3)
     m1.metric("Per month", _money(best.monthly_cost_usd),
-              help=f"{_money(best.monthly_cost_usd)} per month for {scenario.volume_images_per_month:,.0f} images; "
-                   f"option id `{best.id}`")
+              help=f"{_money(best.monthly_cost_usd)} per month for {scenario.volume_images_per_month:,.0f} images")
     m2.metric("Per 1,000 images", _money(best.cost_per_image_usd * 1000),
               help=f"{per_thousand_images(best.cost_per_image_usd, CURRENCY, USD_TO_CURRENCY)}; per image "
                    f"{_money(best.cost_per_image_usd)}")
