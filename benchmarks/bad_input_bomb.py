@@ -102,8 +102,8 @@ def turnaround_bombs() -> list[tuple[str, float, float, str]]:
                            text=True, timeout=600)
         wall = time.perf_counter() - t0
         peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # max over children so far [MB]
-        first = (p.stdout.splitlines() or [p.stderr.strip()])[min(1, len(p.stdout.splitlines()) - 1)] if p.stdout \
-            else p.stderr.strip()
+        lines = p.stdout.splitlines()
+        first = lines[1] if len(lines) > 1 else p.stderr.strip()  # the line after the team's description
         rows.append((f"turnaround {' '.join(args)} (peak {peak_mb:.0f} MB)", wall, wall, f"exit {p.returncode}: {first}"))
     return rows
 

@@ -473,11 +473,11 @@ def build_meta_pipeline_components(slug: str) -> dict[str, Any]:
         from advisor.errors import UnknownSlugError
 
         raise UnknownSlugError("slug", slug, SLUGS)
-    from measure.configs import PIPELINES, component_configs
-    from measure.configs_more import arch_only_configs
+    from measure.configs import component_configs
+    from measure.configs_more import ARCH_ONLY, arch_only_configs
     from measure.pipelines import build_module
 
-    configs = component_configs(slug, "full")[0] if slug in PIPELINES else arch_only_configs(slug)
+    configs = arch_only_configs(slug) if slug in ARCH_ONLY else component_configs(slug, "full")[0]
     with torch.device("meta"):
         return {name: build_module(cls_name, cfg) for name, (cls_name, cfg) in configs.items() if name != "scheduler"}
 

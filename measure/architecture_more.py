@@ -70,11 +70,12 @@ def more_token_rules(pipeline_class: str, components: dict[str, Any], vae_scale:
     return None
 
 
-def text_sequence_lengths(pipeline_class: str) -> dict[str, int] | None:
+def text_sequence_lengths(pipeline_class: str, t5_tokens: int | None = None) -> dict[str, int] | None:
     """Tokens each text encoder of ``pipeline_class`` encodes when they differ from the defaults (CLIP 77, others
-    the transformer's max_sequence_length)."""
+    the transformer's max_sequence_length); SD3's T5 encodes ``t5_tokens`` (default 256)."""
     if pipeline_class == "StableDiffusion3Pipeline":
-        return {"text_encoder": SD3_CLIP_TOKENS, "text_encoder_2": SD3_CLIP_TOKENS, "text_encoder_3": SD3_T5_TOKENS}
+        return {"text_encoder": SD3_CLIP_TOKENS, "text_encoder_2": SD3_CLIP_TOKENS,
+                "text_encoder_3": t5_tokens or SD3_T5_TOKENS}
     return None
 
 

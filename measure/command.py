@@ -33,7 +33,7 @@ def validate_options(*, pipeline: str, weights: Optional[str], random_weights: O
 
     if pipeline in PIPELINE_CLASS and pipeline not in PIPELINES:
         raise InputError("--pipeline", pipeline, f"one of {', '.join(PIPELINES)} ({pipeline} is in the catalog and "
-                         "simulated from its architecture, but its offline tokenizers/inputs are not built yet)")
+                         "simulated from its architecture; it edits input images, which measure does not supply)")
     if pipeline not in PIPELINES:
         raise UnknownSlugError("--pipeline", pipeline, PIPELINES)
     if weights and random_weights:
@@ -80,8 +80,8 @@ def check_device(device: str) -> None:
 
 
 def measure(
-    pipeline: str = typer.Option(..., "--pipeline", help="pipeline slug: z-image-turbo, flux-2-dev, flux-2-klein-4b, "
-                                 "flux-2-klein-9b, flux-1-dev, flux-1-schnell"),
+    pipeline: str = typer.Option(..., "--pipeline", help="pipeline slug: FLUX.1/.2, Z-Image, SD 3.5 (e.g. "
+                                 "z-image-turbo, flux-2-klein-4b, sd-3.5-large, qwen-image, sdxl); editing pipelines not yet"),
     weights: Optional[str] = typer.Option(None, "--weights", help="local diffusers pipeline folder (no downloads)"),
     random_weights: Optional[str] = typer.Option(None, "--random-weights", help="tiny | scaled:<fraction> | full "
                                                  "(default tiny when --weights is not given)"),

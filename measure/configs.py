@@ -16,8 +16,8 @@ the meta device; FLUX.1 from the public FLUX.1-dev / T5-v1.1-XXL / CLIP ViT-L/14
   encoder (4.76B), FLUX.1 AutoencoderKL.
 
 Also measurable: Z-Image (base, undistilled) = the Z-Image-Turbo architecture; FLUX.2 [klein] base 4B / 9B = the
-klein 4B / 9B architectures with ``is_distilled=False``. The pipelines described but not measurable offline yet
-(SD 3.5, Qwen-Image, FLUX.1 Kontext, SDXL) have their real sizes in :mod:`measure.configs_more`.
+klein 4B / 9B architectures with ``is_distilled=False``. SD 3.5, Qwen-Image(-Edit), FLUX.1 Kontext and SDXL have
+their sizes in :mod:`measure.configs_more` (SD 3.5, Qwen-Image, SDXL measurable at tiny and full size).
 
 ``scaled:<f>`` shrinks width and depth of the real configs by ``f`` (0 < f <= 1) keeping the shape rules
 (head_dim fixed at the real value, so hidden = heads * head_dim; Z-Image ``cap_feat_dim`` = text hidden; FLUX.2
@@ -176,6 +176,17 @@ PIPELINES: dict[str, PipelineDef] = {
     "flux-2-klein-base-9b": PipelineDef("flux-2-klein-base-9b", 512, (("text_encoder", "tokenizer"),), ("qwen",),
                                         extra_init={"is_distilled": False}, out_layers_full=(9, 18, 27),
                                         hub_id="black-forest-labs/FLUX.2-klein-base-9B"),
+    # SD 3.5: CLIP-L, CLIP-G (77 tokens each) and T5 (max_sequence_length, pipeline default 256); sizes in
+    # measure/configs_more.py (tiny and full)
+    **{slug: PipelineDef(slug, 256, (("text_encoder", "tokenizer"), ("text_encoder_2", "tokenizer_2"),
+                                     ("text_encoder_3", "tokenizer_3")), ("clip", "clip", "t5"),
+                         hub_id=f"stabilityai/stable-diffusion-3.5-{slug.removeprefix('sd-3.5-')}")
+       for slug in ("sd-3.5-large", "sd-3.5-large-turbo", "sd-3.5-medium")},
+    # Qwen-Image: Qwen2.5-VL over the templated prompt (unpadded), the 20B MMDiT; real CFG via true_cfg_scale
+    "qwen-image": PipelineDef("qwen-image", 512, (("text_encoder", "tokenizer"),), ("qwen",), hub_id="Qwen/Qwen-Image"),
+    # SDXL: CLIP-L + OpenCLIP-bigG over 77 tokens each, the UNet (timed as the denoiser)
+    "sdxl": PipelineDef("sdxl", 77, (("text_encoder", "tokenizer"), ("text_encoder_2", "tokenizer_2")), ("clip", "clip"),
+                        hub_id="stabilityai/stable-diffusion-xl-base-1.0"),
 }
 
 

@@ -1,9 +1,10 @@
-"""Full-size configs of the pipelines described from their real classes but not yet measurable offline.
+"""Configs of the pipelines beyond FLUX and Z-Image: the real sizes of SD 3.5, Qwen-Image(-Edit), FLUX.1 Kontext and
+SDXL, and test sizes (``tiny``) of the ones ``advisor measure`` builds offline (:data:`MEASURABLE`).
 
-No torch here (plain dicts ``{module: (class_name, kwargs)}``, as :mod:`measure.configs`). These pipelines get an
+No torch here (plain dicts ``{module: (class_name, kwargs)}``, as :mod:`measure.configs`). Every pipeline here gets an
 architecture (``profiles/architectures/<slug>.yaml``, built on the meta device by
-``python -m measure.generate_architectures``) so the simulator can cost them; ``advisor measure`` does not build
-them yet (no offline CLIP / Qwen2.5-VL tokenizers or editing inputs in :mod:`measure.tokenizers`).
+``python -m measure.generate_architectures``) so the simulator can cost it. SD 3.5, Qwen-Image and SDXL are also
+measurable (offline CLIP / T5 / Qwen tokenizers); Qwen-Image-Edit and Kontext need an input image, not built yet.
 
 Sources (each the model repo's ``<component>/config.json`` on huggingface.co, transcribed field by field; the
 copies read were in public code that reproduces them, named per config below):
@@ -121,3 +122,75 @@ ARCH_ONLY: dict[str, tuple[str, dict[str, tuple[str, dict]]]] = {
 def arch_only_configs(slug: str) -> dict[str, tuple[str, dict]]:
     """Full-size ``{module: (class_name, kwargs)}`` of an architecture-only pipeline (KeyError if not one)."""
     return ARCH_ONLY[slug][1]
+
+
+# ------------------------------------------------------------------ measurable offline: tiny sizes (SD 3.5 family)
+#: pipelines of this module that ``advisor measure`` builds (offline CLIP / T5 tokenizers suffice); ``tiny`` and
+#: ``full`` sizes (``scaled`` is not defined for them yet)
+MEASURABLE = ("sd-3.5-large", "sd-3.5-large-turbo", "sd-3.5-medium", "qwen-image", "sdxl")
+TINY_VOCAB = 320  # as measure.configs.TINY_VOCAB: >= 256 byte symbols + the offline tokenizers' specials
+# SD3's shape rules: the CLIP-L + CLIP-G hidden states are concatenated and zero-padded to the T5 width, so
+# T5 d_model >= 2 x CLIP hidden; joint_attention_dim = T5 d_model; pooled_projection_dim = the two projections.
+_TINY_CLIP = dict(CLIP_L_TEXT, vocab_size=TINY_VOCAB, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+                  num_attention_heads=2, projection_dim=32)
+_TINY_T5 = dict(T5_XXL, vocab_size=TINY_VOCAB, d_model=64, d_kv=8, d_ff=64, num_layers=2, num_heads=4)
+_TINY_SD3_VAE = dict(FLUX1_VAE, block_out_channels=[16, 16, 32, 32], layers_per_block=1, norm_num_groups=8,
+                     sample_size=64, scaling_factor=1.5305, shift_factor=0.0609)
+
+
+def measurable_configs(slug: str, mode: str) -> tuple[dict[str, tuple[str, dict]], dict]:
+    """``({module: (class_name, kwargs)}, extra call kwargs)`` of a :data:`MEASURABLE` pipeline at ``tiny`` or
+    ``full`` size; ``scaled`` is refused in one line."""
+    from advisor.errors import InputError
+
+    if mode == "full":
+        return dict(ARCH_ONLY[slug][1]), {}
+    if mode != "tiny":
+        raise InputError("--random-weights", mode, f"tiny or full for {slug} (scaled sizes are defined for the "
+                                                   "FLUX and Z-Image pipelines only)")
+    if slug == "qwen-image":
+        return _tiny_qwen_image(), {}
+    if slug == "sdxl":
+        return _tiny_sdxl(), {}
+    base = SD35_MEDIUM_DIT if slug == "sd-3.5-medium" else SD35_LARGE_DIT
+    dit = dict(base, sample_size=32, num_layers=2, attention_head_dim=8, num_attention_heads=2,
+               joint_attention_dim=_TINY_T5["d_model"], caption_projection_dim=16, pooled_projection_dim=64,
+               pos_embed_max_size=32, dual_attention_layers=(0,) if base["dual_attention_layers"] else ())
+    return {"transformer": ("SD3Transformer2DModel", dit),
+            "text_encoder": ("CLIPTextModelWithProjection", _TINY_CLIP),
+            "text_encoder_2": ("CLIPTextModelWithProjection", _TINY_CLIP),
+            "text_encoder_3": ("T5EncoderModel", _TINY_T5),
+            "vae": ("AutoencoderKL", _TINY_SD3_VAE), "scheduler": ("FlowMatchEulerDiscreteScheduler", SD3_SCHED)}, {}
+
+
+def _tiny_qwen_image() -> dict[str, tuple[str, dict]]:
+    """Qwen-Image at test size. Shape rules: transformer in_channels = 4 x VAE z_dim (2x2 latent patches),
+    joint_attention_dim = text hidden size, head_dim = sum(axes_dims_rope); Qwen2.5-VL's mrope_section sums to
+    head_dim / 2. The vision tower is built (tiny) but a text-to-image call never runs it."""
+    text = dict(QWEN25_VL_7B["text_config"], vocab_size=TINY_VOCAB, hidden_size=32, intermediate_size=64,
+                num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
+                rope_scaling={"type": "mrope", "mrope_section": [2, 1, 1]})
+    vision = dict(QWEN25_VL_7B["vision_config"], depth=1, hidden_size=32, intermediate_size=64, num_heads=2,
+                  out_hidden_size=32, fullatt_block_indexes=[0])
+    te = dict(QWEN25_VL_7B, text_config=text, vision_config=vision, vocab_size=TINY_VOCAB,
+              image_token_id=TINY_VOCAB - 4, video_token_id=TINY_VOCAB - 3, vision_start_token_id=TINY_VOCAB - 2,
+              vision_end_token_id=TINY_VOCAB - 1)
+    dit = dict(QWEN_IMAGE_DIT, in_channels=64, out_channels=16, num_layers=2, attention_head_dim=16,
+               num_attention_heads=2, joint_attention_dim=32, axes_dims_rope=(4, 6, 6))
+    vae = dict(QWEN_IMAGE_VAE, base_dim=16)
+    return {"transformer": ("QwenImageTransformer2DModel", dit),
+            "text_encoder": ("Qwen2_5_VLForConditionalGeneration", te),
+            "vae": ("AutoencoderKLQwenImage", vae), "scheduler": ("FlowMatchEulerDiscreteScheduler", QWEN_IMAGE_SCHED)}
+
+
+def _tiny_sdxl() -> dict[str, tuple[str, dict]]:
+    """SDXL at test size. Shape rules: cross_attention_dim = CLIP-L hidden + bigG hidden (the two hidden states are
+    concatenated); projection_class_embeddings_input_dim = 6 x addition_time_embed_dim (original size, crop, target
+    size) + the bigG projection (pooled text)."""
+    unet = dict(SDXL_UNET, sample_size=8, block_out_channels=[32, 64, 64], layers_per_block=1,
+                transformer_layers_per_block=[1, 1, 2], attention_head_dim=[2, 4, 4], cross_attention_dim=64,
+                addition_time_embed_dim=8, projection_class_embeddings_input_dim=6 * 8 + 32, norm_num_groups=8)
+    vae = dict(SDXL_VAE, block_out_channels=[16, 16, 32, 32], layers_per_block=1, norm_num_groups=8, sample_size=64)
+    return {"unet": ("UNet2DConditionModel", unet), "text_encoder": ("CLIPTextModel", _TINY_CLIP),
+            "text_encoder_2": ("CLIPTextModelWithProjection", dict(_TINY_CLIP, hidden_act="gelu")),
+            "vae": ("AutoencoderKL", vae), "scheduler": ("EulerDiscreteScheduler", SDXL_SCHED)}

@@ -183,7 +183,10 @@ def build_pipeline(slug: str, *, weights: str | None = None, random_weights: str
             pipe.to(device)
     else:
         mode, fraction = parse_random_weights(random_weights or "tiny")
-        configs, call = component_configs(slug, mode, fraction)
+        from measure.configs_more import MEASURABLE, measurable_configs
+
+        configs, call = (measurable_configs(slug, mode) if slug in MEASURABLE
+                         else component_configs(slug, mode, fraction))
         modules: dict[str, Any] = {}
         with _build_context(build_device, dtype):
             for name, (cls_name, cfg) in configs.items():
@@ -224,10 +227,10 @@ def build_pipeline(slug: str, *, weights: str | None = None, random_weights: str
     build_seconds = time.perf_counter() - t0
 
     infos, total_bytes, run, skipped = [], 0, [], []
-    for name in ("text_encoder", "text_encoder_2", "transformer", "vae"):
+    for name in ("text_encoder", "text_encoder_2", "text_encoder_3", "transformer", "unet", "vae"):
         mod = getattr(pipe, name, None)
         if mod is None:
-            if name in ("text_encoder", "text_encoder_2") and any(te == name for te, _ in pdef.text_encoders):
+            if name.startswith("text_encoder") and any(te == name for te, _ in pdef.text_encoders):
                 skipped.append(name)
             continue
         n, b = _count(mod)
@@ -255,7 +258,14 @@ def call_kwargs(built: BuiltPipeline, *, prompt: str, width: int, height: int, s
     pipe = built.pipe
     kw: dict[str, Any] = dict(num_inference_steps=steps, guidance_scale=guidance, width=width, height=height,
                               generator=torch.Generator("cpu").manual_seed(seed))
-    if max_sequence_length is not None:
+    qwen = built.pdef.pipeline_class == "QwenImagePipeline"
+    if qwen:
+        # Qwen-Image's CFG is "true_cfg_scale" with a negative prompt (its guidance_scale is for guidance-distilled
+        # checkpoints only); the model card passes negative_prompt=" "
+        kw["true_cfg_scale"], kw["guidance_scale"] = guidance, None
+        if guidance > 1 and built.components == "all":
+            kw["negative_prompt"] = [" "] * batch_size
+    if max_sequence_length is not None and _accepts(pipe.__call__, "max_sequence_length"):  # SDXL has none (77)
         kw["max_sequence_length"] = max_sequence_length
     kw.update(built.call_kwargs)
     if built.components == "all":
@@ -265,8 +275,9 @@ def call_kwargs(built: BuiltPipeline, *, prompt: str, width: int, height: int, s
     # transformer only: random prompt embeddings of the shape the text encoder(s) would give
     kw["output_type"] = "latent"
     kw.pop("text_encoder_out_layers", None)
-    cfg = pipe.transformer.config
-    dev, dt = built.device, pipe.transformer.dtype  # the execution device (also with offload)
+    den = getattr(pipe, "transformer", None) or pipe.unet
+    cfg = den.config
+    dev, dt = built.device, den.dtype  # the execution device (also with offload)
     msl = max_sequence_length or built.pdef.default_max_sequence_length
     g = torch.Generator("cpu").manual_seed(seed + 1)
     cls = built.pdef.pipeline_class
@@ -281,6 +292,28 @@ def call_kwargs(built: BuiltPipeline, *, prompt: str, width: int, height: int, s
         kw["prompt_embeds"] = torch.randn(batch_size, msl, cfg.joint_attention_dim, generator=g).to(dev, dt)
         if cls == "Flux2KleinPipeline" and guidance > 1 and not pipe.config.is_distilled:
             kw["negative_prompt_embeds"] = kw["prompt_embeds"].clone()
+    elif qwen:
+        n_text = min(msl, 64)  # an unpadded prompt: the denoiser sees its tokens only (a sentence ~ 64)
+        kw["prompt_embeds"] = torch.randn(batch_size, n_text, cfg.joint_attention_dim, generator=g).to(dev, dt)
+        kw["prompt_embeds_mask"] = torch.ones(batch_size, n_text, dtype=torch.long).to(dev)
+        if guidance > 1:
+            kw["negative_prompt_embeds"] = kw["prompt_embeds"].clone()
+            kw["negative_prompt_embeds_mask"] = kw["prompt_embeds_mask"].clone()
+    elif cls == "StableDiffusionXLPipeline":
+        # 77 CLIP tokens of CLIP-L + OpenCLIP-bigG hidden states (2048 channels); the pooled bigG projection
+        n_pooled = cfg.projection_class_embeddings_input_dim - 6 * cfg.addition_time_embed_dim
+        kw["prompt_embeds"] = torch.randn(batch_size, 77, cfg.cross_attention_dim, generator=g).to(dev, dt)
+        kw["pooled_prompt_embeds"] = torch.randn(batch_size, n_pooled, generator=g).to(dev, dt)
+        if guidance > 1:
+            kw["negative_prompt_embeds"] = kw["prompt_embeds"].clone()
+            kw["negative_pooled_prompt_embeds"] = kw["pooled_prompt_embeds"].clone()
+    elif cls == "StableDiffusion3Pipeline":
+        # 77 CLIP tokens (zero-padded to the T5 width) + msl T5 tokens; pooled CLIP-L + CLIP-G projections
+        kw["prompt_embeds"] = torch.randn(batch_size, 77 + msl, cfg.joint_attention_dim, generator=g).to(dev, dt)
+        kw["pooled_prompt_embeds"] = torch.randn(batch_size, cfg.pooled_projection_dim, generator=g).to(dev, dt)
+        if guidance > 1:  # real CFG: the pipeline would otherwise encode the empty negative prompt
+            kw["negative_prompt_embeds"] = kw["prompt_embeds"].clone()
+            kw["negative_pooled_prompt_embeds"] = kw["pooled_prompt_embeds"].clone()
     else:  # FluxPipeline
         kw["prompt_embeds"] = torch.randn(batch_size, msl, cfg.joint_attention_dim, generator=g).to(dev, dt)
         kw["pooled_prompt_embeds"] = torch.randn(batch_size, cfg.pooled_projection_dim, generator=g).to(dev, dt)

@@ -81,6 +81,11 @@ def call_pipeline(pipe, kwargs: dict[str, Any]):
     return pipe(**kwargs)
 
 
+def denoiser(pipe):
+    """The pipeline's denoiser module: ``transformer``, or ``unet`` (SDXL)."""
+    return getattr(pipe, "transformer", None) or pipe.unet
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -364,14 +369,14 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None, amdsmi: Any = Non
                 pipe = built.pipe
                 if opts.attention:
                     try:
-                        pipe.transformer.set_attention_backend(opts.attention)
+                        denoiser(pipe).set_attention_backend(opts.attention)
                     except Exception as exc:  # noqa: BLE001
                         from advisor.errors import InputError
 
                         raise InputError("--attention", opts.attention,
                                          f"a diffusers attention backend ({exc})") from None
                 if opts.compile:
-                    pipe.transformer.forward = torch.compile(pipe.transformer.forward)
+                    denoiser(pipe).forward = torch.compile(denoiser(pipe).forward)
                 plan = [("warmup", i) for i in range(opts.warmup)] + [("run", i) for i in range(opts.runs)]
                 t_loop = _clock()
 
@@ -427,9 +432,11 @@ def run_measurement(opts: MeasureOptions, *, nvml: Any = None, amdsmi: Any = Non
                             _cleanup(backend)
                             continue
                         last_duration = times["total_seconds"]
-                        cfg_active = bool(getattr(pipe, "do_classifier_free_guidance", False))
                         if times["transformer_calls"] and opts.steps:
                             calls_per_step = max(1, round(times["transformer_calls"] / opts.steps))
+                        # pipelines without the property (Qwen-Image's true CFG) show CFG as two forwards a step
+                        cfg_active = (bool(getattr(pipe, "do_classifier_free_guidance", False))
+                                      or (calls_per_step or 0) >= 2)
                         if phase == "warmup":
                             warmup_seconds.append(round(times["total_seconds"], 6))
                             if i == opts.warmup - 1 and cuda:
@@ -526,17 +533,21 @@ def _architecture(built, max_sequence_length: int | None):
         from measure.architecture_extract import extract_spec
     except ImportError as exc:
         return None, f"architecture not extracted: {exc}"
-    comps = {"transformer": built.pipe.transformer}
+    from measure.architecture_more import adjust_spec, text_sequence_lengths
+
+    unet = getattr(built.pipe, "unet", None)
+    comps = {"unet": unet} if unet is not None else {"transformer": built.pipe.transformer}
     if built.components == "all":
-        for name in ("text_encoder", "text_encoder_2", "vae"):
+        for name in ("text_encoder", "text_encoder_2", "text_encoder_3", "vae"):
             mod = getattr(built.pipe, name, None)
             if mod is not None:
                 comps[name] = mod
+    msl = max_sequence_length or built.pdef.default_max_sequence_length
     try:
-        spec = extract_spec(comps, built.pdef.pipeline_class, slug=built.pdef.slug,
-                            max_sequence_length=max_sequence_length or built.pdef.default_max_sequence_length,
+        spec = extract_spec(comps, built.pdef.pipeline_class, slug=built.pdef.slug, max_sequence_length=msl,
+                            text_max_sequence_length=text_sequence_lengths(built.pdef.pipeline_class, msl),
                             source="measured: modules as built by measure.pipelines")
-        return spec, None
+        return adjust_spec(spec), None
     except Exception as exc:  # noqa: BLE001 - the profile is still useful without it
         return None, f"architecture not extracted: {type(exc).__name__}: {exc}"
 

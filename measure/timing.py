@@ -53,11 +53,12 @@ class StageTimer:
         self.on_step = on_step
         self._handles: list[Any] = []
         self._run: _Run | None = None
-        for attr in ("text_encoder", "text_encoder_2"):
+        for attr in ("text_encoder", "text_encoder_2", "text_encoder_3"):
             mod = getattr(pipe, attr, None)
             if mod is not None:
                 self._hook(mod, "text_encoder")
-        self._hook(pipe.transformer, "transformer")
+        # the denoiser: a transformer, or SDXL's UNet (timed as the "transformer" stage)
+        self._hook(getattr(pipe, "transformer", None) or pipe.unet, "transformer")
         vae = getattr(pipe, "vae", None)
         if vae is not None and getattr(vae, "decoder", None) is not None:
             self._hook(vae.decoder, "vae")

@@ -64,3 +64,24 @@ def test_evaluations_per_step_follow_the_guidance(slug):
     cfg = pipe.guidance_kind == "cfg" and pipe.default_guidance > 1.0
     assert pipe.transformer_evals_per_step == (2 if cfg else 1)
     assert pipe.transformer_evals_note  # each says where its steps and guidance come from
+
+
+def test_editing_pipelines_answer_editing_workloads_only():
+    """Kontext and Qwen-Image-Edit edit an input image on every call: excluded, with the reason, from a text-to-image
+    workload; ranked once the workload sends input images (and then the text-only pipelines leave)."""
+    from advisor.cost.scenario import Scenario
+    from advisor.decide import recommend
+
+    cat = load_catalog()
+    editing = {s for s, p in cat.pipelines.items() if p.requires_input_image}
+    assert editing == {"flux-1-kontext-dev", "qwen-image-edit"}
+    t2i = recommend(Scenario(volume_images_per_month=10_000), cat)
+    assert not {o.pipeline for o in t2i.options} & editing
+    reasons = {e.pipeline: e.reasons[0] for e in t2i.excluded if e.pipeline in editing}
+    assert set(reasons) == editing
+    assert reasons["qwen-image-edit"].endswith("edits an input image on every call; this workload sends none "
+                                               "(input megapixels 0): pass the input image size to compare editing "
+                                               "options.")
+    edit = recommend(Scenario(volume_images_per_month=10_000, input_megapixels=1.0), cat)
+    assert editing <= {o.pipeline for o in edit.options}
+    assert "sdxl" not in {o.pipeline for o in edit.options}  # takes no input image

@@ -315,10 +315,11 @@ def test_compare_page_screenshot(server, browser):
         link.wait_for()
         link.click()
         _ready(page, page.get_by_role("heading", name="Compare models"), "the Compare heading")
-        _ready(page, page.get_by_text("Assumed commercial use.", exact=True), "the answer's use line")
+        _ready(page, page.get_by_text("commercial use", exact=False).first, "the answer's title (use stated)")
+        _ready(page, page.get_by_test_id("stAlertContentSuccess"), "the one-line answer")
         _ready(page, page.locator("[data-testid='stDataFrame']").first, "the deployments table")
         _ready(page, page.locator("[data-testid='stPlotlyChart'] .main-svg"), "the cost-vs-volume chart")
-        _wait_until(lambda: any("z-image-turbo · own" in t for t in _legend(page)) or None,
+        _wait_until(lambda: any("Z-Image Turbo · your GPU" in t for t in _legend(page)) or None,
                     f"the owned Z-Image Turbo line in the legend {_legend(page)!r}")
         assert page.get_by_test_id("stException").count() == 0
         page.screenshot(path=str(ARTIFACTS / "compare.png"), full_page=True)

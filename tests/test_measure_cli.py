@@ -185,7 +185,7 @@ def test_real_weights_folder_loads_offline(tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["--pipeline", "z-image-turbo", "--height", "1000"],
      "error: --height: got 1000; allowed: a positive multiple of 16"),
-    (["--pipeline", "z-image-turb"], "error: --pipeline: got 'z-image-turb'; allowed: did you mean z-image-turbo, z-image?"),
+    (["--pipeline", "z-image-turb"], "error: --pipeline: got 'z-image-turb'; allowed: did you mean z-image-turbo, z-image, sd-3.5-large-turbo?"),
     (["--pipeline", "flux-1-dev", "--random-weights", "scaled:1.5"],
      "error: --random-weights: got 'scaled:1.5'; allowed: tiny, full or scaled:<fraction in (0, 1]>"),
     (["--pipeline", "flux-1-dev", "--random-weights", "scaled:0"], "error: --random-weights: got 'scaled:0'"),

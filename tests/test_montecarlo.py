@@ -256,3 +256,34 @@ def test_bad_input_raises_one_line_input_error(make, message):
     with pytest.raises(InputError, match=message) as info:
         make()
     assert "\n" not in str(info.value)
+
+
+# --- named shared factors (people's time, start-ups, API prices, steps, keep rates) ------------------------------
+
+
+def test_factor_terms_scale_their_part_hand():
+    from advisor.workload.montecarlo import cost_at_usd, simulate_monthly_costs
+
+    # fixed 10 + people 20 x rate factor (constant 1) x hours factor uniform [0.5, 1.5] + 1,000 images x 0.01 USD x
+    # API price factor uniform [0.7, 1.1]: mean 10 + 20 + 10 x 0.9 = 39; bounds 10 + 10 + 7 = 27 .. 10 + 30 + 11 = 51
+    m = CostModel("a", fixed_usd_per_month=10.0, usd_per_image=0.01, factor_terms=((20.0, ("rate", "hours")),),
+                  per_image_factors=("api",))
+    shared = SharedInputs(images_per_month=1000.0, factors={"rate": 1.0, "hours": (0.5, 1.5), "api": (0.7, 1.1)})
+    s = simulate_monthly_costs([m], shared, n_samples=20_000, seed=3).samples_usd("a")
+    assert s.min() >= 27.0 - 1e-9 and s.max() <= 51.0 + 1e-9
+    # sd of the mean: sqrt(20^2 / 12 + 10^2 x 0.4^2 / 12) / sqrt(20,000) = 0.043; 0.2 is over 4 sd
+    assert float(s.mean()) == pytest.approx(39.0, abs=0.2)
+    # the same formula without a draw: hours x 1.5, API x 0.7 -> 10 + 30 + 7 = 47
+    assert cost_at_usd(m, 1000.0, 0.0, {"hours": 1.5, "api": 0.7}) == pytest.approx(47.0, rel=1e-12)
+    # a factor no SharedInputs draws is refused in one line
+    with pytest.raises(InputError, match="a.factor: got 'api'"):
+        simulate_monthly_costs([m], SharedInputs(images_per_month=1000.0, factors={"rate": 1.0, "hours": 1.0}))
+
+
+def test_gpu_factors_scale_gpu_time_hand():
+    from advisor.workload.montecarlo import cost_at_usd
+
+    # 100 images x 10 GPU-s x steps 1.25 x 0.001 USD/s = 1.25 USD; no factor: 1.0 USD
+    m = CostModel("g", gpu_seconds_per_image=10.0, usd_per_gpu_second=0.001, gpu_factors=("steps",))
+    assert cost_at_usd(m, 100.0, 0.0, {"steps": 1.25}) == pytest.approx(1.25, rel=1e-12)
+    assert cost_at_usd(m, 100.0, 0.0, {}) == pytest.approx(1.0, rel=1e-12)

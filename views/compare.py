@@ -128,7 +128,7 @@ for col, card in zip(cols, view.models):
 
 from advisor.report import charts  # noqa: E402
 
-st.plotly_chart(charts.compare_cost_vs_volume(res), width="stretch", key="compare_chart")
+st.plotly_chart(charts.compare_cost_vs_volume(res, view.labels, view.crossings), width="stretch", key="compare_chart")
 
 with st.expander("Why: the full reasons and their sources"):
     st.markdown("\n".join(f"- {md_text(r)}" for r in res.recommendation["reasons"]))
@@ -137,16 +137,33 @@ with st.expander("Why: the full reasons and their sources"):
             st.caption(md_text(answers.humanize_ids(note, cat)))
 
 with st.expander("Quality figures (each on its own scale; never averaged across scales)"):
-    qrows = [{"model": names.get(m.model, m.model).split(" (")[0],
-              **{k: q[k] for k in ("scale_name", "value", "low", "high", "sample_size", "solidity", "source", "as_of")}}
-             for m in res.models for q in m.quality]
+    def _txt(v, pct=False):
+        """A cell for people: '-' for nothing, percentages and numbers rounded, dates as ISO text."""
+        if v is None or v == "":
+            return "-"
+        if isinstance(v, float):
+            return f"{v:.0%}" if pct else f"{v:,.4g}"
+        return str(v)
+
+    qrows = [{"model": names.get(m.model, m.model).split(" (")[0], "scale": q["scale_name"], "value": _txt(q["value"]),
+              "interval": "-" if q["low"] is None else f"{q['low']:,.0f}-{q['high']:,.0f}",
+              "n": _txt(q["sample_size"]), "solidity": _txt(q["solidity"]), "source": _txt(q["source"]),
+              "as of": _txt(q["as_of"])} for m in res.models for q in m.quality]
     st.dataframe(pd.DataFrame(qrows), hide_index=True, width="stretch")
     if res.pairwise:
         st.markdown("**Published head-to-heads** (95% Wilson intervals over n; each side the exact variant tested)")
-        st.dataframe(pd.DataFrame([{k: p.get(k) for k in ("label_a", "label_b", "a_wins", "ties", "b_wins", "n",
-                                                            "n_unit", "solidity", "source", "as_of")}
-                                   for p in res.pairwise]), hide_index=True, width="stretch")
-    kf = [{"model": names.get(m.model, m.model).split(" (")[0], **k} for m in res.models for k in m.keep_facts]
+        st.dataframe(pd.DataFrame([{"side A": p["label_a"], "side B": p["label_b"], "A wins": _txt(p["a_wins"]),
+                                    "ties": _txt(p["ties"]), "B wins": _txt(p["b_wins"]),
+                                    "n": f"{_txt(p['n'])} {p.get('n_unit') or ''}".strip(),
+                                    "solidity": _txt(p["solidity"]), "source": _txt(p["source"]),
+                                    "as of": _txt(p["as_of"])} for p in res.pairwise]),
+                     hide_index=True, width="stretch")
+    kf = [{"model": names.get(m.model, m.model).split(" (")[0], "kind of work": _txt(k["kind_of_work"]),
+           "what": _txt(k["metric"]).replace("_", " "), "criterion": _txt(k["criterion"]),
+           "value": (k.get("value_qualifier") or "") + _txt(k["value"], pct=True),
+           "95% interval": "-" if k["wilson_low"] is None else f"{k['wilson_low']:.0%}-{k['wilson_high']:.0%}",
+           "n": _txt(k["n"]), "card": _txt(k["gpu"]), "source": _txt(k["source"]), "as of": _txt(k["as_of"])}
+          for m in res.models for k in m.keep_facts]
     if kf:
         st.markdown("**Keep rates and failure facts** (single-reviewer figures where marked; replace with yours)")
         st.dataframe(pd.DataFrame(kf), hide_index=True, width="stretch")

@@ -92,6 +92,9 @@ class Pipeline(Strict):
     weights_on_disk_gb: dict[Literal["bf16", "fp8"], Sourced] = {}
     #: the steps and guidance studios run (None: the library call, ``default_steps``, is all the catalog knows)
     studio_settings: StudioSettings | None = None
+    #: an editing pipeline: every call edits an input image (FLUX.1 Kontext, Qwen-Image-Edit), so it is no answer to
+    #: a text-to-image workload (advisor.decide.rules.edit_only_rule)
+    requires_input_image: bool = False
 
     def parameters_by_module(self) -> dict[str, int]:
         """Parameters per pipeline module (transformer, text_encoder[_2], vae) [count]: from the pipeline's

@@ -65,7 +65,8 @@ def _quality_reason(ctx: Context, pipe: Pipeline) -> str | None:
 
 def _pipeline_exclusion(ctx: Context, pipe: Pipeline) -> list[str]:
     out = [rules.license_rule(pipe, ctx.scenario.commercial), rules.capability_rule(pipe, ctx.scenario.needs),
-           rules.input_image_rule(pipe, getattr(ctx.scenario, "input_megapixels", 0.0))]
+           rules.input_image_rule(pipe, getattr(ctx.scenario, "input_megapixels", 0.0)),
+           rules.edit_only_rule(pipe, getattr(ctx.scenario, "input_megapixels", 0.0))]
     return [r for r in out if r]
 
 

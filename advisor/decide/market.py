@@ -461,7 +461,8 @@ def rental_reason(offer: RentalOffer, gpu_name: str, plan: SessionPlan, price: S
         f"{plan.run_seconds:.0f} s, {billing}: {billed:.0f} s at {price_text} = {_usd(per_session)} per session; "
         f"x {plan.sessions:.4g} sessions + {t['storage']} = {_usd(monthly)}/month (range "
         f"{_usd(low_high[0])}-{_usd(low_high[1])}).",
-        f"Fixed costs of this rental: {_usd(plan.fixed_session_usd(usd_h))} per session for boot and weight load "
+        f"Fixed costs of this rental: {_usd(plan.fixed_session_usd(usd_h))} per session for boot and weight load"
+        f"{' + compile' if plan.compile_seconds else ''} "
         f"({plan.boot_seconds + plan.load_seconds + plan.idle_seconds:.0f} s billed whatever the images), "
         f"{_usd(plan.sessions * plan.fixed_session_usd(usd_h))}/month over {plan.sessions:.4g} sessions, plus "
         f"{_usd(plan.storage_usd_per_month)}/month storage.",

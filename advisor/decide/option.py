@@ -102,6 +102,11 @@ class Option:
     sessions_per_month: float = 0.0
     started_by_hand: bool = False
     reclaims_per_month: float = 0.0  # spot rentals: expected reclaims [1/month]
+    #: serverless rentals: how the workers run (scale-to-zero | active-window | always-warm; advisor.decide.serverless)
+    serverless_mode: str = ""
+    #: rentals: the part of the bill spent starting workers (boot + weight load + compile; serverless cold starts)
+    #: [USD/month], sampled by the risk analysis (advisor.decide.risk)
+    startup_usd_per_month: float = 0.0
     #: "fee not set, break-even $X/month" when the commercial licence fee is unknown ("" otherwise); such an option
     #: ranks after every priced option
     license_note: str = ""

@@ -147,6 +147,8 @@ def pod_options(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GPU, est:
             quality_elo=rules.quality_score(pipe), offer=offer.slug, spot=spot,
             sessions_per_month=plan.sessions, started_by_hand=not serverless,
             reclaims_per_month=plan.interruptions * plan.sessions if spot else 0.0,
+            startup_usd_per_month=0.0 if on_call else plan.sessions * plan.units * (
+                plan.boot_seconds + plan.load_seconds) / 3600.0 * price.mid,
         ))
     return out
 

@@ -1,10 +1,12 @@
-"""How sure is the cost answer, and what would change it (issue 11).
+"""How sure is the cost answer, and what would change it.
 
 Orchestrator :func:`assess` (a scenario and the engine's :class:`~advisor.decide.engine.Result` -> :class:`Risk`):
 
 1. **Cost distributions** (:func:`cost_models` + :func:`advisor.workload.montecarlo.simulate_monthly_costs`):
-   10,000 common-random-number samples of every option's monthly cost over the uncertain inputs, P10 / P50 / P90
-   per option, and the probability that the recommended option is cheaper than the runner-up. Uncertain inputs:
+   10,000 common-random-number samples of the monthly cost of the candidate options (:func:`candidates`: the
+   :data:`MC_OPTIONS` cheapest distinct choices, the recommendation and its runner-up; an option far down the
+   ranking cannot become the answer), P10 / P50 / P90 per option, and the probability that the recommended option
+   is cheaper than the runner-up. Uncertain inputs:
 
    * simulator error: lognormal, mean 1, CV = the option's validation uncertainty (``Option.simulator_uncertainty``,
      from ``advisor validate`` via ``PerfEstimate.uncertainty``), scaling its GPU time (energy or rented hours);
@@ -15,21 +17,20 @@ Orchestrator :func:`assess` (a scenario and the engine's :class:`~advisor.decide
      [0.75, 1.25] (:data:`DEFAULT_ELECTRICITY_RANGE_FACTORS`, a choice: no sourced spread in the catalog);
    * monthly volume: lognormal, mean = the scenario volume, CV ``volume_relative_sd`` (scenario), else 0.25
      (:data:`DEFAULT_VOLUME_RELATIVE_SD`, a choice);
-   * API list prices and licence fees: constant (single published figures).
+   * the assumptions the engine fixes (:mod:`advisor.decide.risk_inputs`, each with its stated range): people's
+     hours per kind and hourly rate, boot + weight load (cold starts), spot reclaims, API list prices, steps and
+     keep rates;
+   * licence fees: constant (a flip threshold gives the fee that changes the answer).
 
    Each option's cost is the engine's own linear decomposition at the scenario (``fixed_usd_per_month`` +
    volume x ``variable_usd_per_image``, with its electricity split into ``fixed_kwh_per_month`` and
-   ``variable_kwh_per_image``), its parts scaled by the sampled inputs, and anchored so that at the base inputs it
-   equals the engine's ``monthly_cost_usd`` (any residual of billing rounding is kept as a constant).
-2. **Tornado** (:func:`tornado_bars`): the engine re-run with one input at the low and at the high end of its range
-   (every other input at its base value); the bars give the top options' monthly costs at both ends.
-3. **Flip thresholds** (:func:`flip_thresholds`): the input values at which the engine's recommendation changes,
-   found by a coarse outward scan from the base value and bisection
-   (:func:`advisor.workload.montecarlo.flip_threshold`) ON THE ENGINE: each evaluation is
-   :func:`~advisor.decide.engine.recommend` with one input changed (volume, electricity price, every GPU's purchase
-   price x a factor, the recommended pipeline's licence fee), run on the catalog cut to the candidates (the
-   cheapest distinct choices of full engine runs at the base value and at both ends of the range,
-   :func:`_candidate_probe`).
+   ``variable_kwh_per_image``, its people's time and start-ups as their own parts), its parts scaled by the sampled
+   inputs, and anchored so that at the base inputs it equals the engine's ``monthly_cost_usd``.
+2. **Tornado** (:func:`tornado_bars`): each input at the low and at the high end of its range (every other input
+   at its base value), the top options' monthly costs at both ends, in closed form from the same parts (every
+   input moves a part linearly), with no engine re-run.
+3. **Flip thresholds** (:func:`advisor.decide.risk_flips.flip_thresholds`): the input values at which the
+   recommendation changes, in closed form where cost is linear in the input, else searched on the engine.
 """
 
 from __future__ import annotations
@@ -38,10 +39,10 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
-from advisor.catalog import Catalog, Sourced, SourcedRange, load_catalog, load_catalog_with_overrides
+from advisor.catalog import Catalog, SourcedRange, load_catalog, load_catalog_with_overrides
+from advisor.decide import risk_inputs as RI
 from advisor.decide.engine import Estimator, Result, recommend
+from advisor.decide.risk_flips import EngineProbe, Flip, _choice, _leading_distinct, flip_thresholds
 from advisor.errors import InputError
 from advisor.fmt import usd
 from advisor.jsonsafe import finite_or_none
@@ -53,43 +54,11 @@ DEFAULT_ELECTRICITY_RANGE_FACTORS = (0.75, 1.25)  # choice: tariff drift and pla
 N_SAMPLES = 10_000
 SEED = 0
 TORNADO_OPTIONS = 3
-#: flip searches: (lowest, highest) factor of the base value for volume and GPU price, range for electricity
-VOLUME_FACTORS = (1 / 1024, 1024)
-GPU_PRICE_FACTORS = (0.25, 4.0)
-ELECTRICITY_RANGE_USD_PER_KWH = (0.0, 1.0)
-LICENSE_FEE_MAX_FACTOR = 10.0  # licence fee searched from 0 to 10 x its catalog value
-RELATIVE_XTOL = 0.01  # bisection stops at 1 % of the threshold
-#: flip searches run the engine on the cheapest distinct choices at the base value and both ends of the range
-FLIP_CANDIDATES = 30
-UNITS = {"volume_images_per_month": "images/month", "electricity_usd_per_kwh": "USD/kWh",
-         "gpu_price_factor": "x catalog GPU prices", "license_fee": "USD/month"}
+MC_OPTIONS = 40  # the Monte Carlo samples the cheapest distinct choices (an option far down cannot win)
+
 
 
 # --- results ----------------------------------------------------------------------------------
-
-
-@dataclass
-class Flip:
-    """The recommendation changes when ``input`` crosses ``threshold`` going ``direction`` from its base value."""
-
-    input: str
-    direction: str  # below | above
-    threshold: float
-    base_value: float
-    winner_id: str
-    winner_label: str
-    unit: str
-
-    def phrase(self) -> str:
-        if self.input == "volume_images_per_month":
-            value = f"{self.threshold:,.0f} images a month"
-        elif self.input == "electricity_usd_per_kwh":
-            value = f"{usd(self.threshold)}/kWh"
-        elif self.input == "gpu_price_factor":
-            value = f"{self.threshold:.2f} x the catalog GPU prices"
-        else:
-            value = f"{usd(self.threshold)}/month licence fee ({self.input.split(':', 1)[1]})"
-        return f"{self.winner_label} wins {self.direction} {value}"
 
 
 @dataclass
@@ -127,15 +96,22 @@ def _factor_range(r: SourcedRange | None, mid: float | None = None) -> tuple[flo
     return (r.low / m, r.high / m) if m > 0 else (1.0, 1.0)
 
 
-def cost_models(result: Result, catalog: Catalog) -> list[MC.CostModel]:
-    """One :class:`~advisor.workload.montecarlo.CostModel` per option of ``result`` (see the module doc)."""
+def cost_models(result: Result, catalog: Catalog, options: list[Any] | None = None,
+                factors: dict[str, tuple[float, float]] | None = None) -> list[MC.CostModel]:
+    """One :class:`~advisor.workload.montecarlo.CostModel` per option of ``options`` (default: every option of
+    ``result``), with the assumption ``factors`` (:mod:`advisor.decide.risk_inputs`) on the parts they scale."""
     usd_per_kwh = float(result.assumptions["electricity_usd_per_kwh"])
     volume = float(result.scenario["volume_images_per_month"])
+    factors = factors or {}
     models = []
-    for o in result.options:
+    for o in (result.options if options is None else options):
         parts = o.cost_breakdown_usd
         u = float(o.simulator_uncertainty or 0.0)
         s = o.seconds_per_image or 0.0
+        fp = RI.option_factor_parts(o, factors)
+        startup = sum(usd for usd, names in fp.terms if names == ("startup",))
+        people = fp.fixed_usd - startup  # the people's parts the factors scale (they leave the plain fixed cost)
+        extra = dict(factor_terms=fp.terms, gpu_factors=fp.gpu_factors, per_image_factors=fp.per_image_factors)
         if o.deployment == "self-host":
             hw = parts.get("hardware", 0.0)
             lo, hi = (1.0, 1.0)
@@ -143,12 +119,13 @@ def cost_models(result: Result, catalog: Catalog) -> list[MC.CostModel]:
             if o.hardware == "purchase" and gpu is not None and gpu.street_price_usd is not None:
                 lo, hi = _factor_range(gpu.street_price_usd)
             kwh_var = o.variable_kwh_per_image
-            rest = o.monthly_cost_usd - hw - o.fixed_kwh_per_month * usd_per_kwh - volume * kwh_var * usd_per_kwh
+            rest = (o.monthly_cost_usd - hw - o.fixed_kwh_per_month * usd_per_kwh - volume * kwh_var * usd_per_kwh
+                    - people)
             models.append(MC.CostModel(
                 o.id, fixed_usd_per_month=(max(rest + hw * lo, 0.0), max(rest + hw * hi, 0.0)),
                 gpu_seconds_per_image=s if kwh_var > 0 else 0.0, simulator_relative_error=u,
                 kwh_per_gpu_second=kwh_var / s if (s and kwh_var > 0) else 0.0,
-                fixed_kwh_per_month=o.fixed_kwh_per_month))
+                fixed_kwh_per_month=o.fixed_kwh_per_month, **extra))
         elif o.deployment == "cloud-gpu":
             offer = catalog.rentals.get(o.offer or "")
             rng = None
@@ -158,22 +135,39 @@ def cost_models(result: Result, catalog: Catalog) -> list[MC.CostModel]:
             rental = parts.get("rental", 0.0)
             var = o.variable_usd_per_image * volume  # the part of the bill that grows with the images [USD/month]
             var = min(var, rental)
-            rest = o.monthly_cost_usd - rental  # licence and other constant parts
+            rest = o.monthly_cost_usd - rental - people  # licence and other constant parts
             fixed_rental = rental - var
+            from_fixed = min(startup, fixed_rental)  # the start-ups leave the fixed part first, then the variable
+            fixed_rental -= from_fixed
+            var = max(var - (startup - from_fixed), 0.0)
             per_gpu_second = (var / volume / s) if (s and var > 0) else 0.0
             models.append(MC.CostModel(
                 o.id, fixed_usd_per_month=(max(rest + fixed_rental * lo, 0.0), max(rest + fixed_rental * hi, 0.0)),
                 gpu_seconds_per_image=s if per_gpu_second else 0.0, simulator_relative_error=u,
-                usd_per_gpu_second=(per_gpu_second * lo, per_gpu_second * hi)))
-        else:  # API: list price per image (constant), scaled by the volume
+                usd_per_gpu_second=(per_gpu_second * lo, per_gpu_second * hi), **extra))
+        else:  # API: list price per image, scaled by the volume (and the API price and keep-rate factors)
             per_image = o.variable_usd_per_image
-            rest = o.monthly_cost_usd - per_image * volume
-            models.append(MC.CostModel(o.id, fixed_usd_per_month=max(rest, 0.0), usd_per_image=per_image))
+            rest = o.monthly_cost_usd - per_image * volume - people
+            models.append(MC.CostModel(o.id, fixed_usd_per_month=max(rest, 0.0), usd_per_image=per_image, **extra))
     return models
 
 
-def shared_inputs(scenario: Any, result: Result) -> tuple[MC.SharedInputs, dict[str, Any]]:
-    """Volume and electricity draws shared by every option, and a description of where each comes from."""
+def candidates(result: Result, n: int = MC_OPTIONS) -> list[Any]:
+    """The options worth sampling: the ``n`` cheapest distinct choices, the recommendation and its runner-up."""
+    out = _leading_distinct(result, n)
+    ids = {o.id for o in out}
+    for oid in (result.recommendation.option_id, result.recommendation.runner_up_id):
+        o = next((x for x in result.options if x.id == oid), None) if oid else None
+        if o is not None and o.id not in ids:
+            out.append(o)
+            ids.add(o.id)
+    return out
+
+
+def shared_inputs(scenario: Any, result: Result, options: list[Any] | None = None
+                  ) -> tuple[MC.SharedInputs, dict[str, Any]]:
+    """Volume, electricity and assumption-factor draws shared by every option, and where each comes from."""
+    factors, factor_text = RI.assumption_factors(result, result.options if options is None else options)
     price = float(result.assumptions["electricity_usd_per_kwh"])
     if scenario.electricity_usd_per_kwh_range is not None:
         e_lo, e_hi = scenario.electricity_usd_per_kwh_range
@@ -186,7 +180,7 @@ def shared_inputs(scenario: Any, result: Result) -> tuple[MC.SharedInputs, dict[
     v_src = "your volume_relative_sd" if scenario.volume_relative_sd is not None else \
         f"choice: {DEFAULT_VOLUME_RELATIVE_SD:g} (set volume_relative_sd)"
     shared = MC.SharedInputs(images_per_month=float(scenario.volume_images_per_month), volume_relative_sd=v_sd,
-                             usd_per_kwh=(e_lo, e_hi))
+                             usd_per_kwh=(e_lo, e_hi), factors=factors)
     described = {
         "electricity_usd_per_kwh": {"low": e_lo, "high": e_hi, "distribution": "uniform", "source": e_src},
         "volume_images_per_month": {"mean": shared.images_per_month, "relative_sd": v_sd,
@@ -195,272 +189,100 @@ def shared_inputs(scenario: Any, result: Result) -> tuple[MC.SharedInputs, dict[
                             "uncertainty of its estimate (advisor validate)"},
         "gpu_purchase_price": {"distribution": "uniform", "source": "catalog street price range per GPU"},
         "rental_price": {"distribution": "uniform", "source": "catalog on-demand (or spot) range per offer"},
-        "constant": "API list prices, licence fees",
+        "assumption_factors": factor_text,
+        "constant": "licence fees (a flip threshold gives the fee that changes the answer)",
     }
     return shared, described
 
 
 def cost_distribution(scenario: Any, result: Result, catalog: Catalog, n_samples: int = N_SAMPLES,
-                      seed: int = SEED) -> tuple[MC.MonteCarloResult, dict[str, Any]]:
-    """Monte Carlo of every option's monthly cost (module doc, step 1)."""
+                      seed: int = SEED, assumptions: bool = True) -> tuple[MC.MonteCarloResult, dict[str, Any]]:
+    """Monte Carlo of the candidate options' monthly costs (module doc, step 1); ``assumptions=False`` keeps the
+    assumption factors (people's time, start-up, API prices, steps, keep rates) at the engine's values."""
     if not result.options:
         raise InputError("options", 0, "at least one option that meets every constraint")
-    shared, described = shared_inputs(scenario, result)
-    return MC.simulate_monthly_costs(cost_models(result, catalog), shared, n_samples=n_samples, seed=seed), described
+    options = candidates(result)
+    shared, described = shared_inputs(scenario, result, options)
+    if not assumptions:
+        import dataclasses
+
+        shared = dataclasses.replace(shared, factors={})
+        described["assumption_factors"] = {}
+    described["options_sampled"] = (f"the {len(options)} cheapest distinct choices (with the recommendation and its "
+                                    f"runner-up) of {len(result.options)} options")
+    models = cost_models(result, catalog, options, dict(shared.factors and {k: (r.low, r.high) for k, r in
+                                                                          shared.factors.items()}))
+    return MC.simulate_monthly_costs(models, shared, n_samples=n_samples, seed=seed), described
 
 
-# --- steps 2 and 3: the engine with one input changed --------------------------------------------
+def _rental_factor(o: Any, catalog: Catalog, end: float) -> float:
+    """A pod's price at ``end`` of its quoted range (0 = low, 1 = high) over the midpoint it was costed at [-];
+    1 for serverless (each mode bills its own end of the range) and non-rentals."""
+    offer = catalog.rentals.get(o.offer or "") if o.deployment == "cloud-gpu" else None
+    if offer is None or offer.serverless:
+        return 1.0
+    rng = offer.spot_usd_per_hour if o.spot else offer.on_demand_usd_per_hour
+    return (rng.low + (rng.high - rng.low) * end) / rng.mid if rng is not None and rng.mid > 0 else 1.0
 
 
-def _same_perf(catalog: Catalog, estimator: Estimator) -> Estimator:
-    """Run the simulator on ``catalog`` whatever priced copy the engine gets (prices do not change speed)."""
-    return lambda req, _priced: estimator(req, catalog)
+def one_at_a_time_usd(result: Result, catalog: Catalog, o: Any, name: str, value: float, base: float,
+                      factors: dict[str, tuple[float, float]]) -> float:
+    """Option ``o``'s monthly cost [USD/month] with input ``name`` at ``value`` (its base ``base``) and every other
+    input at its base, in closed form from the engine's own parts (every input here moves a part linearly)."""
+    if value == base:
+        return o.monthly_cost_usd
+    line = RI.lines(_one(result, o), name)
+    if line is not None:
+        return float(line[0][0] + line[1][0] * value)
+    volume = float(result.scenario["volume_images_per_month"])
+    if name == "rental_price_end":
+        return o.monthly_cost_usd + o.cost_breakdown_usd.get("rental", 0.0) * (
+            _rental_factor(o, catalog, value) / _rental_factor(o, catalog, base) - 1.0)
+    gpu_usd = (o.variable_kwh_per_image * volume * float(result.assumptions["electricity_usd_per_kwh"])
+               if o.deployment == "self-host" else
+               max(o.variable_usd_per_image * volume - o.startup_usd_per_month, 0.0)
+               if o.deployment == "cloud-gpu" else 0.0)
+    if name == "simulator_error_factor":
+        return o.monthly_cost_usd + gpu_usd * (value / base - 1.0)
+    fp = RI.option_factor_parts(o, factors)
+    moved = sum(usd for usd, names in fp.terms if name in names)
+    if name in fp.gpu_factors:
+        moved += gpu_usd
+    if name in fp.per_image_factors:
+        moved += o.cost_breakdown_usd.get("api", 0.0)
+    return o.monthly_cost_usd + moved * (value / base - 1.0)
 
 
-def _choice(o: Any) -> tuple:
-    return (o.pipeline, o.deployment, o.hardware, o.gpu, o.provider if o.deployment != "self-host" else None)
+def _one(result: Result, o: Any) -> Any:
+    """``result`` with only option ``o`` (for :func:`advisor.decide.risk_inputs.lines` on one option)."""
+    import copy
 
-
-class EngineProbe:
-    """``recommend`` with one input changed; results memoised per (input, value)."""
-
-    def __init__(self, scenario: Any, result: Result, catalog: Catalog, estimator: Estimator):
-        self.scenario, self.result, self.catalog = scenario, result, catalog
-        self.estimator = _same_perf(catalog, estimator)
-        self.raw_estimator = estimator
-        self._memo: dict[tuple[str, float], Result] = {}
-
-    def run(self, name: str, value: float) -> Result:
-        key = (name, float(value))
-        hit = self._memo.get(key)
-        if hit is not None:
-            return hit
-        sc, cat = self.scenario, self.catalog
-        if name == "volume_images_per_month":
-            upd: dict[str, Any] = {"volume_images_per_month": float(value)}
-            ta = self.result.assumptions.get("turnaround")
-            if ta and sc.bursts is None and sc.requests_per_person_per_hour is None:
-                # the team's arrival pattern stays that of the base volume (the peak is the team's, not the month's)
-                upd["requests_per_person_per_hour"] = ta["requests_per_person_per_hour"]
-            sc = sc.model_copy(update=upd)
-        elif name == "electricity_usd_per_kwh":
-            sc = sc.model_copy(update={"electricity_usd_per_kwh": float(value)})
-        elif name == "gpu_price_factor":
-            cat = _scaled_gpu_prices(cat, float(value))
-        elif name == "rental_price_end":  # 0 = every offer at its low quote, 1 = at its high quote
-            cat = _rental_prices_at(cat, float(value))
-        elif name == "simulator_error_factor":
-            est = self.estimator
-            res = recommend(sc, cat, lambda req, c: _scaled_estimate(est(req, c), float(value)))
-            self._memo[key] = res
-            return res
-        elif name.startswith("license_fee:"):
-            cat = _license_fee(cat, name.split(":", 1)[1], float(value))
-        else:
-            raise InputError("input", name, "volume_images_per_month, electricity_usd_per_kwh, gpu_price_factor, "
-                                            "rental_price_end, simulator_error_factor, license_fee:<pipeline>")
-        res = recommend(sc, cat, self.estimator)
-        self._memo[key] = res
-        return res
-
-    def winner(self, name: str, value: float) -> Any:
-        res = self.run(name, value)
-        rid = res.recommendation.option_id
-        return next((o for o in res.options if o.id == rid), None)
-
-
-def _scaled_estimate(est: Any, factor: float) -> Any:
-    import dataclasses
-
-    return dataclasses.replace(est, seconds_per_image=est.seconds_per_image * factor,
-                               stages_seconds={k: v * factor for k, v in est.stages_seconds.items()},
-                               seconds_per_step=est.seconds_per_step * factor,
-                               energy_per_image_joules=est.energy_per_image_joules * factor)
-
-
-def _scaled_gpu_prices(catalog: Catalog, factor: float) -> Catalog:
-    gpus = {}
-    for slug, g in catalog.gpus.items():
-        upd = {}
-        if g.street_price_usd is not None:
-            r = g.street_price_usd
-            upd["street_price_usd"] = r.model_copy(update={"low": r.low * factor, "high": r.high * factor,
-                                                           "note": f"risk: catalog range x {factor:g}"})
-        if g.launch_price_usd is not None:
-            upd["launch_price_usd"] = g.launch_price_usd.model_copy(
-                update={"value": g.launch_price_usd.value * factor, "note": f"risk: catalog price x {factor:g}"})
-        gpus[slug] = g.model_copy(update=upd) if upd else g
-    return catalog.model_copy(update={"gpus": gpus})
-
-
-def _rental_prices_at(catalog: Catalog, end: float) -> Catalog:
-    rentals = {}
-    for slug, r in catalog.rentals.items():
-        upd = {}
-        for name in ("on_demand_usd_per_hour", "spot_usd_per_hour"):
-            rng = getattr(r, name, None)
-            if rng is not None:
-                v = rng.low + (rng.high - rng.low) * end
-                upd[name] = rng.model_copy(update={"low": v, "high": v})
-        rentals[slug] = r.model_copy(update=upd)
-    return catalog.model_copy(update={"rentals": rentals})
-
-
-def _license_fee(catalog: Catalog, pipeline: str, fee: float) -> Catalog:
-    p = catalog.pipelines[pipeline]
-    lic = p.license
-    old = lic.fee_usd_per_month
-    new = (old.model_copy(update={"value": fee}) if old is not None else
-           Sourced(value=fee, source="risk: licence fee varied", as_of=dt_today()))
-    pipes = dict(catalog.pipelines)
-    pipes[pipeline] = p.model_copy(update={"license": lic.model_copy(update={"fee_usd_per_month": new})})
-    return catalog.model_copy(update={"pipelines": pipes})
-
-
-def dt_today():
-    import datetime as dt
-
-    return dt.date.today()
-
-
-def _cut_catalog(catalog: Catalog, result: Result, option_ids: list[str], owned: str | None) -> Catalog:
-    """The catalog cut down to what ``option_ids`` (options of ``result``) use, and the owned GPU."""
-    by_id = {o.id: o for o in result.options}
-    return _catalog_for(catalog, [by_id[oid] for oid in option_ids], owned)
-
-
-def _catalog_for(catalog: Catalog, options: list[Any], owned: str | None) -> Catalog:
-    """The catalog cut down to what ``options`` use (pipelines, GPUs, rental offers, APIs) and the owned GPU.
-
-    Each option's numbers depend only on its own catalog entries and the scenario, so these options cost the same
-    on the cut catalog as on the whole one (and the engine runs for them only)."""
-    pipes, gpus, rentals, apis = set(), {owned} if owned else set(), set(), set()
-    for o in options:
-        if o.pipeline:
-            pipes.add(o.pipeline)
-        if o.gpu:
-            gpus.add(o.gpu)
-        if o.deployment == "cloud-gpu":
-            rentals.add(o.offer)
-        elif o.deployment == "api":
-            apis.add(o.offer)
-    return catalog.model_copy(update={
-        "pipelines": {k: v for k, v in catalog.pipelines.items() if k in pipes},
-        "gpus": {k: v for k, v in catalog.gpus.items() if k in gpus},
-        "rentals": {k: v for k, v in catalog.rentals.items() if k in rentals},
-        "apis": {k: v for k, v in catalog.apis.items() if k in apis}})
-
-
-def _leading_distinct(result: Result, n: int) -> list[Any]:
-    """The ``n`` cheapest options of ``result`` with distinct choices (model, deployment, card/offer)."""
-    out, seen = [], set()
-    for o in result.options:
-        if _choice(o) not in seen:
-            seen.add(_choice(o))
-            out.append(o)
-            if len(out) >= n:
-                break
-    return out
+    r = copy.copy(result)
+    r.options = [o]
+    return r
 
 
 def tornado_bars(probe: EngineProbe, ranges: dict[str, tuple[float, float]], base: dict[str, float],
-                 top_n: int = TORNADO_OPTIONS) -> list[MC.TornadoBar]:
-    """One-at-a-time engine re-runs (module doc, step 2) for the ``top_n`` cheapest options at the base inputs."""
+                 top_n: int = TORNADO_OPTIONS, factors: dict[str, tuple[float, float]] | None = None
+                 ) -> list[MC.TornadoBar]:
+    """One-at-a-time sensitivity (module doc, step 2) for the ``top_n`` cheapest distinct options at the base
+    inputs, in closed form (:func:`one_at_a_time_usd`): no engine re-run."""
     tracked, seen = [], set()
     for o in probe.result.options:  # the top distinct choices (not the same option at another precision)
         if _choice(o) not in seen and len(tracked) < top_n:
             seen.add(_choice(o))
-            tracked.append(o.id)
-
-    # Each option's numbers depend only on its own catalog entries and the scenario, so the tracked options cost
-    # the same on the catalog cut down to their entries (and the engine runs, and simulates waits, for them only).
-    small = EngineProbe(probe.scenario, probe.result, _cut_catalog(probe.catalog, probe.result, tracked,
-                                                                   probe.scenario.gpu_owned), probe.raw_estimator)
-    small.estimator = probe.estimator
+            tracked.append(o)
+    factors = factors or {}
 
     def cost_fn(inputs: dict[str, float]) -> dict[str, float]:
         changed = [k for k in inputs if inputs[k] != base[k]]
-        res = probe.result if not changed else small.run(changed[0], inputs[changed[0]])
-        by_id = {o.id: o.monthly_cost_usd for o in res.options}
-        return {oid: by_id.get(oid, math.inf) for oid in tracked}  # inf: excluded at that value
+        if not changed:
+            return {o.id: o.monthly_cost_usd for o in tracked}
+        k = changed[0]
+        return {o.id: one_at_a_time_usd(probe.result, probe.catalog, o, k, inputs[k], base[k], factors)
+                for o in tracked}
 
-    return MC.tornado(cost_fn, base, ranges, options=tracked)
-
-
-def _search(probe: EngineProbe, name: str, base_value: float, lo: float, hi: float, log: bool,
-            steps: int = 6) -> list[Flip]:
-    """Nearest value below and above ``base_value`` (within [lo, hi]) where the recommendation changes."""
-    base_win = probe.winner(name, base_value)
-    if base_win is None:
-        return []
-    base_key = _choice(base_win)
-    out = []
-    for direction, end in (("below", lo), ("above", hi)):
-        if (direction == "below" and base_value <= lo) or (direction == "above" and base_value >= hi):
-            continue
-        grid = (np.geomspace(base_value, end, steps + 1) if log and end > 0 and base_value > 0
-                else np.linspace(base_value, end, steps + 1))[1:]
-        prev = base_value
-        for x in grid:
-            w = probe.winner(name, float(x))
-            if w is None or _choice(w) != base_key:
-                def f(v: float) -> float:
-                    wv = probe.winner(name, v)
-                    return -1.0 if (wv is not None and _choice(wv) == base_key) else 1.0
-
-                a, b = (prev, float(x)) if prev < x else (float(x), prev)
-                xtol = RELATIVE_XTOL * max(abs(a), abs(b), 1e-12)
-                t = MC.flip_threshold(f, a, b, xtol=xtol) if f(a) != f(b) else float(x)
-                w_at = probe.winner(name, float(x))
-                if w_at is not None:
-                    out.append(Flip(name, direction, float(t), base_value, w_at.id, w_at.label or w_at.id,
-                                    UNITS.get(name.split(":")[0], "")))
-                break
-            prev = float(x)
-    return out
-
-
-def _candidate_probe(probe: EngineProbe, name: str, lo: float, hi: float) -> EngineProbe:
-    """A probe on the catalog cut to the candidates for a flip of ``name`` in [lo, hi]: the
-    :data:`FLIP_CANDIDATES` cheapest distinct choices of full engine runs at the base value and at both ends.
-
-    Costs move monotonically (mostly linearly) with volume, electricity, GPU and licence prices, so an option that
-    wins somewhere in [lo, hi] is among the cheapest at the base or at an end; the search then runs the engine on
-    those options only (same numbers, a fraction of the time)."""
-    options: dict[str, Any] = {}
-    for res in (probe.result, probe.run(name, lo), probe.run(name, hi)):
-        for o in _leading_distinct(res, FLIP_CANDIDATES):
-            options.setdefault(o.id, o)
-    small = EngineProbe(probe.scenario, probe.result,
-                        _catalog_for(probe.catalog, list(options.values()), probe.scenario.gpu_owned),
-                        probe.raw_estimator)
-    small.estimator = probe.estimator
-    return small
-
-
-def flip_thresholds(probe: EngineProbe) -> tuple[list[Flip], dict[str, list[float]]]:
-    """Thresholds of volume, electricity price, GPU price factor and the leading licence fee (module doc, step 3)."""
-    res = probe.result
-    volume = float(res.scenario["volume_images_per_month"])
-    price = float(res.assumptions["electricity_usd_per_kwh"])
-    searched = {
-        "volume_images_per_month": [max(volume * VOLUME_FACTORS[0], 1.0), min(volume * VOLUME_FACTORS[1], 1e9)],
-        "electricity_usd_per_kwh": list(ELECTRICITY_RANGE_USD_PER_KWH),
-        "gpu_price_factor": list(GPU_PRICE_FACTORS),
-    }
-    base_values = {"volume_images_per_month": volume, "electricity_usd_per_kwh": price, "gpu_price_factor": 1.0}
-    logs = {"volume_images_per_month": True, "electricity_usd_per_kwh": False, "gpu_price_factor": True}
-    rec = next((o for o in res.options if o.id == res.recommendation.option_id), None)
-    if rec is not None and rec.pipeline and rec.cost_breakdown_usd.get("license", 0.0) > 0:
-        fee = probe.catalog.pipelines[rec.pipeline].license.fee_usd_per_month
-        if fee is not None:
-            name = f"license_fee:{rec.pipeline}"
-            searched[name] = [0.0, fee.value * LICENSE_FEE_MAX_FACTOR]
-            base_values[name], logs[name] = fee.value, False
-    flips: list[Flip] = []
-    for name, (lo, hi) in searched.items():
-        flips += _search(_candidate_probe(probe, name, lo, hi), name, base_values[name], lo, hi, log=logs[name])
-    return flips, searched
+    return MC.tornado(cost_fn, base, ranges, options=[o.id for o in tracked])
 
 
 # --- orchestrator -------------------------------------------------------------------------------
@@ -484,7 +306,8 @@ def assess(scenario: Any, result: Result | None = None, catalog: Catalog | None 
     by_id = {o.id: o for o in result.options}
     if rec in pct:
         p = pct[rec]
-        text = (f"Cost spread ({mc.n_samples:,} samples of prices, electricity, volume and simulator error): "
+        text = (f"Cost spread ({mc.n_samples:,} samples of prices, electricity, volume, simulator error, people's "
+                f"time, start-ups, API prices, steps and keep rates): "
                 f"{usd(p['p10'])}-{usd(p['p90'])}/month (P10-P90, median {usd(p['p50'])}) for the recommendation")
         if prob is not None:
             text += (f"; it is cheaper than the runner-up ({by_id[runner].label or runner}) in {prob:.0%} of the "
@@ -492,7 +315,9 @@ def assess(scenario: Any, result: Result | None = None, catalog: Catalog | None 
         risk.reasons.append(text + ".")
     if what_if and rec is not None:
         probe = EngineProbe(scenario, result, catalog, estimator)
-        shared, _ = shared_inputs(scenario, result)
+        tracked = _leading_distinct(result, TORNADO_OPTIONS)
+        shared, _ = shared_inputs(scenario, result, tracked)
+        factors = {k: (r.low, r.high) for k, r in shared.factors.items()}
         e = shared.usd_per_kwh
         v_sd = shared.volume_relative_sd
         z90 = 1.2815515655446004  # standard normal 90th percentile
@@ -508,8 +333,10 @@ def assess(scenario: Any, result: Result | None = None, catalog: Catalog | None 
         base = {"volume_images_per_month": vol, "electricity_usd_per_kwh": float(result.assumptions[
             "electricity_usd_per_kwh"]), "gpu_price_factor": 1.0, "rental_price_end": 0.5,
             "simulator_error_factor": 1.0}
+        ranges.update(factors)  # the assumption factors around the engine's values (1)
+        base.update({k: 1.0 for k in factors})
         risk.inputs["tornado_ranges"] = {k: list(v) for k, v in ranges.items()}
-        risk.tornado = [asdict(b) for b in tornado_bars(probe, ranges, base)]
+        risk.tornado = [asdict(b) for b in tornado_bars(probe, ranges, base, factors=factors)]
         risk.flips, risk.searched = flip_thresholds(probe)
         if result.assumptions.get("turnaround"):
             risk.inputs["turnaround_in_what_if"] = ("volume changes keep the team's requests per hour of the base "

@@ -83,6 +83,15 @@ def input_image_rule(pipeline: Pipeline, input_megapixels: float) -> str | None:
             f"you send {input_megapixels:g} MP of input images per request.")
 
 
+def edit_only_rule(pipeline: Pipeline, input_megapixels: float) -> str | None:
+    """Exclusion reason when ``pipeline`` edits an input image on every call (``requires_input_image``) and the
+    scenario sends none: an editing model is no answer to a text-to-image workload."""
+    if not getattr(pipeline, "requires_input_image", False) or input_megapixels:
+        return None
+    return (f"{pipeline.name} edits an input image on every call; this workload sends none (input megapixels 0): "
+            f"pass the input image size to compare editing options.")
+
+
 def fit_rule(fits: bool, peak_vram_gib: float, vram_gib: float, gpu_name: str, notes: tuple[str, ...]) -> str | None:
     """Exclusion reason when no precision/offload strategy fits in VRAM."""
     if fits:

@@ -19,6 +19,7 @@ as for pods (:func:`advisor.decide.market.session_plan`). Nobody starts or stops
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from advisor.catalog import GPU, Pipeline, RentalOffer
@@ -101,7 +102,7 @@ def serverless_options(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GP
         fixed = license_usd + plan.storage_usd_per_month
         out.append(_option(ctx, pipe, offer, gpu, e, oid, "scale to zero", rental, license_usd, billed_h,
                            reasons, fixed, max(rental + license_usd - fixed, 0.0) / ctx.volume, wait,
-                           wait.units if wait is not None else 1))
+                           wait.units if wait is not None else 1, cold_n * cold_s / S.SECONDS_PER_HOUR * flex))
 
     # the warm modes start once a day (or never), so they keep the fastest setting
     plans = {s: market.session_plan(inputs, offer, pipe, est.request.precision, ctx.volume, ctx.attempts,
@@ -120,11 +121,15 @@ def serverless_options(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GP
     if warm is not None and warm.fails:
         out.append(excluded(warm.sentence(f"warm {gpu.name} worker(s)", ctx.turnaround), ":active-window"))
         return out
-    workers = warm.units if warm is not None else 1
-    for suffix, mode, hours in (
-            (":active-window", "warm in working hours",
-             S.active_window_hours_per_month(workers, hours_per_day, days, cold_s)),
-            (":always-warm", "always warm", S.always_warm_hours_per_month(workers))):
+    # enough warm workers for the turnaround target and for the month's work within the hours they are on
+    work_h = requests * service / S.SECONDS_PER_HOUR
+    needed = warm.units if warm is not None else 1
+    window_workers = max(needed, math.ceil(work_h / (hours_per_day * days) - 1e-9)) if days > 0 else needed
+    day_night_workers = max(needed, math.ceil(work_h / S.HOURS_PER_MONTH - 1e-9))
+    for suffix, mode, workers, hours in (
+            (":active-window", "warm in working hours", window_workers,
+             S.active_window_hours_per_month(window_workers, hours_per_day, days, cold_s)),
+            (":always-warm", "always warm", day_night_workers, S.always_warm_hours_per_month(day_night_workers))):
         rental = S.warm_usd_per_month(hours, active) + plan.storage_usd_per_month
         what = (f"{workers} active worker(s) kept on {hours_per_day:g} h x {days:g} working days a month, each "
                 f"started once a day ({cold_text})" if suffix == ":active-window" else
@@ -132,10 +137,14 @@ def serverless_options(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GP
         reasons = [f"Serverless, {mode} on {offer.provider}: {what} = {hours:,.1f} h at the active price "
                    f"{usd(active)}/h ({offer.on_demand_usd_per_hour.source}) + {plan.texts['storage']} = "
                    f"{usd(rental)}/month; no request waits a cold start.", *common]
+        if workers > needed:
+            reasons.insert(1, f"The month's work ({requests:,.0f} requests x {service:.1f} s = {work_h:,.0f} GPU-hours) "
+                              f"needs {workers} warm workers in those hours.")
         if warm is not None:
             reasons.append(warm.sentence(f"warm {gpu.name} worker(s)", ctx.turnaround))
+        startup = workers * days * cold_s / S.SECONDS_PER_HOUR * active if suffix == ":active-window" else 0.0
         out.append(_option(ctx, pipe, offer, gpu, est, oid + suffix, mode, rental, license_usd, hours, reasons,
-                           rental + license_usd, 0.0, warm, workers))
+                           rental + license_usd, 0.0, warm, workers, startup))
     return out
 
 
@@ -189,7 +198,7 @@ def _common_reasons(ctx: Context, pipe: Pipeline, est: PerfEstimate, license_usd
 
 def _option(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GPU, est: PerfEstimate, oid: str, mode: str,
             rental: float, license_usd: float, hours: float, reasons: list[str], fixed: float, variable: float,
-            wait: Any, units: int) -> Option:
+            wait: Any, units: int, startup_usd: float = 0.0) -> Option:
     total = rental + license_usd
     breakdown = {"hardware": 0.0, "electricity": 0.0, "license": license_usd, "api": 0.0, "rental": rental}
     return Option(
@@ -205,4 +214,5 @@ def _option(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GPU, est: Per
         turnaround=wait.summary() if wait is not None else None,
         simulator_uncertainty=_uncertainty(ctx, est), uncertainty_usd_per_month=_uncertainty(ctx, est) * rental,
         quality_elo=rules.quality_score(pipe), offer=offer.slug, spot=False,
-        sessions_per_month=0.0, started_by_hand=False)
+        sessions_per_month=0.0, started_by_hand=False, startup_usd_per_month=startup_usd, serverless_mode=mode.replace(" ", "-").replace(
+            "warm-in-working-hours", "active-window"))

@@ -19,8 +19,8 @@ Model choices (stated once; the reasons repeat them where they matter):
   catalog's ``latency_seconds_per_image`` (sourced) else the scenario's ``api_latency_seconds_per_image`` else
   :data:`DEFAULT_API_LATENCY_SECONDS_PER_IMAGE` (a choice), deterministic.
 * **Rented pods** that must answer within the target are on call during the working hours:
-  ``gpus x working hours per day x working days per month`` billed hours at least (serverless workers scale to zero
-  and bill only while running; their cold start is not part of the simulated wait).
+  ``gpus x working hours per day x working days per month`` billed hours at least. Serverless offers are costed
+  by :mod:`advisor.decide.serverless` (scale to zero, active window, always warm).
 * Simulated: ``working_days`` days (default 5, a working week, so work left at night carries over), seed 0; the
   smallest k in 1..:data:`K_MAX` whose p95 meets the target (common random numbers across k), found by bisection.
 * **Budget.** The work of a simulation (its expected jobs) is known before it starts; above

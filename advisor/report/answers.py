@@ -35,6 +35,8 @@ class CompareView:
     warnings: list[str]  # stale or flagged prices behind the rows shown: a few words each
     rows: list[dict[str, Any]]  # the deployments table, text for people
     models: list[dict[str, Any]] = field(default_factory=list)  # {name, license, lines}
+    labels: dict[str, str] = field(default_factory=dict)  # {option id: a row's label for people} (chart legend)
+    crossings: list[tuple[str, float, float]] = field(default_factory=list)  # (name, images/month, USD/month)
     warning_details: list[str] = field(default_factory=list)  # the warnings with value, date and where to check
 
 
@@ -218,6 +220,22 @@ def compare_view(res: Any, catalog: Any, today: dt.date | None = None) -> Compar
                                f"licence fee not set; "
                                + (f"beats its API while the fee is under {money(be)}/month." if be else
                                   "its API is cheaper even with a free licence."))
+    labels = {}
+    for m in res.models:
+        for r in m.rows:
+            o = options.get(r.option_id)
+            where = tables.where_label(o, catalog) if o is not None else r.kind
+            card = f" · {tables.card_label(r.gpu, catalog)}" if r.gpu else ""
+            labels[r.option_id] = f"{tables.short_name(m.name)} · {where}{card}"
+    crossings = []
+    for m in res.models:
+        n = m.self_host_overtakes_api_images_per_month
+        host = next((r for r in m.rows if r.kind == "own"), None) or next((r for r in m.rows if r.kind == "buy"), None)
+        if n and host is not None and (host.capacity_images_per_month is None or n <= host.capacity_images_per_month):
+            from advisor.cost import tco
+
+            cost = tco.linear_cost_usd_per_month(host.fixed_usd_per_month, host.variable_usd_per_image, n)
+            crossings.append((f"{tables.short_name(m.name)}: self-hosting overtakes its API", n, cost))
     cards = []
     for m in res.models:
         lines = [overtake_text(m, m.rows, volume, catalog)]
@@ -229,7 +247,7 @@ def compare_view(res: Any, catalog: Any, today: dt.date | None = None) -> Compar
                                                              f", {q['as_of']})" if q else "unscored"))
         cards.append({"name": tables.short_name(m.name), "license": m.license, "lines": lines})
     return CompareView(title=title, answer=answer, headline=headline, bullets=bullets, warnings=warnings,
-                       rows=rows_out, models=cards, warning_details=details)
+                       rows=rows_out, models=cards, warning_details=details, labels=labels, crossings=crossings)
 
 
 def recommend_answer(result: Any, catalog: Any) -> str:

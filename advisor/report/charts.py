@@ -479,20 +479,26 @@ def pareto(result: Any, frontier: set[str], scale_name: str, recommended_id: str
     return fig
 
 
-def compare_cost_vs_volume(res: Any) -> go.Figure:
+def compare_cost_vs_volume(res: Any, labels: dict[str, str] | None = None,
+                           crossings: list[tuple[str, float, float]] | None = None) -> go.Figure:
     """Monthly cost [USD/month, log] vs volume [images/month, log] for the compared models: one colour per model,
     one dash per deployment (own, buy, rent, api), from the compare result's ``curves`` (engine numbers); the
-    scenario's volume is a vertical line."""
+    scenario's volume is a vertical line. ``labels`` names each curve for people ({option id: label}); each
+    ``crossings`` item (name, images per month, USD per month) is marked where self-hosting overtakes an API."""
+    labels = labels or {}
     curves = list(get(res, "curves", []) or [])
     models = list(dict.fromkeys(get(c, "model") for c in curves))
     fig = _figure()
     for c in curves:
         color = PALETTE[models.index(get(c, "model")) % len(PALETTE)]
+        name = labels.get(str(get(c, "option_id")), f"{get(c, 'model')} · {get(c, 'kind')}: {get(c, 'label')}")
         fig.add_trace(go.Scatter(
-            x=get(c, "volumes"), y=get(c, "monthly_cost_usd"), mode="lines",
-            name=f"{get(c, 'model')} · {get(c, 'kind')}: {get(c, 'label')}",
+            x=get(c, "volumes"), y=get(c, "monthly_cost_usd"), mode="lines", name=name,
             line=dict(color=color, dash=DASH_BY_KIND.get(get(c, "kind"), "solid")),
-            hovertemplate="%{x:,.0f} images/month: %{y:$,.2f}/month<extra>" + str(get(c, "label")) + "</extra>"))
+            hovertemplate="%{x:,.0f} images/month: %{y:$,.2f}/month<extra>" + name + "</extra>"))
+    for name, n, cost in crossings or []:
+        fig.add_trace(go.Scatter(x=[n], y=[cost], mode="markers", name=name, marker=dict(size=11, symbol="x",
+                                 color="black"), hovertemplate="%{x:,.0f} images/month<extra>" + name + "</extra>"))
     vol = get(get(res, "scenario", {}) or {}, "volume_images_per_month")
     if vol:
         fig.add_vline(x=vol, line=dict(color="#888", dash="dot"), annotation_text=f"{vol:,.0f}/month")
@@ -554,6 +560,9 @@ TORNADO_TITLES = {
     "gpu_price_factor": "GPU purchase price [x catalog]",
     "rental_price_end": "rental price [low..high quote]",
     "simulator_error_factor": "simulator error [x seconds per image]",
+    "people:hourly_rate_usd": "people's hourly rate [x stated]", "startup": "boot + weight load [x assumed]",
+    "api_price": "API list prices [x catalog]", "steps": "steps run [x stated setting]",
+    "reclaims": "spot reclaims [x assumed]",
 }
 
 

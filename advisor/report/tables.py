@@ -35,7 +35,7 @@ def short_label(o: "Option") -> str:
         return f"api {o.offer}"
     n = f"{o.gpus_needed}x " if o.gpus_needed > 1 else ""
     if o.deployment == "cloud-gpu":
-        where = f"rent {n}{o.offer}"
+        where = f"rent {n}{o.offer}" + (f" {o.serverless_mode}" if getattr(o, "serverless_mode", "") else "")
     else:
         where = f"{'own' if o.hardware == 'owned' else 'buy'} {n}{o.gpu}"
     return f"{o.pipeline} · {where} · {o.precision}"

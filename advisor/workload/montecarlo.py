@@ -10,7 +10,11 @@ Cost model (linear in the uncertain inputs), for option i in sample j:
                                                                              + kwh_per_gpu_second_i x usd_per_kwh_j))
     volume_j = images_per_month x V_j
 
-[USD/month]; the same formula, on scalars, is :func:`monthly_cost_usd`.
+[USD/month]; the same formula, on scalars, is :func:`monthly_cost_usd`. Named shared factors
+(``SharedInputs.factors``, e.g. people's hourly rate, start-up time, API prices, steps, keep rates; 1 = the base
+value) scale the parts an option names: ``factor_terms`` (a fixed part x the product of its factors, e.g. hours x
+rate), ``gpu_factors`` (its GPU seconds per image) and ``per_image_factors`` (its per-image price); the cost at given
+inputs without a draw is :func:`cost_at_usd`.
 
 Distributions (choices):
 
@@ -46,7 +50,7 @@ import numpy as np
 
 from advisor.errors import InputError
 
-_STREAMS = ("volume", "usd_per_kwh", "fixed", "usd_per_image", "usd_per_gpu_second", "simulator_error")
+_STREAMS = ("volume", "usd_per_kwh", "fixed", "usd_per_image", "usd_per_gpu_second", "simulator_error", "factors")
 
 
 # --- validation ---------------------------------------------------------------------------------
@@ -117,10 +121,22 @@ class CostModel:
     kwh_per_gpu_second: float = 0.0  # wall energy per GPU-second [kWh/s]
     #: energy drawn whatever the volume (idle draw of a dedicated box) [kWh/month], priced at the shared usd_per_kwh
     fixed_kwh_per_month: float = 0.0
+    #: parts of the monthly cost [USD/month at the base inputs] each scaled by the product of named shared factors
+    #: (SharedInputs.factors), e.g. people's upkeep = hours x rate: (upkeep_usd, ("upkeep_hours", "hourly_rate"));
+    #: these parts are NOT in fixed_usd_per_month
+    factor_terms: tuple[tuple[float, tuple[str, ...]], ...] = ()
+    #: named shared factors that scale gpu_seconds_per_image (e.g. steps, attempts per kept image)
+    gpu_factors: tuple[str, ...] = ()
+    #: named shared factors that scale usd_per_image (e.g. an API price change, attempts per kept image)
+    per_image_factors: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.option_id, str) or not self.option_id:
             raise InputError("option_id", self.option_id, "a non-empty string")
+        for usd, names in self.factor_terms:
+            _finite(f"{self.option_id}.factor_terms", usd, minimum=None)
+            if not names or not all(isinstance(n, str) for n in names):
+                raise InputError(f"{self.option_id}.factor_terms", names, "a non-empty tuple of factor names")
         for name in ("fixed_usd_per_month", "usd_per_image", "usd_per_gpu_second"):
             object.__setattr__(self, name, as_range(f"{self.option_id}.{name}", getattr(self, name)))
         for name in ("gpu_seconds_per_image", "simulator_relative_error", "kwh_per_gpu_second", "fixed_kwh_per_month"):
@@ -134,11 +150,16 @@ class SharedInputs:
     images_per_month: float  # expected volume [images/month]
     volume_relative_sd: float = 0.0  # CV of the lognormal month-to-month volume factor (mean 1) [-]
     usd_per_kwh: Range | float | tuple[float, float] = 0.0  # electricity price [USD/kWh]
+    #: named multiplicative factors drawn once per sample and shared by every option that names them (1 = the
+    #: engine's base value), e.g. {"hourly_rate": (0.6, 2.0)}; ranges as everywhere (uniform, or triangular)
+    factors: Mapping[str, Range | float | tuple[float, float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _finite("images_per_month", self.images_per_month)
         _finite("volume_relative_sd", self.volume_relative_sd)
         object.__setattr__(self, "usd_per_kwh", as_range("usd_per_kwh", self.usd_per_kwh))
+        object.__setattr__(self, "factors", {str(k): as_range(f"factors.{k}", v)
+                                             for k, v in sorted(dict(self.factors).items())})
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -286,6 +307,33 @@ def _draw_lognormal_mean_one(relative_sds: np.ndarray, n_samples: int, rng: np.r
     return out
 
 
+def _product(drawn: Mapping[str, np.ndarray], names: Sequence[str], n: int) -> np.ndarray:
+    """Element-wise product of the named factor samples (ones when ``names`` is empty). [-]"""
+    out = np.ones(n)
+    for name in names:
+        out = out * drawn[name]
+    return out
+
+
+def cost_at_usd(model: CostModel, images_per_month: float, usd_per_kwh: float, factors: Mapping[str, float],
+                price_end: float = 0.5, simulator_factor: float = 1.0) -> float:
+    """One option's monthly cost [USD/month] at given inputs (no draw): each price range at ``price_end`` (0 = its
+    low, 1 = its high, 0.5 = its middle), the named factors at ``factors`` (1 when not given), the simulator error
+    at ``simulator_factor``. The same formula as :func:`simulate_monthly_costs` (the tornado uses it)."""
+    def at(r: Range) -> float:
+        return r.low + (r.high - r.low) * price_end
+
+    def prod(names: Sequence[str]) -> float:
+        return math.prod(float(factors.get(k, 1.0)) for k in names)
+
+    cost = monthly_cost_usd(at(model.fixed_usd_per_month), images_per_month,
+                            at(model.usd_per_image) * prod(model.per_image_factors),
+                            model.gpu_seconds_per_image * simulator_factor * prod(model.gpu_factors),
+                            at(model.usd_per_gpu_second), model.kwh_per_gpu_second, usd_per_kwh)
+    cost += model.fixed_kwh_per_month * usd_per_kwh
+    return float(cost + sum(usd * prod(names) for usd, names in model.factor_terms))
+
+
 # --- orchestrator -------------------------------------------------------------------------------
 
 
@@ -317,12 +365,26 @@ def simulate_monthly_costs(models: Sequence[CostModel], shared: SharedInputs, n_
                                      streams["simulator_error"])
     gpu_seconds = np.array([m.gpu_seconds_per_image for m in models])[:, None] * error
     kwh = np.array([m.kwh_per_gpu_second for m in models])[:, None]
+    names = list(shared.factors)
+    for m in models:  # every factor an option names must be drawn
+        for name in [x for _, ns in m.factor_terms for x in ns] + list(m.gpu_factors) + list(m.per_image_factors):
+            if name not in shared.factors:
+                raise InputError(f"{m.option_id}.factor", name, f"one of SharedInputs.factors: {', '.join(names)}")
+    drawn = dict(zip(names, _draw_ranges([shared.factors[k] for k in names], n, streams["factors"]))) \
+        if names else {}
+    if any(m.gpu_factors for m in models):
+        gpu_seconds = gpu_seconds * np.vstack([_product(drawn, m.gpu_factors, n) for m in models])
+    if any(m.per_image_factors for m in models):
+        per_image = per_image * np.vstack([_product(drawn, m.per_image_factors, n) for m in models])
 
     costs = monthly_cost_usd(fixed, volume[None, :], per_image, gpu_seconds, rental, kwh, usd_per_kwh[None, :])
     fixed_kwh = np.array([m.fixed_kwh_per_month for m in models])
     if fixed_kwh.any():  # idle energy of dedicated boxes: + fixed kWh x the shared electricity price
         costs = costs + fixed_kwh[:, None] * usd_per_kwh[None, :]
-    costs = np.ascontiguousarray(np.broadcast_to(costs, (len(models), n)), dtype=float)
+    costs = np.array(np.broadcast_to(costs, (len(models), n)), dtype=float)  # a writable copy
+    for i, m in enumerate(models):
+        for usd, factor_names in m.factor_terms:
+            costs[i] += usd * _product(drawn, factor_names, n)
     p10, p50, p90 = percentiles_linear(costs, (10.0, 50.0, 90.0))
     percentiles = tuple(OptionCostPercentiles(i, float(a), float(b), float(c))
                         for i, a, b, c in zip(ids, p10, p50, p90, strict=True))

@@ -19,6 +19,9 @@ Model (choices, stated once here and relied on by the tests):
   scheduler small teams rarely run, so this is the conservative choice). The time per image is lognormal with
   mean ``seconds_per_image`` and coefficient of variation ``relative_sd`` (deterministic when 0); a request's
   service time is the sum of its ``n`` independent image times.
+* **Scale-to-zero serverless workers** (:class:`~advisor.workload.scale_to_zero.ServerlessServers`): as GPUs, but a
+  worker idle longer than its timeout has stopped and the request it takes first waits its cold start
+  (:mod:`advisor.workload.scale_to_zero`).
 * **API** (:class:`APIServers`): every image is a separate call; at most ``concurrency_limit`` calls are in
   flight, extra calls wait FIFO (a request's images enter the queue in order at its arrival). A request
   finishes when its last image returns. Call latency is lognormal as above (deterministic by default).
@@ -28,6 +31,9 @@ Model (choices, stated once here and relied on by the tests):
   of day 1 to the later of the end of the last working window and the last completion.
   ``utilisation_working_hours`` counts only busy time and capacity inside the working windows.
 * **Percentiles** use numpy's default linear interpolation (Hyndman & Fan type 7).
+* **Kernel**: :func:`simulate_turnaround` computes the FIFO queue by the Kiefer-Wolfowitz recursion
+  (:mod:`advisor.workload.fifo`), which the tests check job by job against the SimPy model
+  :func:`_simulate_fifo_seconds` (still used by :func:`simulate_queue`); it is about 100 times faster.
 * **Reproducibility**: all random numbers are drawn up front from ``numpy.random.default_rng(seed)``
   (arrivals first, then service times in request order) and SimPy is deterministic, so the same seed gives the
   same result; the draws do not depend on the number of servers, so :func:`gpus_needed` compares k values on

@@ -1,6 +1,8 @@
 """Scale-to-zero serverless workers in the SimPy turnaround: a request that finds no warm worker waits a cold start.
 
-Model (used by :func:`advisor.workload.queueing.simulate_turnaround` for :class:`ServerlessServers`):
+Model (:func:`simulate_scale_to_zero_seconds`, SimPy; :func:`advisor.workload.queueing.simulate_turnaround` runs
+the same model by the recursion :func:`scale_to_zero_start_end_seconds`, which the tests compare with it request by
+request):
 
 * up to ``k`` workers (the endpoint's max workers), one FIFO queue of requests;
 * a worker that finished a request stays warm for ``idle_timeout_seconds`` and then stops; a stopped worker that
