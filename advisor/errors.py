@@ -26,11 +26,17 @@ class InputError(AdvisorError, ValueError):
 class UnknownSlugError(InputError):
     """A slug (GPU, pipeline, API, rental) that is not in the catalog; suggests the closest slugs."""
 
+    #: slugs listed in the message at most; a longer catalog is cut with a count (the message stays one short line)
+    MAX_LISTED = 12
+
     def __init__(self, field: str, value: str, known: Iterable[str]):
         known = sorted(known)
         close = difflib.get_close_matches(str(value), known, n=3, cutoff=0.4)
         hint = f"did you mean {', '.join(close)}? " if close else ""
-        super().__init__(field, value, f"{hint}one of {', '.join(known)}")
+        listed = ", ".join(known[:self.MAX_LISTED])
+        if len(known) > self.MAX_LISTED:
+            listed += f", ... ({len(known)} in all; `advisor catalog` lists them)"
+        super().__init__(field, value, f"{hint}one of {listed}")
         self.suggestions = close
 
 

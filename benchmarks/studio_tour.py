@@ -233,6 +233,20 @@ def shoot(page, studio: str, name: str) -> dict:
         page.screenshot(path=str(OUT / f"{studio}-{name}-{width}.png"), full_page=True)
         seen[width] = page_facts(page)
     page.set_viewport_size({"width": 1400, "height": 1200})
+    # the evidence on demand: open every expander ("Why", quality figures, ...) and check what it shows too
+    for header in page.locator("[data-testid='stExpander'] summary").all():
+        try:
+            if header.is_visible():
+                header.click()
+        except Exception:  # noqa: BLE001 (an expander re-rendered away is fine)
+            pass
+    time.sleep(1.0)
+    idle(page)
+    expanded = page_facts(page)
+    seen["expanded"] = {k: expanded[k] for k in ("raw_ids", "scientific", "long_decimals", "none_words")}
+    seen["expanded"]["text"] = page.evaluate(
+        "() => [...document.querySelectorAll(\"[data-testid='stExpanderDetails']\")].map(e => e.innerText).join('\\n')"
+    )[:20000]
     return seen
 
 
@@ -245,6 +259,11 @@ def show(studio: str, name: str, seconds: float, seen: dict) -> None:
     for b in f["bullets"][:12]:
         print(f"   - {b[:300]}")
     for width, g in seen.items():
+        if width == "expanded":
+            flags = {k: g[k] for k in ("raw_ids", "scientific", "long_decimals", "none_words") if g[k]}
+            if flags:
+                print(f"  CHECK in the expanders: {json.dumps(flags)[:800]}")
+            continue
         flags = {k: g[k] for k in ("raw_ids", "scientific", "long_decimals", "none_words", "overflow", "cut_metrics",
                                    "cut_selects") if g[k]}
         if g["sidebar_width_px"] > 5:
