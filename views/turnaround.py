@@ -10,6 +10,7 @@ import json
 import pandas as pd
 import streamlit as st
 
+from advisor.cost.scenario import STUDIO_HOURLY_RATE_USD, STUDIO_SETUP_HOURS, STUDIO_UPKEEP_HOURS_PER_MONTH
 from advisor.errors import InputError
 from advisor.fmt import md_text, money, number
 from advisor.report import answers, charts, export, tables
@@ -119,6 +120,13 @@ with st.form("turnaround_form", enter_to_submit=False):
                                 placeholder="default 4")
         latency = c13.number_input("API latency [s/image] when the catalog has none (optional)", min_value=0.0,
                                    value=None, step=1.0, key="ta_latency", placeholder="default 10")
+    with st.expander("People's time (assumptions to replace; 0 leaves it out)"):
+        p1, p2, p3 = st.columns(3)
+        setup = p1.number_input("Set-up [h, one-off]", min_value=0.0, value=STUDIO_SETUP_HOURS, key="ta_setup_hours")
+        upkeep = p2.number_input("Upkeep [h/month]", min_value=0.0, value=STUDIO_UPKEEP_HOURS_PER_MONTH,
+                                 key="ta_upkeep_hours")
+        hourly = p3.number_input("Hourly rate [USD/h]", min_value=0.0, value=STUDIO_HOURLY_RATE_USD,
+                                 key="ta_hourly_rate")
     st.form_submit_button("Simulate", type="primary")
 
 
@@ -128,7 +136,8 @@ def _scenario():
     data = {"volume_images_per_month": volume, "team_size": int(team), "commercial": use == "commercial",
             "gpu_owned": None if gpu == "none" else gpu, **common.parse_resolution(resolution),
             "images_per_request": int(per_request), "working_hours_per_day": float(hours), "working_days": int(days),
-            "bursts": parse_bursts(bursts)}
+            "bursts": parse_bursts(bursts), "setup_hours": float(setup), "upkeep_hours_per_month": float(upkeep),
+            "hourly_rate_usd": float(hourly)}
     if target is not None:
         data["p95_target_minutes"] = float(target)
     if rate is not None:

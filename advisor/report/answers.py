@@ -262,7 +262,8 @@ def recommend_answer(result: Any, catalog: Any) -> str:
     runner = next((o for o in result.options if o.id == runner_id), None) if runner_id else None
     if runner is not None:
         gap = runner.monthly_cost_usd - best.monthly_cost_usd
-        text += f" Next: {tables.human_label(runner, catalog)}, {money(gap)}/month more."
+        more = "at the same price" if gap < 0.005 else f"{money(gap)}/month more"
+        text += f" Next: {tables.human_label(runner, catalog)}, {more}."
     return text
 
 

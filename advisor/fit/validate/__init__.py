@@ -7,8 +7,8 @@ Metrics (percent; absolute percentage error |pred - meas| / meas):
   workstation, data centre, AMD, Apple, CPU: :func:`gpu_class`) and by software stack (diffusers, ComfyUI, ...);
 - ``leave_one_gpu_out_mape`` (+ p90, + per class): for each GPU, refit without that GPU's points and predict them;
 - ``cpu_mape``: CPU points, refit without the point's scaled configuration (all resolutions/precisions) and predict;
-- ``same_gpu_pipeline_mape``: leave-one-point-out among points sharing pipeline and GPU (tier T1 in
-  research/simulator.md);
+- ``same_gpu_pipeline_mape``: leave-one-point-out among points sharing pipeline, GPU, software stack and kind
+  (public / measured): tier T1 in research/simulator.md ("this model on this GPU and stack");
 - ``fit_classification_accuracy``: documented fit / no-fit cases in ``profiles/validation/fit_cases.yaml``.
 
 The full report (with the refits, minutes of CPU) is stored in ``profiles/validation/report.yaml`` keyed by a hash of

@@ -104,9 +104,13 @@ def validation_report(points: list[C.ValidationPoint] | None = None, cal: T.Cali
     if refit:
         gpu_slugs = sorted({points[i].gpu.slug for i in ok if points[i].family != "cpu"})
         cpu_groups = sorted({points[i].group for i in ok if points[i].family == "cpu"})
+        # tier T1 (research/simulator.md): this model measured on this GPU *and stack*; a third-party run on another
+        # software version of the same stack (public) is not a repeat of our profiles (measured), so kind counts too
+        def t1_key(q: C.ValidationPoint) -> tuple:
+            return (q.pipeline, q.gpu.slug, stack_of(q.stack), q.kind)
+
         same_ids = [i for i in ok if points[i].family != "cpu" and points[i].use_for_fit
-                    and any(j != i and points[j].pipeline == points[i].pipeline
-                            and points[j].gpu.slug == points[i].gpu.slug and points[j].use_for_fit for j in ok)]
+                    and any(j != i and t1_key(points[j]) == t1_key(points[i]) and points[j].use_for_fit for j in ok)]
         # families with fitted points of their own: leave the whole family out (its efficiencies then come from the
         # priors x the shared level, as for a family that was never measured: the "from specs only" error)
         fam_fit = sorted({points[i].family for i in ok if points[i].family != "cpu" and C.eligible(points[i])})
