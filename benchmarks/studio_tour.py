@@ -196,7 +196,8 @@ def page_facts(page) -> dict:
         const cutSelects = [...document.querySelectorAll("[data-baseweb='select'] div[value], "
               + "[data-baseweb='select'] [class*='singleValue'], [data-baseweb='tag'] span")]
             .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText);
-        return {success: t("[data-testid='stAlertContentSuccess']"), warnings: t("[data-testid='stAlertContentWarning']"),
+        return {success: t("[data-testid='stAlertContentSuccess']"),
+                warnings: t("[data-testid='stAlertContentWarning']"),
                 errors: t("[data-testid='stAlertContentError']"), info: t("[data-testid='stAlertContentInfo']"),
                 exceptions: t("[data-testid='stException']"),
                 metrics: [...document.querySelectorAll("[data-testid='stMetric']")].map(
@@ -472,6 +473,13 @@ def exports_tour(browser, url: str) -> dict:
             pick(page, "Format", fmt)
             d = download(page, "Download image")  # at once, without waiting for the rerun
             d["asked"] = fmt
+            out["downloads"].append({k: v for k, v in d.items() if k != "data"})
+        for fmt in ("pdf", "png"):  # the same, clicked only once the format change's rerun has finished
+            pick(page, "Format", fmt)
+            time.sleep(0.5)
+            idle(page)
+            d = download(page, "Download image")
+            d["asked"] = f"{fmt} (clicked after the rerun)"
             out["downloads"].append({k: v for k, v in d.items() if k != "data"})
         if "data" in y:
             yml = Path(tempfile.mkdtemp()) / "scenario.yaml"

@@ -244,9 +244,13 @@ def test_exported_scenario_is_the_form(server, browser):
         page.goto(f"{server.url}/recommend", wait_until="domcontentloaded")
         vol = page.get_by_label("Monthly volume [images/month]")
         vol.wait_for()
+        _ready(page, page.get_by_test_id("stMetricValue").first, "the first answer's headline metrics")
+        before = page.get_by_test_id("stMetricValue").first.inner_text()
         vol.fill("4321")
         page.get_by_role("button", name="Recommend").click()
-        _ready(page, page.get_by_test_id("stMetricValue").first, "the headline metrics")
+        # the monthly cost changes with the volume: wait for the answer to the typed volume, not the first render's
+        page.wait_for_function("(before) => { const m = document.querySelector(\"[data-testid='stMetricValue']\");"
+                               " return m && m.innerText !== before; }", arg=before, timeout=RENDER_TIMEOUT_MS)
         button = page.get_by_role("button", name="Scenario (YAML)")
         _wait_until(lambda: button.count() and button.is_enabled(), "the Scenario (YAML) button")
         _wait_until(lambda: page.evaluate("() => !document.querySelector('[data-testid=\"stStatusWidget\"]') || "
@@ -434,6 +438,8 @@ def test_downloads_work_however_fast_they_are_clicked(server, browser):
     with explained(server, page, "downloads"):
         page.goto(f"{server.url}/recommend", wait_until="domcontentloaded")
         _ready(page, page.get_by_test_id("stMetricValue").first, "the headline metrics")
+        page.get_by_text("Make the report and image files (a few seconds)", exact=True).click()
+        _ready(page, page.get_by_role("button", name="Download image"), "the image download")
         fmt = page.get_by_label("Format")
         fmt.click()
         page.get_by_role("option", name="svg").click()

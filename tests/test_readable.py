@@ -277,10 +277,10 @@ def test_no_scientific_notation_on_any_page():
 
 
 def test_no_scientific_notation_in_the_html_report():
-    # an owned GPU at 500 images/month costs a few hundred-thousandths of a dollar per image: the case that showed
-    # '5.937e-05' before
+    # an owned GPU at 500 images/month, its purchase counted as sunk, costs a few hundred-thousandths of a dollar per
+    # image: the case that showed '5.937e-05' before
     scenario = Scenario.from_dict({"volume_images_per_month": 500, "gpu_owned": "rtx-4090", "batch_images": 200,
-                                   "deadline_hours": 10})
+                                   "deadline_hours": 10, "owned_card_view": "sunk"})
     cat = export.load_catalog_for(scenario)
     views = export.compute_views(scenario, cat)
     assert min(o.cost_per_image_usd for o in views.result.options) < 1e-4

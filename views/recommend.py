@@ -8,7 +8,6 @@ form, the results and the exported scenario always agree.
 """
 
 import datetime as dt
-import functools
 import json
 import re
 
@@ -465,22 +464,25 @@ if result.excluded:
 
 # ---------------------------------------------------------------------------------------- exports
 st.subheader("Export")
+# Every download carries its bytes (no deferred call): a click, however soon after a change, downloads a file that
+# exists on the server (Streamlit keeps the previous run's files until the new run ends). The CSV and YAML are
+# small and made on every run; the report and the images cost seconds (sweeps, kaleido), so they are made once
+# asked for and then kept per scenario, chart and format (st.cache_data).
 e1, e2, e3 = st.columns(3)
-# deferred downloads: each file is made when its button is clicked, not on every re-render
-e1.download_button("Options (CSV)", functools.partial(export_bytes, scenario_json, "", "csv", CAL_KEY), "options.csv",
-                   "text/csv", key="dl_csv")
-# the scenario YAML is a few hundred bytes made from the form's own scenario: written eagerly (no deferred call), so
-# the file is always exactly what the form shows
+e1.download_button("Options (CSV)", export_bytes(scenario_json, "", "csv", CAL_KEY), "options.csv", "text/csv",
+                   key="dl_csv")
 e2.download_button("Scenario (YAML)", export.scenario_to_yaml(views.scenario).encode(), "scenario.yaml",
                    "application/x-yaml", key="dl_yaml")
-e3.download_button("Report (HTML, works offline)", functools.partial(export_bytes, scenario_json, "", "html", CAL_KEY),
-                   "report.html", "text/html", key="dl_html")
+make_files = e3.toggle("Make the report and image files (a few seconds)", key="dl_make")
 i1, i2, i3 = st.columns(3)
 chart = i1.selectbox("Chart", [k for k in available if k != "batch_time" or views.scenario.batch_images],
                      format_func=CHARTS.get, key="img_chart")
 fmt = i2.selectbox("Format", list(export.IMAGE_FORMATS), key="img_fmt")
 mime = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[fmt]
-# one label whatever the chart and format: the button stays the same element across reruns, so a click right after
-# a format change still reaches a registered download (a new label would be a new element mid-rerun)
-i3.download_button("Download image", functools.partial(export_bytes, scenario_json, chart, fmt, CAL_KEY),
-                   f"{chart}.{fmt}", mime, key="dl_img", help=f"{CHARTS.get(chart, chart)} as {fmt.upper()}")
+if make_files:
+    e3.download_button("Report (HTML, works offline)", export_bytes(scenario_json, "", "html", CAL_KEY),
+                       "report.html", "text/html", key="dl_html")
+    i3.download_button("Download image", export_bytes(scenario_json, chart, fmt, CAL_KEY), f"{chart}.{fmt}", mime,
+                       key="dl_img", help=f"{CHARTS.get(chart, chart)} as {fmt.upper()}")
+else:
+    i3.caption("Switch on 'Make the report and image files' to download the report and the charts.")

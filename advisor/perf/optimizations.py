@@ -11,10 +11,11 @@ Pure functions from a set of catalog optimizations to the simulator's inputs, th
 - kernel efficiency: e_linear x linear_efficiency_factor, e_attention x attention_efficiency_factor;
   unfused elementwise bytes x elementwise_traffic_factor (= e_elementwise / factor); host dispatch floor and
   per-step overhead x launch_overhead_factor (factors multiply when several optimizations set one);
-- extra traffic: dequant_bytes_per_weight x linear weights per forward (a weight format's per-layer cast), and
+- extra traffic: dequant_bytes_per_weight x linear weights per forward (a weight format's per-layer upcast), and
   activation_quant_bytes_per_element x linear input elements per forward (times the elementwise traffic factor: a
-  compiler fuses them too); both are whole-tensor streaming passes, charged at the weight-streaming rate
-  (BW x e_weights), not at the calibrated rate of small unfused elementwise kernels;
+  compiler fuses them too); an FP8 weight cast (:data:`CAST_FORMATS`) and the activation quantisation ops are
+  whole-tensor streaming passes, charged at the weight-streaming rate (BW x e_weights); block-format dequantisation
+  (GGUF, NF4) is charged as unfused elementwise traffic;
 - step caching: the denoise stage runs ``(1 - s) + s x c`` of its evaluations, s = evals_skipped_fraction,
   c = 1 / transformer layers when a skipped evaluation still runs the first block (First-Block-Cache) else 0;
 - fixed costs: compile_seconds adds to the cold start, per_image_overhead_seconds to every image.
@@ -34,6 +35,11 @@ from advisor.catalog import GPU, Catalog
 from advisor.catalog.optimizations import Optimization, OptimizationBook
 from advisor.errors import InputError
 
+#: weight formats whose per-layer upcast is a single dtype cast (``weight.to(bfloat16)``): a whole-tensor streaming
+#: pass at the weight-streaming rate. Block-quantised formats (GGUF k-quants, NF4) dequantise with several tensor ops
+#: per block layout (unpack, scale, offset: ComfyUI-GGUF dequant.py, bitsandbytes), charged as unfused elementwise
+#: traffic like the rest of that class.
+CAST_FORMATS = ("fp8",)
 #: kinds of which a request may hold at most one (weights and compute both set the weight format)
 EXCLUSIVE_GROUPS = {"weights": "weight format", "compute": "weight format", "attention": "attention kernel",
                     "step-cache": "step cache", "serving-stack": "serving stack"}
@@ -243,6 +249,11 @@ def denoiser_rates(gpu: GPU, precision: str, plan: OptimizationPlan, cal):
         mm = base.matmul_flops_per_s
     elif key.startswith("fp8"):
         mm = T.device_rates(gpu, "fp8", cal).matmul_flops_per_s
+        sheet = gpu.tensor_tflops
+        if key == "fp8_fp16acc" and "fp8_fp16acc" in sheet and "fp8_fp32acc" in sheet:
+            # fast accumulation: the FP32-accumulate rate (measured where a ceiling exists) x the datasheet ratio
+            # of the two accumulate modes (2 on GeForce Ada, 1 on Hopper and GeForce Blackwell)
+            mm *= sheet["fp8_fp16acc"].value / sheet["fp8_fp32acc"].value
     else:
         sheet_bf16 = T._rate(gpu, ("bf16_fp32acc", "fp16_fp32acc", "fp32"))
         achievable = T.device_rates(gpu, "bf16", cal).matmul_flops_per_s / sheet_bf16
@@ -266,9 +277,10 @@ def optimized_stages(spec, gpu: GPU, precision: str, width: int, height: int, st
                      plan: OptimizationPlan, cal, w_base=None, w_opt=None, reference_tokens: int = 0,
                      text_tokens: int | None = None) -> OptimizedStages:
     """Text encoder, one denoiser forward, VAE and the step time [s] of a configuration under ``plan`` (module
-    docstring). The weight-format cast (dequant_bytes_per_weight x linear weights) and the activation quantisation
+    docstring). An FP8 weight cast (dequant_bytes_per_weight x linear weights) and the activation quantisation
     (activation_quant_bytes_per_element x linear input elements) are streaming traffic: each reads and writes whole
-    tensors (``extra_stream_bytes`` of :func:`advisor.perf.timing.stage_time`). ``w_base``/``w_opt``:
+    tensors (``extra_stream_bytes`` of :func:`advisor.perf.timing.stage_time`); a block-format dequantisation is
+    elementwise traffic. ``w_base``/``w_opt``:
     the workloads when the caller has them (the fit caches them)."""
     from advisor.perf import _engine as E
     from advisor.perf import timing as T
@@ -286,10 +298,13 @@ def optimized_stages(spec, gpu: GPU, precision: str, width: int, height: int, st
     te_layers = sum(E.transformer_layers(c) for c in spec.text_encoders) * evals
     te = T.stage_time(w_base.te, rates_te, eff, text_encoder=True, layers=te_layers)
     layers = E.transformer_layers(spec.transformer)
+    dequant = linear_weight_count(spec) * plan.dequant_bytes_per_weight
     if plan.weight_format is None:
         elem_extra, stream_extra = E.quantised_dequant_bytes(spec, wprec), 0.0
+    elif plan.weight_format in CAST_FORMATS:
+        elem_extra, stream_extra = 0.0, dequant  # one dtype cast per weight tensor: a streaming pass
     else:
-        elem_extra, stream_extra = 0.0, linear_weight_count(spec) * plan.dequant_bytes_per_weight
+        elem_extra, stream_extra = dequant, 0.0  # block formats dequantise with several small ops per tensor
     # quantising a linear's input is one pass over a whole activation tensor (tens of MB per linear at 1 MP): a
     # streaming kernel like the weight cast, not one of the many small fused-away ops the elementwise class stands for
     stream_extra += (plan.activation_quant_bytes_per_element * plan.elementwise_traffic_factor

@@ -23,6 +23,7 @@ REPORT_PATH = C.ROOT / "profiles" / "validation" / "report.yaml"
 REPORT_INPUTS = (
     "profiles/calibration.yaml", "profiles/architectures/*.yaml", "profiles/ceilings/*.yaml",
     "profiles/measured/**/*.yaml", "profiles/validation/public.yaml", "profiles/validation/fit_cases.yaml",
+    "profiles/optimizations.yaml",
     "advisor/perf/*.py", "advisor/fit/calibrate.py", "advisor/fit/validate/*.py",
 )
 #: The catalog fields the simulator reads (GPU datasheet numbers, pipeline call defaults).
