@@ -431,6 +431,7 @@ def simulator_tour(browser, url: str) -> dict:
 
 
 def download(page, button: str) -> dict:
+    print(f"  (download: {button})", flush=True)  # progress: a hung step shows where it hangs
     t0 = time.monotonic()
     try:
         with page.expect_download(timeout=120_000) as dl:

@@ -3,11 +3,25 @@
 * Tests marked ``gpu`` skip cleanly (one reason line) when torch is missing or ``torch.cuda.is_available()`` is
   False. torch is imported only when such a test was collected, so a run without GPU tests does not pay for it.
 * The markers themselves are registered in pyproject.toml ([tool.pytest.ini_options] markers).
+* hypothesis runs derandomized (profile ``ci``, loaded always; ``HYPOTHESIS_PROFILE=explore`` for random draws).
 """
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+try:  # hypothesis is a test dependency; a core-only environment still collects the rest
+    from hypothesis import settings as _hypothesis_settings
+except ImportError:  # pragma: no cover
+    _hypothesis_settings = None
+if _hypothesis_settings is not None:
+    # Derandomized by default: every run (CI included) draws the same examples, so a red property test reproduces
+    # and a green one does not flip by chance. HYPOTHESIS_PROFILE=explore draws fresh examples when fuzzing by hand.
+    _hypothesis_settings.register_profile("ci", derandomize=True)
+    _hypothesis_settings.register_profile("explore", derandomize=False)
+    _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _cuda_skip_reason() -> str | None:

@@ -256,10 +256,16 @@ def test_exported_scenario_is_the_form(server, browser):
         _wait_until(lambda: page.evaluate("() => !document.querySelector('[data-testid=\"stStatusWidget\"]') || "
                                           "document.querySelector('[data-testid=\"stStatusWidget\"]').innerText"
                                           ".indexOf('Running') < 0"), "the page to finish its run")
-        with page.expect_download(timeout=RENDER_TIMEOUT_MS) as dl:
-            button.click()
-        text = Path(dl.value.path()).read_text(encoding="utf-8")
-        scenario = export.load_scenario_text(text)
+
+        def downloaded_volume():
+            """Download the scenario and read its volume back (None until the page's rerun has replaced the button:
+            on a loaded machine the bottom of the page is redrawn a moment after the headline)."""
+            with page.expect_download(timeout=RENDER_TIMEOUT_MS) as dl:
+                button.click()
+            got = export.load_scenario_text(Path(dl.value.path()).read_text(encoding="utf-8"))
+            return got if got.volume_images_per_month == 4321 else None
+
+        scenario = _wait_until(downloaded_volume, "a scenario download with the typed volume 4321", every_s=1.0)
         assert scenario.volume_images_per_month == 4321
         example = export.load_scenario_file(export.EXAMPLE_SCENARIO)
         assert scenario.gpu_owned == example.gpu_owned and scenario.needs == example.needs

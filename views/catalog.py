@@ -70,4 +70,4 @@ st.dataframe(
 from advisor.fmt import csv_cell  # noqa: E402  (cells starting with = + - @ neutralised)
 
 st.download_button("Download catalog numbers (CSV)", view.map(csv_cell).to_csv(index=False).encode(), "catalog.csv", "text/csv",
-                   key="cat_csv")
+                   key="cat_csv", on_click="ignore")

@@ -137,7 +137,8 @@ def gpu_label(cat: Catalog, slug: str | None) -> str:
         return slug
     from advisor.report.tables import card_label
 
-    return f"{card_label(slug, cat)} · {gpu.vram_gib.value:.0f} GiB"
+    name = card_label(slug, cat)
+    return name if "GB" in name else f"{name} · {gpu.vram_gib.value:.0f} GiB"  # the name may carry its memory
 
 
 def pipeline_label(cat: Catalog, slug: str) -> str:

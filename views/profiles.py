@@ -48,7 +48,8 @@ s = prof.settings
 d = prof.device
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Seconds per image (median)", "-" if prof.summary.seconds_per_image is None else f"{prof.summary.seconds_per_image:.4g}")
-c2.metric("Device", d.gpu_slug or d.name)
+_cat = common.catalog()
+c2.metric("Device", common.gpu_label(_cat, d.gpu_slug) if (_cat is not None and d.gpu_slug) else d.name)
 c3.metric("Peak memory [GiB]", "-" if prof.memory.torch_max_allocated_gib is None else f"{prof.memory.torch_max_allocated_gib:.2f}")
 c4.metric("Energy per image [J]", "-" if prof.power.energy_per_image_joules is None else f"{prof.power.energy_per_image_joules:.4g}")
 st.markdown(f"**{s.pipeline}** · {s.precision} · {s.width}x{s.height} · {s.steps} steps · batch {s.batch_size} · "
@@ -71,8 +72,8 @@ with st.expander("Whole profile"):
 
 st.subheader("Calibration")
 st.caption("The simulator refitted in memory on the committed measurements plus every profile uploaded in this "
-           "session (`advisor.fit.calibrate.calibrate_with`); nothing is written. While this browser tab is open the "
-           "Simulator page uses this calibration.")
+           "session (`advisor.fit.calibrate.calibrate_with`); nothing is written. While this browser tab is open "
+           "every page (Compare, Recommend, Turnaround, Simulator and the exports) uses this calibration and says so.")
 
 cat = common.catalog()
 if cat is None:

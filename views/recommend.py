@@ -208,7 +208,7 @@ def volume_spec_for(scenario_json: str, cal_key: str = "catalog") -> dict:
 
 
 @st.cache_data(show_spinner="Rendering…", max_entries=64)
-def export_bytes(scenario_json: str, what: str, fmt: str, cal_key: str = "catalog") -> bytes:
+def export_bytes(scenario_json: str, what: str, fmt: str, cal_key: str = "catalog", cal_label: str = "") -> bytes:
     """Exported file bytes for a scenario (cached: kaleido and the HTML report cost seconds)."""
     views = views_for(scenario_json, fmt not in ("csv", "yaml"), cal_key)  # charts and report: with the sensitivity sweeps
     cat = export.load_catalog_for(views.scenario)
@@ -218,7 +218,7 @@ def export_bytes(scenario_json: str, what: str, fmt: str, cal_key: str = "catalo
         return export.scenario_to_yaml(views.scenario).encode()
     figs = export.build_figures(views, cat)
     if fmt == "html":
-        return export.report_html(views, figs, cat).encode()
+        return export.report_html(views, figs, cat, cal_label or None).encode()
     return export.figure_bytes(figs[what], fmt)
 
 
@@ -464,15 +464,16 @@ if result.excluded:
 
 # ---------------------------------------------------------------------------------------- exports
 st.subheader("Export")
-# Every download carries its bytes (no deferred call): a click, however soon after a change, downloads a file that
+# Every download carries its bytes (no deferred call) and does not rerun the page when clicked (on_click="ignore",
+# so the other buttons' files stay valid): a click, however soon after a change, downloads a file that
 # exists on the server (Streamlit keeps the previous run's files until the new run ends). The CSV and YAML are
 # small and made on every run; the report and the images cost seconds (sweeps, kaleido), so they are made once
 # asked for and then kept per scenario, chart and format (st.cache_data).
 e1, e2, e3 = st.columns(3)
 e1.download_button("Options (CSV)", export_bytes(scenario_json, "", "csv", CAL_KEY), "options.csv", "text/csv",
-                   key="dl_csv")
+                   key="dl_csv", on_click="ignore")
 e2.download_button("Scenario (YAML)", export.scenario_to_yaml(views.scenario).encode(), "scenario.yaml",
-                   "application/x-yaml", key="dl_yaml")
+                   "application/x-yaml", key="dl_yaml", on_click="ignore")
 make_files = e3.toggle("Make the report and image files (a few seconds)", key="dl_make")
 i1, i2, i3 = st.columns(3)
 chart = i1.selectbox("Chart", [k for k in available if k != "batch_time" or views.scenario.batch_images],
@@ -480,9 +481,9 @@ chart = i1.selectbox("Chart", [k for k in available if k != "batch_time" or view
 fmt = i2.selectbox("Format", list(export.IMAGE_FORMATS), key="img_fmt")
 mime = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf"}[fmt]
 if make_files:
-    e3.download_button("Report (HTML, works offline)", export_bytes(scenario_json, "", "html", CAL_KEY),
-                       "report.html", "text/html", key="dl_html")
+    e3.download_button("Report (HTML, works offline)", export_bytes(scenario_json, "", "html", CAL_KEY, CAL_LABEL),
+                       "report.html", "text/html", key="dl_html", on_click="ignore")
     i3.download_button("Download image", export_bytes(scenario_json, chart, fmt, CAL_KEY), f"{chart}.{fmt}", mime,
-                       key="dl_img", help=f"{CHARTS.get(chart, chart)} as {fmt.upper()}")
+                       key="dl_img", help=f"{CHARTS.get(chart, chart)} as {fmt.upper()}", on_click="ignore")
 else:
     i3.caption("Switch on 'Make the report and image files' to download the report and the charts.")

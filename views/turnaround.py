@@ -164,11 +164,13 @@ by_id = {r["option_id"]: r for r in rows}
 
 
 def _minutes(x: float | None) -> str:
-    """Minutes for people: '0.5 min', '12 min', '2.1 h' (never 517.1338928734324)."""
+    """A wait for people: '4 s', '12 min', '2.1 h' (never 517.1338928734324 or '0.074 min')."""
     if x is None:
         return "-"
     if x >= 120:
         return f"{x / 60:,.1f} h"
+    if x < 1:
+        return f"{x * 60:.0f} s" if x * 60 >= 1 else "under 1 s"
     return f"{number(x, 2, trim=True)} min"
 
 
@@ -244,5 +246,5 @@ chart = x1.selectbox("Chart", list(figs), key="ta_img_chart")
 fmt = x2.selectbox("Format", list(IMAGE_MIME), key="ta_img_fmt")
 x3.download_button(f"{chart}.{fmt}", export.figure_bytes(figs[chart], fmt) if st.session_state.get("ta_render")
                    else b"", f"{chart}.{fmt}", IMAGE_MIME[fmt], key="ta_dl_img",
-                   disabled=not st.session_state.get("ta_render"))
+                   disabled=not st.session_state.get("ta_render"), on_click="ignore")
 st.checkbox("Render the chart for download (kaleido, a few seconds)", key="ta_render")

@@ -153,7 +153,7 @@ def frontier_summary(result: Result, catalog: Catalog, named_models: list[str] |
         warning = (f"Quality: the pick, {model_name(catalog, pick)} {where_words(catalog, pick)}, {score}: "
                    + "; ".join(f"{d['name']} {d['quality']:g} (from {_usd(d['monthly_cost_usd'])}/month, "
                                f"{d['where']})" for d in shown)
-                   + (f"; and {more} more (JSON: frontier.named_better)." if more else "."))
+                   + (f"; and {more} more." if more else "."))
     return {"scale": scale, "scale_name": scale_name, "snapshot": book.snapshot(scale) if scale else None,
             "steps": [_step(catalog, o) for o in steps], "text": text,
             "left_off_incomplete": sum(1 for o in options if not o.license_fee_known),

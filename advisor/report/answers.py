@@ -196,17 +196,20 @@ def compare_view(res: Any, catalog: Any, today: dt.date | None = None) -> Compar
                 "card": tables.card_label(r.gpu, catalog),
                 "setting": ((o.setting if o is not None else "") or tables.precision_label(r.precision)
                             + (f", {r.offload} offload" if r.offload not in (None, "none", "auto") else "")),
-                "s/image": seconds_text(r.seconds_per_image, api),
+                "s/image": seconds_text(r.seconds_per_image, api)
+                + (" · not practical" if o is not None and o.not_practical else ""),
                 "per month": money(r.monthly_cost_usd),
                 "per kept image": money(r.cost_per_image_usd),
                 "people /month": money(r.cost_breakdown_usd.get("people", 0.0)),
                 "licence": licence_text(r),
                 f"quality ({res.quality_scale})": "unscored" if r.quality_value is None else f"{r.quality_value:.0f}",
                 "keep rate": f"{r.keep_rate:.0%}",
-                "practical": (o.not_practical.removeprefix("not practical: ") and "no: "
-                              + o.not_practical.removeprefix("not practical: ")) if o is not None and o.not_practical
-                else "yes",
             })
+            rows_out[-1] = {**{k: v for k, v in rows_out[-1].items() if k in ("model", "how", "card", "s/image")},
+                            "practical": ("no: " + o.not_practical.removeprefix("not practical: "))
+                            if o is not None and o.not_practical else "yes",
+                            **{k: v for k, v in rows_out[-1].items()
+                               if k not in ("model", "how", "card", "s/image")}}
             if o is not None:
                 for p in option_prices(o, catalog, engine.scenario, today, engine.assumptions):
                     if p.needs_check and p.field not in seen_fields:

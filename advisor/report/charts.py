@@ -143,8 +143,9 @@ def cost_vs_volume(views: Views, labels: dict[str, str] | None = None) -> go.Fig
                                  hovertemplate="%{text}<br>%{y:$,.2f}/month<extra></extra>"))
     vol = get(views.scenario, "volume_images_per_month")
     if vol:
-        fig.add_vline(x=vol, line=dict(color="grey", dash="dash"), annotation_text="your volume",
-                      annotation_position="top left")
+        fig.add_vline(x=vol, line=dict(color="grey", dash="dash"))  # log x axis: the label in decades, below
+        fig.add_annotation(x=math.log10(vol), xref="x", y=1, yref="paper", text="your volume", showarrow=False,
+                           xanchor="right", yanchor="bottom")
     fig.update_layout(title="Monthly cost vs volume (◆ = break-even)", xaxis_title="volume [images/month]",
                       yaxis_title="monthly cost [USD/month]", height=560, **_LAYOUT_REST)
     fig.update_layout(margin=dict(b=150))
@@ -501,7 +502,11 @@ def compare_cost_vs_volume(res: Any, labels: dict[str, str] | None = None,
                                  color="black"), hovertemplate="%{x:,.0f} images/month<extra>" + name + "</extra>"))
     vol = get(get(res, "scenario", {}) or {}, "volume_images_per_month")
     if vol:
-        fig.add_vline(x=vol, line=dict(color="#888", dash="dot"), annotation_text=f"{vol:,.0f}/month")
+        # the label as its own annotation: on a log axis plotly reads an annotation's x in decades (log10), and a
+        # vline's built-in annotation puts it at x = vol decades (10^100 at 100 images a month)
+        fig.add_vline(x=vol, line=dict(color="#888", dash="dot"))
+        fig.add_annotation(x=math.log10(vol), xref="x", y=1, yref="paper", text=f"{vol:,.0f}/month",
+                           showarrow=False, yanchor="bottom")
     fig.update_layout(title="Monthly cost vs volume per model and deployment [USD/month]",
                       xaxis_title="images kept per month [log]", yaxis_title="monthly cost [USD/month, log]",
                       height=560, **_LAYOUT_REST)

@@ -244,8 +244,10 @@ def figure_bytes(fig: "go.Figure", fmt: str, **kw: Any) -> bytes:
     return figures_bytes([fig], fmt, **kw)[0]
 
 
-def report_html(views: Views, figs: dict[str, "go.Figure"], catalog: Catalog | None = None) -> str:
-    """A self-contained HTML report (plotly.js inlined once; opens offline)."""
+def report_html(views: Views, figs: dict[str, "go.Figure"], catalog: Catalog | None = None,
+                calibration_label: str | None = None) -> str:
+    """A self-contained HTML report (plotly.js inlined once; opens offline). ``calibration_label`` says which
+    calibration the simulator used (the app: "Calibrated on your ... profile" or "Catalog calibration ...")."""
     import html
 
     import plotly.io as pio
@@ -267,6 +269,7 @@ def report_html(views: Views, figs: dict[str, "go.Figure"], catalog: Catalog | N
         # the catalog's version, never a path on the machine that made the report
         f"<p>Generated {html.escape(dt.datetime.now().isoformat(timespec='seconds'))} from the advisor's catalog "
         f"(profiles/, every number with its source and date).</p>",
+        f"<p>{html.escape(calibration_label or 'Catalog calibration (profiles/calibration.yaml).')}</p>",
     ]
     from advisor.report import answers
 

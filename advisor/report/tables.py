@@ -274,6 +274,11 @@ def display_rows(ranked: list[tuple[int, "Option"]], catalog: Any, currency: str
             + (" · not practical" if getattr(o, "not_practical", "") else ""),
             "deployment": DEPLOYMENT_LABELS.get(o.deployment, o.deployment), "id": o.id,
         })
+    # an empty cell is an en dash: a lone '-' in st.table and the report is read as a Markdown list item ('•')
+    for row in rows:
+        for k, v in row.items():
+            if v == "-":
+                row[k] = "–"
     return rows
 
 
