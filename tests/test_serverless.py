@@ -34,23 +34,53 @@ def test_expected_idle_seconds_hand():
     assert S.expected_idle_seconds(1e-6, 5.0) == pytest.approx(5.0, rel=1e-5)
 
 
-def test_cold_starts_per_month_hand():
-    # 5,000 requests, p = 0.96, 21.74 days: 4,800 + 21.74 x 0.04 = 4,800.8696
-    assert S.cold_starts_per_month(5000, 0.96, 21.74) == pytest.approx(4800.8696, rel=1e-9)
-    # never more cold starts than requests: 5 requests, 21.74 days, p = 0.5 -> min(5, 2.5 + 10.87) = 5
-    assert S.cold_starts_per_month(5, 0.5, 21.74) == 5
+def test_scale_to_zero_worker_seconds_hand():
+    # One worker at 0.01 requests/s, 1 s service, 2 s cold start, 5 s timeout (the Welch case below):
+    # p = exp(-0.05) = 0.9512294; rho = 0.01; requests per busy period E[N] = (1 + p u C) / (1 - rho) with
+    # 1 + p u C = 1 + 0.9512294 x 0.02 = 1.0190246; idle after a busy period (1 - p) / u = 4.8770575 s.
+    # seconds per request = (s + p C + (1 - rho)(1 - p) / u) / (1 + p u C)
+    #                     = (1 + 1.9024588 + 0.99 x 4.8770575) / 1.0190246 = 7.7307458 / 1.0190246 = 7.5864174
+    # cold starts per request = p (1 - rho) / (1 + p u C) = 0.9417171 / 1.0190246 = 0.9241358 (Welch's share)
+    p = math.exp(-0.05)
+    seconds, cold = S.scale_to_zero_worker_seconds_per_request(0.01, 1.0, 2.0, 5.0)
+    assert seconds == pytest.approx((1 + 2 * p + 0.99 * (1 - p) / 0.01) / (1 + 0.02 * p), rel=1e-12)
+    assert seconds == pytest.approx(7.5864174, rel=1e-7)
+    assert cold == pytest.approx(0.924136, abs=1e-6)
+    # a rare request costs cold start + service + the whole timeout and is always cold: 2 + 1 + 5 = 8 s
+    rare_s, rare_cold = S.scale_to_zero_worker_seconds_per_request(1e-9, 1.0, 2.0, 5.0)
+    assert rare_s == pytest.approx(8.0, rel=1e-6) and rare_cold == pytest.approx(1.0, rel=1e-6)
+    # one worker cannot take 1 request/s of 1 s each
+    with pytest.raises(InputError, match="rate_per_worker_per_second: got 1.0"):
+        S.scale_to_zero_worker_seconds_per_request(1.0, 1.0, 2.0, 5.0)
+
+
+def test_scale_to_zero_workers_hand():
+    # the fewest workers with load below 1 each: 0.69 busy -> 1; 7.2 busy -> 8; exactly 2.0 busy -> 3
+    assert S.scale_to_zero_workers(0.16, 4.3125) == 1
+    assert S.scale_to_zero_workers(1.6, 4.5) == 8
+    assert S.scale_to_zero_workers(0.5, 4.0) == 3
 
 
 def test_scale_to_zero_bill_hand():
-    # the case: 5,000 requests, 1 s each + 4.9 s idle, 4,800 cold starts of 92 s (60 s boot + 32 s load):
-    # 5,000 x 5.9 + 4,800 x 92 = 29,500 + 441,600 = 471,100 s; at 1.12 USD/h = 146.56 USD/month
-    billed = S.scale_to_zero_billed_seconds(5000, 1.0, 4800, 92.0, 4.9)
-    assert billed == pytest.approx(471_100.0, rel=1e-12)
-    assert S.scale_to_zero_usd_per_month(billed, 1.12) == pytest.approx(471_100 * 1.12 / 3600, rel=1e-12)
-    # per-second billing: 471,100 s over 4,800 runs = 98.146 s -> 99 s a run -> 475,200 s
-    assert S.billed_run_seconds(billed, 4800, 1.0, 1.0) == pytest.approx(4800 * 99.0, rel=1e-12)
-    # a 60 s minimum raises each run to 99 s anyway; a 120 s minimum to 120 s
-    assert S.billed_run_seconds(billed, 4800, 120.0, 1.0) == pytest.approx(4800 * 120.0, rel=1e-12)
+    # 5,000 requests a month over 8 h x 20 days = 576,000 s: rate 0.0086806/s, 1 s each, 92 s cold starts
+    # (60 s boot + 32 s load), 5 s timeout. One worker (0.0087 busy). p = exp(-0.043403) = 0.9575255;
+    # per request (1 + 92 p + (1 - rho)(1 - p) / u) / (1 + p u 92) and p (1 - rho) / (1 + p u 92) cold starts;
+    # the day starts add 1 x 20 x (1 - p) = 0.849 cold starts of 92 s.
+    rate = 5000 / 576_000
+    p, rho = math.exp(-rate * 5), rate * 1.0
+    den = 1 + p * rate * 92
+    per_s = (1 + 92 * p + (1 - rho) * (1 - p) / rate) / den
+    steady = 5000 * p * (1 - rho) / den
+    colds = steady + 20 * (1 - p)
+    billed, cold_n, k = S.scale_to_zero_billed_seconds(5000, rate, 1.0, 92.0, 5.0, 20)
+    assert k == 1 and cold_n == pytest.approx(colds, rel=1e-12)
+    assert billed == pytest.approx(5000 * per_s + 20 * (1 - p) * 92, rel=1e-12)
+    # ~4,300 cold starts of 92 s + 5,000 x (1 s + ~4.9 s idle): about 425,000 s
+    assert 4200 < cold_n < 4400 and 4.1e5 < billed < 4.4e5
+    # per-second billing: half a second of round-up per run on average; a 120 s minimum raises every run to it
+    assert S.billed_run_seconds(billed, cold_n, 1.0, 1.0) == pytest.approx(billed + cold_n / 2, rel=1e-12)
+    assert S.billed_run_seconds(1000.0, 10, 120.0, 1.0) == pytest.approx(1200.0, rel=1e-12)
+    assert S.scale_to_zero_usd_per_month(3600.0, 1.12) == pytest.approx(1.12, rel=1e-12)
 
 
 def test_warm_hours_hand():
@@ -64,7 +94,7 @@ def test_warm_hours_hand():
 @pytest.mark.parametrize("call, message", [
     (lambda: S.cold_start_probability(0.01, 0.0), "idle_timeout_seconds: got 0.0; allowed: a finite number > 0"),
     (lambda: S.cold_start_probability(-1.0, 5.0), "arrival_rate_per_second: got -1.0"),
-    (lambda: S.cold_starts_per_month(10, 1.5, 20), "cold_probability: got 1.5; allowed: a probability"),
+    (lambda: S.scale_to_zero_workers(0.1, 0.0), "service_seconds_per_request: got 0.0; allowed: a finite number > 0"),
     (lambda: S.active_window_hours_per_month(1, 25.0, 20, 0), "working_hours_per_day: got 25.0; allowed: at most 24"),
     (lambda: S.always_warm_hours_per_month(0), "workers: got 0; allowed: an integer >= 1"),
     (lambda: S.cold_start_seconds(-5, 0), "boot_seconds: got -5"),

@@ -238,7 +238,8 @@ def test_app_turnaround_bad_team_shows_error():
 
 
 def test_turnaround_charts_export_png_and_svg():
-    from advisor.report import charts, export
+    from advisor.report import charts_risk as charts
+    from advisor.report import export
 
     rep = turnaround_report(Scenario(volume_images_per_month=12_000, p95_target_minutes=10, **BURST), CAT,
                             fake_estimate)

@@ -13,7 +13,7 @@ import streamlit as st
 from advisor.cost.scenario import STUDIO_HOURLY_RATE_USD, STUDIO_SETUP_HOURS, STUDIO_UPKEEP_HOURS_PER_MONTH
 from advisor.errors import InputError
 from advisor.fmt import md_text, money, number
-from advisor.report import answers, charts, export, tables
+from advisor.report import answers, charts_risk, export, tables
 from views import common
 
 IMAGE_MIME = {"png": "image/png", "svg": "image/svg+xml"}
@@ -206,7 +206,7 @@ if rep["excluded_by_target"]:
                               f"{md_text(answers.short_bullets(e['reasons'][:1], 40)[0])}"
                               for e in rep["excluded_by_target"]))
 
-fig = charts.p95_vs_gpus(rep["curves"], rep["p95_target_minutes"], labels=labels)
+fig = charts_risk.p95_vs_gpus(rep["curves"], rep["p95_target_minutes"], labels=labels)
 st.plotly_chart(fig, key="chart_p95_vs_gpus")
 
 show_risk = st.toggle("How sure is the cost? (Monte Carlo spread, tornado, what flips the answer; a few seconds)",
@@ -223,9 +223,9 @@ if show_risk:
             m3.metric("Monthly cost P90", money(row["p90"]))
             prob = risk["probability_recommended_cheaper"]
             m4.metric("Cheaper than the runner-up", "-" if prob is None else f"{prob:.0%} of samples")
-        figs["tornado"] = charts.tornado(risk["tornado"], labels)
+        figs["tornado"] = charts_risk.tornado(risk["tornado"], labels)
         ids = [r["option_id"] for r in rows[:10]]
-        figs["cost_percentiles"] = charts.cost_percentiles(risk["percentiles_usd"], ids, labels)
+        figs["cost_percentiles"] = charts_risk.cost_percentiles(risk["percentiles_usd"], ids, labels)
         tabs = st.tabs(["Cost P10/P50/P90", "Tornado", "What flips the answer"])
         with tabs[0]:
             st.plotly_chart(figs["cost_percentiles"], key="chart_cost_percentiles")

@@ -3,10 +3,11 @@
 For one serverless offer (``RentalOffer.serverless``) x pipeline x fitting precision, :func:`serverless_options`
 builds three options (formulas in :mod:`advisor.cost.serverless`):
 
-* ``...:<precision>`` **scale-to-zero** (flex workers): billed per request (generation + the idle timeout waited)
-  plus one cold start (boot + weight load + compile) for every request that finds no warm worker, at the flex
-  price; P(cold) = exp(-rate x idle timeout) for the team's Poisson arrivals. With a team the turnaround simulates
-  the cold starts (:meth:`advisor.decide.turnaround_rule.TurnaroundPlanner.serverless_wait`).
+* ``...:<precision>`` **scale-to-zero** (flex workers): the fewest workers that keep up with the team's Poisson
+  arrivals, each billed from start to stop (its busy periods, each started cold (boot + weight load + compile)
+  when the worker had stopped, and the idle timeout it waits), at the flex price
+  (:func:`advisor.cost.serverless.scale_to_zero_billed_seconds`). With a team the turnaround simulates the cold
+  starts (:meth:`advisor.decide.turnaround_rule.TurnaroundPlanner.serverless_wait`).
 * ``...:<precision>:active-window``: warm (active) workers through the working hours, started once a day, at the
   active price; requests wait no cold start.
 * ``...:<precision>:always-warm``: active workers day and night, at the active price.
@@ -66,32 +67,33 @@ def serverless_options(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GP
     n_img = sc.images_per_request or DEFAULT_IMAGES_PER_REQUEST
     idle_timeout = offer.idle_timeout_seconds.value
     rate = arrival_rate_per_second(ctx, days)
-    p_cold = S.cold_start_probability(rate, idle_timeout)
     requests = ctx.volume / n_img
     flex, active = offer.on_demand_usd_per_hour.high, offer.on_demand_usd_per_hour.low
-    cold_n = S.cold_starts_per_month(requests, p_cold, days)
-    idle = S.expected_idle_seconds(rate, idle_timeout)
     out: list[Option | Excluded] = []
 
     # --- scale-to-zero: compiled or eager, whichever bills less (compile time is paid at every cold start) ---
-    bills = [_flex_bill(ctx, inputs, offer, pipe, e, requests, n_img, cold_n, idle, flex)
+    bills = [_flex_bill(ctx, inputs, offer, pipe, e, requests, n_img, rate, days, flex)
              for e in _with_and_without_compile(ctx, est)]
     bill = min(bills, key=lambda b: b["rental"])
     e = bill["est"]
     service, cold_s, plan, rental = bill["service"], bill["cold_seconds"], bill["plan"], bill["rental"]
+    cold_n, k = bill["cold_starts"], bill["workers"]
     wait = ctx.turnaround.serverless_wait(service / n_img, _uncertainty(ctx, e), cold_s, idle_timeout) \
         if ctx.turnaround is not None else None
     if wait is not None and wait.fails:
         out.append(excluded(wait.sentence(f"{gpu.name} serverless worker(s)", ctx.turnaround)))
     else:
-        billed_h = (rental - plan.storage_usd_per_month) / flex if flex else 0.0
+        billed_h = bill["billed_seconds"] / S.SECONDS_PER_HOUR
+        u = rate / k
         reasons = [
             f"Serverless, scale to zero on {offer.provider}: {requests:,.0f} requests/month arrive at "
-            f"{rate * 3600:.3g}/h in working hours; a worker stops {idle_timeout:g} s after its last request "
-            f"({offer.idle_timeout_seconds.source}), so a request finds none warm with probability "
-            f"exp(-{rate:.3g}/s x {idle_timeout:g} s) = {p_cold:.0%} (the first of each working day always): "
-            f"{cold_n:,.0f} cold starts/month x {bill['cold_text']} + {requests:,.0f} x ({service:.1f} s "
-            f"generation + {idle:.1f} s idle) = {billed_h:,.1f} billed h at the flex price {usd(flex)}/h "
+            f"{rate * 3600:.3g}/h in working hours, kept up with by {k} worker(s) ({rate * service:.2f} busy "
+            f"on average; {u * 3600:.3g} requests/h each); a worker stops {idle_timeout:g} s after its last request "
+            f"({offer.idle_timeout_seconds.source}), so it is stopped when the next request comes with probability "
+            f"exp(-{u:.3g}/s x {idle_timeout:g} s) = {bill['p_cold']:.0%} (the first of each working day always); "
+            f"requests that come while it starts or runs queue behind it: {cold_n:,.0f} cold starts/month x "
+            f"{bill['cold_text']} + {requests:,.0f} x {service:.1f} s generation + the idle time waited = "
+            f"{billed_h:,.1f} billed h at the flex price {usd(flex)}/h "
             f"({offer.on_demand_usd_per_hour.source}) + {plan.texts['storage']} = {usd(rental)}/month.",
             *_common_reasons(ctx, pipe, e, license_usd)]
         if len(bills) > 1 and e is not est:
@@ -102,7 +104,7 @@ def serverless_options(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GP
         fixed = license_usd + plan.storage_usd_per_month
         out.append(_option(ctx, pipe, offer, gpu, e, oid, "scale to zero", rental, license_usd, billed_h,
                            reasons, fixed, max(rental + license_usd - fixed, 0.0) / ctx.volume, wait,
-                           wait.units if wait is not None else 1, cold_n * cold_s / S.SECONDS_PER_HOUR * flex))
+                           max(k, wait.units) if wait is not None else k, cold_n * cold_s / S.SECONDS_PER_HOUR * flex))
 
     # the warm modes start once a day (or never), so they keep the fastest setting
     plans = {s: market.session_plan(inputs, offer, pipe, est.request.precision, ctx.volume, ctx.attempts,
@@ -169,8 +171,9 @@ def _with_and_without_compile(ctx: Context, est: PerfEstimate) -> list[PerfEstim
 
 
 def _flex_bill(ctx: Context, inputs: Any, offer: RentalOffer, pipe: Pipeline, est: PerfEstimate, requests: float,
-               n_img: int, cold_n: float, idle: float, flex: float) -> dict[str, Any]:
-    """The scale-to-zero bill of ``est`` [USD/month] on the cheaper storage, with its parts."""
+               n_img: int, rate: float, days: float, flex: float) -> dict[str, Any]:
+    """The scale-to-zero bill of ``est`` [USD/month] on the cheaper storage, with its parts (billed seconds,
+    cold starts, workers, a worker's P(stopped))."""
     service = n_img * ctx.attempts * est.seconds_per_image
     compile_s = float(getattr(est, "compile_seconds", 0.0) or 0.0)
     best = None
@@ -178,12 +181,14 @@ def _flex_bill(ctx: Context, inputs: Any, offer: RentalOffer, pipe: Pipeline, es
         plan = market.session_plan(inputs, offer, pipe, est.request.precision, ctx.volume, ctx.attempts,
                                    est.seconds_per_image, 1, storage, False)
         cold_s, cold_text = _cold(plan, compile_s)
-        billed = S.billed_run_seconds(S.scale_to_zero_billed_seconds(requests, service, cold_n, cold_s, idle),
-                                      cold_n, offer.minimum_billing_seconds, offer.billing_increment_seconds)
+        on_s, cold_n, k = S.scale_to_zero_billed_seconds(requests, rate, service, cold_s,
+                                                         offer.idle_timeout_seconds.value, days)
+        billed = S.billed_run_seconds(on_s, cold_n, offer.minimum_billing_seconds, offer.billing_increment_seconds)
         rental = S.scale_to_zero_usd_per_month(billed, flex) + plan.storage_usd_per_month
         if best is None or rental < best["rental"]:
             best = {"est": est, "plan": plan, "service": service, "cold_seconds": cold_s, "cold_text": cold_text,
-                    "rental": rental}
+                    "rental": rental, "billed_seconds": billed, "cold_starts": cold_n, "workers": max(k, 1),
+                    "p_cold": S.cold_start_probability(rate / max(k, 1), offer.idle_timeout_seconds.value)}
     return best
 
 
