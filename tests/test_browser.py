@@ -398,10 +398,13 @@ def test_pages_readable_at_820_and_1400_px(server, browser, width, path, heading
         sidebar = page.get_by_test_id("stSidebar")
         assert sidebar.count() == 0 or sidebar.bounding_box() is None or sidebar.bounding_box()["width"] < 5
         assert _no_horizontal_overflow(page) == []
+        # every one of these pages has a "GPU you own" select that starts on the RTX 4090 (views/compare.py
+        # DEFAULT_GPU, the example scenario on Recommend, views/turnaround.py): it must be there and show the whole
+        # short name with the memory, not a cut "RTX 40..."
         gpu_box = page.locator("[data-baseweb='select']").filter(has_text="RTX 4090")
-        if gpu_box.count():
-            text = gpu_box.first.inner_text()
-            assert "RTX 4090 · 24 GiB" in text, text
+        assert gpu_box.count() >= 1, f"no GPU select showing the RTX 4090 on {path} at {width} px"
+        text = gpu_box.first.inner_text()
+        assert "RTX 4090 · 24 GiB" in text, text
         page.screenshot(path=str(ARTIFACTS / f"layout_{path}_{width}px.png"), full_page=True)
     page.close()
 

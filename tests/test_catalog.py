@@ -51,6 +51,12 @@ def _edit(path: Path, fn) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False))
 
 
+def _by_slug(entries: list[dict], slug: str) -> dict:
+    """The one entry of a catalog list with this slug (never a position: entries are added and reordered)."""
+    (entry,) = [e for e in entries if e.get("slug") == slug]
+    return entry
+
+
 # --- the shipped catalog ------------------------------------------------------------------------------------------
 
 def test_shipped_catalog_loads_with_required_slugs(cat):
@@ -107,7 +113,7 @@ def test_rentals_and_apis_reference_known_slugs(cat):
 # --- error messages -----------------------------------------------------------------------------------------------
 
 def test_unknown_key_names_file_entry_and_field(profiles_copy):
-    _edit(profiles_copy / "gpus.yaml", lambda d: d[7].update(vram_gb=24))  # d[7] is rtx-4090
+    _edit(profiles_copy / "gpus.yaml", lambda d: _by_slug(d, "rtx-4090").update(vram_gb=24))
     with pytest.raises(CatalogError) as ei:
         load_catalog(profiles_copy)
     msg = str(ei.value)
@@ -124,7 +130,8 @@ def test_malformed_yaml_names_file_and_line(profiles_copy):
 
 
 def test_missing_source_rejected(profiles_copy):
-    _edit(profiles_copy / "rentals.yaml", lambda d: d[0]["on_demand_usd_per_hour"].pop("source"))
+    _edit(profiles_copy / "rentals.yaml", lambda d: _by_slug(d, "runpod-rtx-4090-pod")["on_demand_usd_per_hour"]
+          .pop("source"))
     with pytest.raises(CatalogError) as ei:
         load_catalog(profiles_copy)
     msg = str(ei.value)
@@ -290,7 +297,7 @@ def test_derived_numbers_computed_by_hand(cat):
 
 
 def test_backend_must_match_the_architecture(profiles_copy):
-    _edit(profiles_copy / "gpus.yaml", lambda d: d[7].update(backend="rocm"))  # d[7] is rtx-4090 (ada)
+    _edit(profiles_copy / "gpus.yaml", lambda d: _by_slug(d, "rtx-4090").update(backend="rocm"))  # an Ada card
     with pytest.raises(CatalogError) as ei:
         load_catalog(profiles_copy)
     msg = str(ei.value)
@@ -300,7 +307,7 @@ def test_backend_must_match_the_architecture(profiles_copy):
 
 
 def test_unknown_backend_is_one_line(profiles_copy):
-    _edit(profiles_copy / "gpus.yaml", lambda d: d[7].update(backend="vulkan"))
+    _edit(profiles_copy / "gpus.yaml", lambda d: _by_slug(d, "rtx-4090").update(backend="vulkan"))
     res = runner.invoke(app, ["catalog", "gpus", "--profiles", str(profiles_copy)])
     assert res.exit_code == 2 and "field 'backend'" in res.output and "vulkan" in res.output
     assert "Traceback" not in res.output

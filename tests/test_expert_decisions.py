@@ -185,9 +185,9 @@ def test_an_owned_4090_overtakes_the_z_image_turbo_api_between_10k_and_100k(engi
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "compare --volume 100000 --gpu rtx-4090 picks a bought box over the owned 4090 (at 10:50 UTC 'buy "
-    "rtx-3060-12gb' Z-Image Turbo at $177.31, 25.7 s/image = 729 of the month's 730 h, vs own 4090 $179.68, 3.8 s; "
-    "earlier 'buy rtx-3080' $171.74 vs $180.13): gaps of $2-8 inside the combined bands (+-$11.4, +-$8.5); the "
+    "compare --volume 100000 --gpu rtx-4090 picks a bought box over the owned 4090 (11:40 UTC: 'buy "
+    "rtx-3060-12gb' Z-Image Turbo at $177.04, 25.4 s/image = 721 of the month's 730 h, vs own 4090 $179.63, 3.7 s; "
+    "10:40: 'buy rtx-3080' $171.74 vs $180.13): gaps of $2.6-8.4 inside the combined bands (+-$9.8, +-$8.5); the "
     "owned card pays 7.5 %/yr cost of capital on its resale, a bought box none"))
 def test_owned_4090_at_100k_is_kept(engine):
     """Owned 4090, 100,000 images a month: keep the 4090 and run Z-Image Turbo on it (~4 s/image, ~115 GPU-hours).
@@ -204,8 +204,9 @@ Z_90 = 1.2816  # standard normal 90th percentile
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "compare --volume 100000 --gpu rtx-4090: 389 self-host options plan one card past the P90-month limit of "
-    "553 h, e.g. the pick 'buy rtx-3060-12gb' Z-Image Turbo at 729 of 730 h a month (99.8 % busy, gpus_needed 1)"))
+    "compare --volume 100000 --gpu rtx-4090: 314 self-host options (11:40 UTC) plan one card past the P90-month "
+    "limit of 553 h, e.g. the pick 'buy rtx-3060-12gb' Z-Image Turbo at 721 of 730 h a month (99 % busy, "
+    "gpus_needed 1)"))
 def test_a_self_hosted_plan_keeps_headroom_for_a_busy_month(engine):
     """A card planned at ~100 % of the month's hours has no room for retries, updates or a busy month, and its queue
     never drains. With the engine's own volume spread (relative SD 0.25), the 90th-percentile month needs 1.32x the
@@ -275,7 +276,7 @@ def test_an_owned_4070_ti_super_is_not_free(engine):
 @pytest.mark.xfail(strict=True, reason=(
     "recommend --volume 100000 --gpu rtx-4090: raising cost_of_capital_per_year 0.075 -> 0.2 raises the owned 4090 "
     "option by $22.50/month (12.5 %/yr / 12 x $2,160 resale) but leaves 'buy rtx-3080' (Z-Image Turbo, $814 box) "
-    "unchanged at $171.74-$171.80: the money in a bought machine is charged no cost of capital"))
+    "unchanged at $171.59 (11:40 UTC): the money in a bought machine is charged no cost of capital"))
 def test_buying_a_card_ties_up_capital_like_keeping_one(engine):
     """Money in a bought machine costs the same interest as money in an owned card. Raising the cost of capital
     must raise both the owned card's cost and a bought machine's cost, or the comparison favours buying."""
@@ -520,12 +521,12 @@ def test_flux2_dev_offload_on_a_32gb_desktop_is_excluded(engine):
 @pytest.mark.parametrize("gpu, article_seconds_20_steps", [
     pytest.param("rtx-4090", 28, marks=pytest.mark.xfail(strict=True, reason=(
         "recommend --volume 2000 --gpu rtx-4090 --host-ram-gb 64: the only owned FLUX.2 [dev] route is NF4 with "
-        "model offload at 83.9 s; FP8 group offload is excluded as needing 80.9 GiB of host RAM (74.9 GiB of "
+        "model offload at 75.2 s (11:40 UTC); FP8 group offload is excluded as needing 80.9 GiB of host RAM (74.9 GiB of "
         "weights: the 24B Mistral text encoder counted at bf16); the article runs it on 64 GB+ at FP8, 28 s at 20 "
         "steps (~39 s at 28)"))),
     pytest.param("rtx-4070-ti-super", 52, marks=pytest.mark.xfail(strict=True, reason=(
         "recommend --volume 2000 --gpu rtx-4070-ti-super --host-ram-gb 64: the only owned FLUX.2 [dev] route is "
-        "NF4 with group offload at 137 s, flagged not practical; the bf16/FP8 route is excluded as needing 110.9 "
+        "NF4 with group offload at 124 s (11:40 UTC), flagged not practical; the bf16/FP8 route is excluded as needing 110.9 "
         "GiB of host RAM; the article runs it on 64 GB+ at 52 s for 20 steps (~73 s at 28)"))),
 ])
 def test_the_articles_64gb_desktop_runs_flux2_dev_at_fp8(engine, gpu, article_seconds_20_steps):

@@ -171,22 +171,30 @@ def test_rental_storage_volume_lists_storage_cost_hand():
 
 def test_serverless_three_ways_hand(low_volume):
     # RunPod serverless 4090: active 0.76 USD/h, flex 1.12 USD/h (docs.runpod.io/serverless/pricing), idle timeout
-    # 5 s. 100 requests/month over 8 h x 21.74 working days: rate = 100 / (8 x 21.74 x 3600) = 1.59725e-4 /s.
-    # P(cold) = exp(-rate x 5) = 0.9992017; idle billed per request (1 - exp(-rate x 5)) / rate = 4.998003 s;
-    # cold starts = 100 p + 21.74 (1 - p) = 99.93752; generation 1 s x 1/0.98 attempts = 1.020408 s per request.
+    # 5 s. 100 requests/month over 8 h x 21.74 working days: rate = 100 / (8 x 21.74 x 3600) = 1.597158e-4 /s, one
+    # worker (load 1.63e-4). P(stopped) p = exp(-rate x 5) = 0.9992017; generation s = 1 s x 1/0.98 attempts =
+    # 1.020408 s. Per request (M/G/1 busy periods, cold ones starting with the cold start C: Welch 1964):
+    # (s + p C + (1 - rho)(1 - p) / rate) / (1 + p rate C) seconds and p (1 - rho) / (1 + p rate C) cold starts,
+    # plus 21.74 x (1 - p) day-start cold starts; per-second billing adds half a second per run.
     rate = 100 / (8 * 21.74 * 3600)
     p = math.exp(-rate * 5)
-    idle = -math.expm1(-rate * 5) / rate
-    cold_n = 100 * p + 21.74 * (1 - p)
     gen = 1.0 / 0.98
-    # volume: cold start 60 s boot + 15.96 GB / 0.5 GB/s = 91.92 s; 100 x (1.020408 + 4.998003) + 99.93752 x 91.92
-    # = 9788.05 s over 99.94 runs = 97.94 s -> 98 s each; 99.93752 x 98 x 1.12 / 3600 + 1.1172 storage = 4.1642
-    # download: 60 + 159.6 = 219.6 s cold; 100 x 6.018 + 99.94 x 219.6 = 22547.6 s -> 226 s a run: 7.03 USD: dearer
-    total = 100 * (gen + idle) + cold_n * 91.92
-    run = math.ceil(total / cold_n)
-    assert run == 98
+    rho = rate * gen
+
+    def billed_seconds(cold: float) -> float:
+        den = 1 + p * rate * cold
+        steady = 100 * p * (1 - rho) / den
+        colds = steady + 21.74 * (1 - p)
+        return 100 * (gen + p * cold + (1 - rho) * (1 - p) / rate) / den + (colds - steady) * cold + colds / 2
+
+    # volume: cold start 60 s boot + 15.96 GB / 0.5 GB/s = 91.92 s: 1 + p rate C = 1.0146694, 98.477 cold starts,
+    # 9,695.77 s billed x 1.12 / 3600 = 3.01646 + 1.1172 storage = 4.13366 USD/month
+    # download: 60 + 159.6 = 219.6 s cold; 21,832.99 s billed -> 6.79 USD/month, no storage: dearer
+    assert billed_seconds(91.92) == pytest.approx(9695.7708, abs=1e-3)
+    assert billed_seconds(219.6) * 1.12 / 3600 > billed_seconds(91.92) * 1.12 / 3600 + 15.96 * 0.07
     o = low_volume.option("cloud-gpu:runpod-rtx-4090-serverless:flux-2-klein-4b:bf16")
-    assert o.cost_breakdown_usd["rental"] == pytest.approx(cold_n * run * 1.12 / 3600 + 15.96 * 0.07, rel=1e-6)
+    assert o.cost_breakdown_usd["rental"] == pytest.approx(billed_seconds(91.92) * 1.12 / 3600 + 15.96 * 0.07,
+                                                           rel=1e-9)
     assert "scale to zero" in o.label and "= 100%" in o.reasons[0] and "99.9" not in o.label
     assert not o.started_by_hand and o.sessions_per_month == 0
     # active window: one active worker 8 h x 21.74 days, started once a day with the cheapest weights (download:

@@ -75,8 +75,10 @@ def test_scale_to_zero_bill_hand():
     billed, cold_n, k = S.scale_to_zero_billed_seconds(5000, rate, 1.0, 92.0, 5.0, 20)
     assert k == 1 and cold_n == pytest.approx(colds, rel=1e-12)
     assert billed == pytest.approx(5000 * per_s + 20 * (1 - p) * 92, rel=1e-12)
-    # ~4,300 cold starts of 92 s + 5,000 x (1 s + ~4.9 s idle): about 425,000 s
-    assert 4200 < cold_n < 4400 and 4.1e5 < billed < 4.4e5
+    # 1 + p u C = 1 + 0.9575256 x 0.0086806 x 92 = 1.7646906 (0.76 requests arrive during a cold start and queue
+    # behind it, warm): 5,000 x 0.9575256 x 0.9913194 / 1.7646906 = 2,689.46 steady + 0.85 day-start cold starts;
+    # per request (1 + 88.0924 + 0.9913194 x 4.8957) / 1.7646906 = 53.2348 s -> 266,174 + 78.2 = 266,252 s
+    assert cold_n == pytest.approx(2690.31, abs=0.01) and billed == pytest.approx(266_252.09, abs=0.01)
     # per-second billing: half a second of round-up per run on average; a 120 s minimum raises every run to it
     assert S.billed_run_seconds(billed, cold_n, 1.0, 1.0) == pytest.approx(billed + cold_n / 2, rel=1e-12)
     assert S.billed_run_seconds(1000.0, 10, 120.0, 1.0) == pytest.approx(1200.0, rel=1e-12)
@@ -153,7 +155,7 @@ def test_scale_to_zero_recursion_equals_simpy(k, cold, timeout):
     a.sort()
     s = rng.lognormal(0.0, 1.0, len(a))
     for x, y in zip(simulate_scale_to_zero_seconds(a, s, k, cold, timeout),
-                    scale_to_zero_start_end_seconds(a, s, k, cold, timeout)):
+                    scale_to_zero_start_end_seconds(a, s, k, cold, timeout), strict=True):
         np.testing.assert_allclose(x.astype(float), y.astype(float), rtol=0, atol=1e-9)  # float sums only
 
 
@@ -164,7 +166,7 @@ def test_fifo_recursion_equals_simpy(k):
     a[100:120] = a[100]
     a.sort()
     s = rng.lognormal(0.5, 1.0, len(a))
-    for x, y in zip(Q._simulate_fifo_seconds(a, s, k), fifo_start_end_seconds(a, s, k)):
+    for x, y in zip(Q._simulate_fifo_seconds(a, s, k), fifo_start_end_seconds(a, s, k), strict=True):
         np.testing.assert_allclose(x, y, rtol=0, atol=1e-9)
 
 
@@ -207,3 +209,102 @@ def test_closed_form_overload_grows_through_the_day():
     w = Q.Workload(team_size=1, requests_per_person_per_hour=120.0, days=3)
     r = closed_form_turnaround(w, Q.GPUServers(1, 60.0, 0.0))
     assert r.p95_turnaround_minutes == pytest.approx(0.95 * 8 * 60 + 1, rel=0.01)  # 200-point grid of the day
+
+
+# --- the engine's serverless options: cost never falls as volume rises ---------------------------------------------
+
+OFFER = "runpod-rtx-4090-serverless"
+SUFFIXES = {"scale-to-zero": "", "active-window": ":active-window", "always-warm": ":always-warm"}
+
+
+def _one_model(pipeline: str):
+    """The shipped catalog cut to one pipeline and the one serverless offer (every other option is irrelevant)."""
+    from advisor.catalog import load_catalog
+
+    cat = load_catalog()
+    return cat.model_copy(update={"pipelines": {pipeline: cat.pipelines[pipeline]},
+                                  "rentals": {OFFER: cat.rentals[OFFER]}, "apis": {}})
+
+
+def _studio(volume: int):
+    from advisor.decide import Scenario
+
+    # the studio people's-time defaults of the reported case
+    return Scenario(volume_images_per_month=volume, setup_hours=8, upkeep_hours_per_month=2, hourly_rate_usd=50)
+
+
+def test_every_serverless_mode_costs_more_at_more_volume():
+    # Z-Image Turbo on RunPod Serverless 4090 with the real simulator: once cost $1,773/month at 100k images and
+    # $1,512 at 1M (a cold start counted for every request that found no warm worker, even those queued behind a
+    # starting one, and one worker at any rate). For each mode and precision the monthly cost must not fall over
+    # 100 .. 3,000,000 images; the billed hours times the offer's flex (scale to zero) or active (warm) price is the
+    # bill less the network volume (at most weights GB x 0.07 USD/GB-month).
+    from advisor.decide import recommend
+
+    cat = _one_model("z-image-turbo")
+    offer = cat.rentals[OFFER]
+    flex, active = offer.on_demand_usd_per_hour.high, offer.on_demand_usd_per_hour.low
+    max_storage_usd = max(w.value for w in cat.pipelines["z-image-turbo"].weights_on_disk_gb.values()) * 0.07 \
+        if cat.pipelines["z-image-turbo"].weights_on_disk_gb else 0.0
+    grid = sorted({int(round(v)) for v in np.geomspace(100, 3_000_000, 25)})
+    costs: dict[str, list[float]] = {}
+    for v in grid:
+        result = recommend(_studio(v), cat)
+        chosen = [o for o in result.options if o.offer == OFFER and o.serverless_mode]
+        assert {o.serverless_mode for o in chosen} == set(SUFFIXES), v
+        for o in chosen:
+            costs.setdefault(o.id, []).append(o.monthly_cost_usd)
+            price = flex if o.serverless_mode == "scale-to-zero" else active
+            rental = o.cost_breakdown_usd["rental"]
+            assert o.gpu_hours_per_month * price <= rental * (1 + 1e-12), (o.id, v)
+            assert rental <= o.gpu_hours_per_month * price + max_storage_usd + 1e-9, (o.id, v)
+    assert len(costs) >= 3
+    for oid, series in costs.items():
+        assert len(series) == len(grid), oid
+        for (v0, c0), (v1, c1) in zip(zip(grid, series), zip(grid[1:], series[1:])):
+            assert c1 >= c0 * (1 - 1e-12), f"{oid}: {v0:,} images ${c0:,.2f} -> {v1:,} images ${c1:,.2f}"
+
+
+def test_serverless_bill_at_three_million_images_hand():
+    # FLUX.2 [klein] 4B bf16 at a fixed 1 s/image (so the bill depends on catalog prices and the billing model only):
+    # 3,000,000 images, 1 per request, 1 / 0.98 attempts -> s = 1.0204082 s a request; 8 h x 21.74 working days
+    # = 626,112 s -> lam = 4.7914750/s, lam s = 4.8892602 busy -> 5 workers at u = 0.9582950/s, rho = 0.9778520;
+    # p = exp(-5 u) = 0.0083002. Cold start 60 s boot + 15.96 GB at 0.5 GB/s from a network volume = 91.92 s
+    # (storage 15.96 x 0.07 = 1.1172 USD/month) or at 0.1 GB/s downloaded = 219.6 s (no storage).
+    from advisor.decide import recommend
+    from advisor.perf import PerfEstimate
+
+    def fixed(req, catalog):
+        return PerfEstimate(request=req, seconds_per_image=1.0, stages_seconds={"denoise": 1.0}, seconds_per_step=0.25,
+                            cold_start_seconds=30.0, peak_vram_gib=10.0, fits=True, offload="none",
+                            energy_per_image_joules=300.0, board_power_watts=300.0, system_power_watts=400.0,
+                            uncertainty=0.1, bound="compute", notes=())
+
+    result = recommend(_studio(3_000_000), _one_model("flux-2-klein-4b"), estimator=fixed)
+    n, s, days, window_s = 3e6, 1 / 0.98, 21.74, 8 * 21.74 * 3600
+    lam = n / window_s
+    k = math.floor(lam * s) + 1
+    u = lam / k
+    rho, p = u * s, math.exp(-u * 5)
+    assert k == 5 and p == pytest.approx(0.0083002, abs=1e-7)
+
+    def flex_bill(cold: float, storage_usd: float) -> float:
+        den = 1 + p * u * cold  # requests per busy period x (1 - rho)
+        steady = n * p * (1 - rho) / den
+        colds = steady + k * days * (1 - p)  # every worker starts cold each working day
+        seconds = n * (s + p * cold + (1 - rho) * (1 - p) / u) / den + (colds - steady) * cold
+        return (seconds + colds * 0.5) * 1.12 / 3600 + storage_usd  # half a second of round-up per run
+
+    stz = result.option(f"cloud-gpu:{OFFER}:flux-2-klein-4b:bf16")
+    expected = min(flex_bill(91.92, 15.96 * 0.07), flex_bill(219.6, 0.0))
+    # the five workers are on ~99 % of the 173.92 h window: about 5 x 173.92 x 1.12 = 974 USD
+    assert stz.cost_breakdown_usd["rental"] == pytest.approx(expected, rel=1e-9)
+    assert 900 < expected < 5 * 173.92 * 1.12 + 10
+    assert stz.gpus_needed == 5
+    # active window: ceil(3e6 x 1.0204082 / 3600 h = 850.34 h of work / 173.92 h) = 5 workers, each started once a
+    # working day with the weights downloaded (no storage): 5 x 21.74 x (8 + 219.6 / 3600) h x 0.76 USD/h
+    win = result.option(f"cloud-gpu:{OFFER}:flux-2-klein-4b:bf16:active-window")
+    assert win.cost_breakdown_usd["rental"] == pytest.approx(5 * 21.74 * (8 + 219.6 / 3600) * 0.76, rel=1e-9)
+    # always warm: ceil(850.34 / 730.5) = 2 workers day and night: 2 x 730.5 h x 0.76 USD/h
+    warm = result.option(f"cloud-gpu:{OFFER}:flux-2-klein-4b:bf16:always-warm")
+    assert warm.cost_breakdown_usd["rental"] == pytest.approx(2 * 730.5 * 0.76, rel=1e-9)

@@ -1,6 +1,6 @@
 """Sources anyone can follow: every ``source`` (and ``*_source``) field under profiles/ names a public document
-(a URL, or publisher + title + date), never a note kept outside the repository, a search-index id, or an issue
-number alone, and is never empty.
+(a URL, or publisher + title + date), never a note kept outside the repository, a search-index id, an issue
+number alone or a placeholder (tbd, n/a, unknown, todo, ?) without a named document, and is never empty.
 
 The notes under ../shared/research (public-data.md, gpu-specs.md, quality-prices.md, ...) are working notes of this
 project's sessions: a reader of the catalog cannot open them, so a figure taken from one cites the note's own
@@ -25,6 +25,13 @@ NOTE = re.compile(r"\b(public-data|gpu-specs|quality-prices|ecosystem|simulator|
 SEARCH_ID = re.compile(r"\bindex ids?\b|\b(search|code|stored)[- ]index\b|\bsearch id\b", re.I)
 #: "issue 13", "(issue 13)", "issue #13": fine next to a document, not as the only provenance
 ISSUE = re.compile(r"\(?\bissues?\s*#?\d+\)?", re.I)
+#: a placeholder standing in for a source: "tbd", "n/a", "unknown", "todo", "?" (a "?" inside a URL is not one)
+PLACEHOLDER = re.compile(r"(?<![\w/.=&-])(tbd|tba|to be (determined|confirmed)|n/a|n\.a\.|unknown|not known|todo|fixme"
+                         r"|xxx|\?+)(?![\w/=-])", re.I)
+#: a named document next to a placeholder: a URL or domain, a file or repository path, an arXiv/DOI/GitHub reference,
+#: or a quoted title (publisher 'title')
+DOCUMENT = re.compile(r"https?://|\bwww\.|\b[\w-]+(\.[\w-]+)+/\S|\b[\w-]+\.(com|org|net|io|ai|dev|gov|edu|md|pdf"
+                      r"|html?)\b|\barxiv\b|\bdoi\b|\bgithub\b|\"[^\"]{8,}\"|'[^']{8,}'", re.I)
 
 
 def source_fields(node, path=""):
@@ -59,6 +66,8 @@ def problem(value: object) -> str | None:
         return f"cites a note outside the repository ({NOTE.search(value).group(0)})"
     if SEARCH_ID.search(value):
         return "cites a search-index id"
+    if PLACEHOLDER.search(value) and not DOCUMENT.search(PLACEHOLDER.sub(" ", value)):
+        return f"a placeholder ({PLACEHOLDER.search(value).group(0)}) without a named document"
     rest = ISSUE.sub(" ", value)
     if not re.search(r"[A-Za-z]{3,}", re.sub(r"\b(see|per|from|and|the|in)\b", " ", rest, flags=re.I)):
         return "an issue number is its only provenance"
@@ -70,10 +79,15 @@ def test_checker_known_cases():
     bad = ["", "   ", None, "quality-prices.md §A1.2 <- webjj@e4dc331", "gpu-specs.md RTX 3090 Ti row (D)",
            "NVIDIA GeForce compare page (C1 in gpu-specs.md)", "quoted in /work/shared/research/public-data.md",
            "nvidia-smi snapshot in public GitHub files (stored code index id 53302491650)", "issue 13",
-           "(issue 13)", "see issue #4"]
+           "(issue 13)", "see issue #4", "tbd", "TBD", "n/a", "N/A", "unknown", "Unknown", "TODO", "todo: find the "
+           "datasheet", "?", "???", "unknown (assumed)", "price: n/a (vendor did not say)", "to be determined"]
     good = ["https://arena.ai/leaderboard/text-to-image", "arXiv:2511.22699v1 Table 3",
             "NVIDIA Ada GPU architecture whitepaper v2.1, Appendix A, Table 2",
-            "assumption (issue 13): a studio starts a rented GPU once per working day"]
+            "assumption (issue 13): a studio starts a rented GPU once per working day",
+            # a placeholder word beside a named document is a quotation or a remark, not the provenance
+            "github ObrienlabsDev/blog nvidia.md: nvidia-smi 'NVIDIA GB10 ... P0 11W / N/A' (2025-11-09)",
+            "notice period unknown; docs.runpod.io/pods/pricing read 2026-11-26",
+            "https://example.com/price?id=3&region=eu", "NVIDIA 'RTX Blackwell GPU Architecture' whitepaper (TBD rev)"]
     assert [v for v in bad if problem(v) is None] == []
     assert [v for v in good if problem(v) is not None] == []
 

@@ -289,6 +289,9 @@ def test_holding_cost_hand():
     # resale $2,000 x (1 %/month decline + 7.5 %/year / 12 = 0.625 %/month) = 2000 x 0.01625 = 32.50 USD/month
     assert tco.holding_usd_per_month(2000.0, 0.01, 0.075) == pytest.approx(32.5, rel=1e-12)
     assert tco.holding_usd_per_month(0.0, 0.01, 0.075) == 0.0
-    for bad in ((2000.0, 1.5, 0.05), (2000.0, -0.01, 0.05), (2000.0, 0.01, 1.2), (-1.0, 0.01, 0.05)):
-        with pytest.raises(ValueError):
+    for bad, field in (((2000.0, 1.5, 0.05), r"used_price_decline_per_month .*, got 1\.5"),
+                       ((2000.0, -0.01, 0.05), r"used_price_decline_per_month .*, got -0\.01"),
+                       ((2000.0, 0.01, 1.2), r"cost_of_capital_per_year .*, got 1\.2"),
+                       ((-1.0, 0.01, 0.05), r"resale_usd .*, got -1\.0")):
+        with pytest.raises(ValueError, match=rf"^{field}$"):
             tco.holding_usd_per_month(*bad)

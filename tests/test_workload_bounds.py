@@ -49,6 +49,7 @@ def test_turnaround_bombs_answer_within_cpu_and_memory_limits(args):
 
 def test_huge_volume_uses_the_closed_form_and_says_so():
     proc = _cli("turnaround", "--volume", "8000000", "--team", "5", "--p95-minutes", "10")
+    assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Waits in closed form (Erlang C, Allen-Cunneen)" in proc.stdout
     assert "'max' is the 99.9th percentile" in proc.stdout
 
@@ -76,7 +77,9 @@ def test_team_flags_without_team_are_refused(flag, value):
 
 def test_turnaround_without_team_is_refused():
     res = runner.invoke(app, ["turnaround", "--volume", "5000", "--p95-minutes", "10"])
-    assert res.exit_code == 2 and res.output.strip().startswith("error: --team: got None")
+    assert res.exit_code == 2, res.output
+    assert res.output.strip() == "error: --team: got None; allowed: an integer >= 1 (people sending requests)", \
+        res.output  # the whole output: one line, no traceback
 
 
 def test_bisection_runs_at_most_2_plus_log2_kmax_simulations():
