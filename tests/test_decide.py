@@ -286,11 +286,35 @@ def test_deadline_excludes_owned_and_scales_purchase():
 
 
 def test_owned_capacity_exceeded():
-    # 1e6 images x 1.25 x 3 s = 1042 h > 730.5 h in a month
+    # a card is planned for 730.5 h / (1 + 1.2816 x 0.25) = 553.2 h so that the P90 month fits;
+    # 1e6 images x 1.25 x 3 s = 1042 h > 553.2 h -> ceil(1.883) = 2 cards
     r = run(gpu_owned="rtx-4090", volume_images_per_month=1e6)
     ex = {e.id: e for e in r.excluded}
-    assert "more than one card running 24/7" in ex["self-host:owned:rtx-4090:small:bf16"].reasons[0]
+    assert "more than one card is planned for: 553 h" in ex["self-host:owned:rtx-4090:small:bf16"].reasons[0]
     assert r.option("self-host:buy:rtx-4090:small:bf16").gpus_needed == 2
+
+
+def test_a_card_is_planned_so_the_busy_month_fits():
+    # 6e5 images x 1.25 x 3 s = 625 h: fits the 730.5 h month but not the 553.2 h planned per card -> 2 cards
+    r = run(gpu_owned="rtx-4090", volume_images_per_month=6e5)
+    assert "self-host:owned:rtx-4090:small:bf16" in {e.id for e in r.excluded}
+    assert r.option("self-host:buy:rtx-4090:small:bf16").gpus_needed == 2
+    # the scenario's own spread sets the ceiling: CV 0.1 -> 730.5 / 1.12816 = 647.5 h >= 625 h -> one card
+    r = run(gpu_owned="rtx-4090", volume_images_per_month=6e5, volume_relative_sd=0.1)
+    assert r.option("self-host:owned:rtx-4090:small:bf16").gpus_needed == 1
+    assert r.option("self-host:buy:rtx-4090:small:bf16").gpus_needed == 1
+
+
+def test_a_bought_machine_pays_cost_of_capital_hand():
+    # hand catalog: the 4090's street midpoint (1800 + 2200) / 2 = $2,000, no rest of system, resale fraction 0.25
+    # -> $500 after 36 months (depreciation (2000 - 500) / 36 = 41.67 USD/month, above); the catalog states no cost
+    # of capital (0). At 12 %/year the money tied up averages (2000 + 500) / 2 = 1250 -> 1250 x 0.12 / 12 = 12.50
+    base = run(volume_images_per_month=1000).option("self-host:buy:rtx-4090:small:bf16")
+    dear = run(volume_images_per_month=1000, cost_of_capital_per_year=0.12).option("self-host:buy:rtx-4090:small:bf16")
+    assert base.capital_usd_per_month == 0.0
+    assert dear.capital_usd_per_month == pytest.approx(12.5, rel=1e-12)
+    assert dear.cost_breakdown_usd["hardware"] == pytest.approx(1500 / 36 + 12.5, rel=1e-12)
+    assert any("cost of capital $12.50/month" in x for x in dear.reasons)
 
 
 def test_quality_need_ranks_scored_first():
@@ -534,3 +558,29 @@ def test_unknown_licence_fee_ranks_after_priced_and_says_break_even():
     assert all(o.license_fee_known and o.license_note == "" for o in given.options)
     costs = [o.monthly_cost_usd for o in given.options]
     assert costs == sorted(costs)
+
+
+def test_an_owned_card_without_a_used_price_has_an_estimated_resale_hand():
+    # the H100 gets a $30,000 street and a $22,000-26,000 used price: used/new = 24000 / 30000 = 0.8, the only (so the
+    # median) ratio. The owned 4090 has no used price: resale = street midpoint 2000 x 0.8 = $1,600; at 1 %/month
+    # decline + 12 %/year / 12 = 2 %/month it costs 1600 x 0.02 = 32.00 USD/month to keep
+    raw = json.loads(json.dumps(RAW))
+    h100 = next(g for g in raw["gpus"] if g["slug"] == "h100")
+    h100["street_price_usd"] = {"low": 30000.0, "high": 30000.0, **S}
+    h100["used_price_usd"] = {"low": 22000.0, "high": 26000.0, **S}
+    cat = make_catalog(raw)
+    sc = D.Scenario(volume_images_per_month=500, gpu_owned="rtx-4090", used_price_decline_per_month=0.01,
+                    cost_of_capital_per_year=0.12)
+    own = D.recommend(sc, catalog=cat, estimator=fake_estimate).option("self-host:owned:rtx-4090:small:bf16")
+    assert own.resale_derived and own.holding_usd_per_month == pytest.approx(32.0, rel=1e-12)
+    assert own.cost_breakdown_usd["hardware"] == pytest.approx(32.0, rel=1e-12)
+    assert any("$2,000" in x and "x 0.800" in x and "= $1,600" in x and "derived" in x for x in own.reasons)
+    # a card with no price at all (no used, street or launch price) is counted as free, and the answer says so
+    h100["launch_price_usd"] = None
+    h100["street_price_usd"] = h100["used_price_usd"] = None
+    raw["gpus"][0]["street_price_usd"] = {"low": 2000.0, "high": 2000.0, **S}
+    raw["gpus"][0]["used_price_usd"] = {"low": 1500.0, "high": 1500.0, **S}
+    sc = D.Scenario(volume_images_per_month=500, gpu_owned="h100")
+    own = D.recommend(sc, catalog=make_catalog(raw), estimator=fake_estimate).option("self-host:owned:h100:small:bf16")
+    assert own.holding_usd_per_month is None and own.cost_breakdown_usd["hardware"] == 0.0
+    assert any("no used, new or launch price" in x and "counted as free" in x for x in own.reasons)

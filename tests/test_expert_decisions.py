@@ -185,15 +185,15 @@ def test_an_owned_4090_overtakes_the_z_image_turbo_api_between_10k_and_100k(engi
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "compare --volume 100000 --gpu rtx-4090 picks a bought box over the owned 4090 (11:40 UTC: 'buy "
-    "rtx-3060-12gb' Z-Image Turbo at $177.04, 25.4 s/image = 721 of the month's 730 h, vs own 4090 $179.63, 3.7 s; "
-    "10:40: 'buy rtx-3080' $171.74 vs $180.13): gaps of $2.6-8.4 inside the combined bands (+-$9.8, +-$8.5); the "
-    "owned card pays 7.5 %/yr cost of capital on its resale, a bought box none"))
+    "compare --volume 100000 --gpu rtx-4090 picks a bought box over the owned 4090 (12:00 UTC: 'buy rtx-3080' "
+    "Z-Image Turbo at $175.66, 11.2 s/image, 317 h, vs own 4090 $179.63, 3.7 s; 11:40: 'buy rtx-3060-12gb' "
+    "$177.04 at 721 h): a $3.97 gap inside the combined band of +-$8.37; the 4090's holding cost uses its full "
+    "$2,160 used price while bought boxes' resale (0.6) is discounted for selling fees and shipping"))
 def test_owned_4090_at_100k_is_kept(engine):
     """Owned 4090, 100,000 images a month: keep the 4090 and run Z-Image Turbo on it (~4 s/image, ~115 GPU-hours).
-    Selling it to buy a box with a slower card saves less than the estimate's own uncertainty, only because the
-    bought box's capital is not charged the interest the owned card's is, and leaves a card with no headroom.
-    No one would sign 'buy a slower card' here."""
+    Selling it to buy a box with a slower card (3x the seconds per image, 3x the busy hours) saves less than the
+    estimate's own uncertainty, and nothing once the 4090's resale is counted net of selling fees like a bought
+    box's. No one would sign 'sell the 4090 and buy a slower card' here."""
     res = engine.cmp(volume_images_per_month=100_000, gpu_owned="rtx-4090")
     assert compare_pick(res)[0] == "own"
 
@@ -203,10 +203,6 @@ VOLUME_RELATIVE_SD = 0.25
 Z_90 = 1.2816  # standard normal 90th percentile
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "compare --volume 100000 --gpu rtx-4090: 314 self-host options (11:40 UTC) plan one card past the P90-month "
-    "limit of 553 h, e.g. the pick 'buy rtx-3060-12gb' Z-Image Turbo at 721 of 730 h a month (99 % busy, "
-    "gpus_needed 1)"))
 def test_a_self_hosted_plan_keeps_headroom_for_a_busy_month(engine):
     """A card planned at ~100 % of the month's hours has no room for retries, updates or a busy month, and its queue
     never drains. With the engine's own volume spread (relative SD 0.25), the 90th-percentile month needs 1.32x the
@@ -260,10 +256,6 @@ def test_without_peoples_time_the_view_of_the_card_decides(engine):
     assert pick(hold).monthly_cost_usd < cheapest(hold, lambda o: o.hardware == "owned").holding_usd_per_month
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "owned rtx-4070-ti-super: holding_usd_per_month None and hardware $0 (the catalog has no used price; its "
-    "street price is $800, 2026-06-28), so at 500/month with people's time at zero the answer is the owned card "
-    "for free instead of the $2.55 API"))
 def test_an_owned_4070_ti_super_is_not_free(engine):
     """Owned 4070 Ti SUPER: a card that sells for several hundred dollars is not free to keep. Without a dated used
     price the engine should fall back to a stated estimate (e.g. the street price x the catalog's resale fraction),
@@ -273,10 +265,6 @@ def test_an_owned_4070_ti_super_is_not_free(engine):
     assert own.holding_usd_per_month and own.cost_breakdown_usd["hardware"] > 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "recommend --volume 100000 --gpu rtx-4090: raising cost_of_capital_per_year 0.075 -> 0.2 raises the owned 4090 "
-    "option by $22.50/month (12.5 %/yr / 12 x $2,160 resale) but leaves 'buy rtx-3080' (Z-Image Turbo, $814 box) "
-    "unchanged at $171.59 (11:40 UTC): the money in a bought machine is charged no cost of capital"))
 def test_buying_a_card_ties_up_capital_like_keeping_one(engine):
     """Money in a bought machine costs the same interest as money in an owned card. Raising the cost of capital
     must raise both the owned card's cost and a bought machine's cost, or the comparison favours buying."""
@@ -458,10 +446,6 @@ def test_chinese_text_picks_a_model_that_renders_it(engine):
 ZH_TEXT_SCALES = ("oneig-zh-text", "longtext-bench-zh")  # profiles/quality.yaml: Chinese text rendered in the image
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "recommend --volume 2000 --need chinese-text offers API-only models with no Chinese-text evidence (FLUX.2 "
-    "[pro]/[max]/[flex], gpt-image-2, Recraft V4.1, Ideogram 4.5, ...): the capability rule is skipped for API-only "
-    "models, while FLUX.2 [dev] weights are excluded for lacking evidence"))
 def test_chinese_text_needs_evidence_on_every_route(engine):
     """A hard need is met by evidence, the same rule for weights and for API-only models: a pipeline capability, or
     a figure on a Chinese text-rendering scale. FLUX.2 [pro] shares FLUX.2 [dev]'s text encoder; it cannot pass a
@@ -519,15 +503,8 @@ def test_flux2_dev_offload_on_a_32gb_desktop_is_excluded(engine):
 
 
 @pytest.mark.parametrize("gpu, article_seconds_20_steps", [
-    pytest.param("rtx-4090", 28, marks=pytest.mark.xfail(strict=True, reason=(
-        "recommend --volume 2000 --gpu rtx-4090 --host-ram-gb 64: the only owned FLUX.2 [dev] route is NF4 with "
-        "model offload at 75.2 s (11:40 UTC); FP8 group offload is excluded as needing 80.9 GiB of host RAM (74.9 GiB of "
-        "weights: the 24B Mistral text encoder counted at bf16); the article runs it on 64 GB+ at FP8, 28 s at 20 "
-        "steps (~39 s at 28)"))),
-    pytest.param("rtx-4070-ti-super", 52, marks=pytest.mark.xfail(strict=True, reason=(
-        "recommend --volume 2000 --gpu rtx-4070-ti-super --host-ram-gb 64: the only owned FLUX.2 [dev] route is "
-        "NF4 with group offload at 124 s (11:40 UTC), flagged not practical; the bf16/FP8 route is excluded as needing 110.9 "
-        "GiB of host RAM; the article runs it on 64 GB+ at 52 s for 20 steps (~73 s at 28)"))),
+    pytest.param("rtx-4090", 28),
+    pytest.param("rtx-4070-ti-super", 52),
 ])
 def test_the_articles_64gb_desktop_runs_flux2_dev_at_fp8(engine, gpu, article_seconds_20_steps):
     """The article's machines: a 4090 or a 4070 Ti SUPER in a 64 GB desktop runs FLUX.2 [dev] with FP8 weights

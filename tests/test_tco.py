@@ -295,3 +295,38 @@ def test_holding_cost_hand():
                        ((-1.0, 0.01, 0.05), r"resale_usd .*, got -1\.0")):
         with pytest.raises(ValueError, match=rf"^{field}$"):
             tco.holding_usd_per_month(*bad)
+
+
+def test_capital_cost_of_a_bought_machine_hand():
+    # $1,000 machine sold for $600 after the period: book value falls linearly 1000 -> 600, average 800 tied up;
+    # 800 x 7.5 %/year / 12 = 800 x 0.00625 = 5.00 USD/month
+    assert tco.capital_cost_usd_per_month(1000.0, 600.0, 0.075) == pytest.approx(5.0, rel=REL)
+    # nothing resold: average (1200 + 0) / 2 = 600 x 12 %/year / 12 = 6.00 USD/month
+    assert tco.capital_cost_usd_per_month(1200.0, 0.0, 0.12) == pytest.approx(6.0, rel=REL)
+    assert tco.capital_cost_usd_per_month(1000.0, 600.0, 0.0) == 0.0
+    for bad, msg in (((1000.0, 1200.0, 0.075), "must not exceed purchase_usd"),
+                     ((1000.0, 600.0, 1.5), "cost_of_capital_per_year must be a fraction"),
+                     ((-1.0, 0.0, 0.075), "purchase_usd must be a finite number >= 0")):
+        with pytest.raises(ValueError, match=msg):
+            tco.capital_cost_usd_per_month(*bad)
+
+
+def test_estimated_resale_of_a_card_without_a_used_price_hand():
+    # ratios 0.6, 0.8, 0.9 -> median 0.8; a $500 new card resells for 500 x 0.8 = 400 USD
+    assert tco.estimated_resale_usd(500.0, [0.9, 0.6, 0.8]) == pytest.approx(400.0, rel=REL)
+    # an even count takes the mean of the middle two: (0.7 + 0.8) / 2 = 0.75 -> 1000 x 0.75 = 750 USD
+    assert tco.estimated_resale_usd(1000.0, [0.6, 0.8, 0.7, 0.9]) == pytest.approx(750.0, rel=REL)
+    with pytest.raises(ValueError, match="must not be empty"):
+        tco.estimated_resale_usd(500.0, [])
+    with pytest.raises(ValueError, match="finite number > 0"):
+        tco.estimated_resale_usd(500.0, [0.8, 0.0])
+
+
+def test_planning_hours_per_card_hand():
+    # 730.5 h, volume CV 0.25, z 1.2816 (normal P90): 730.5 / (1 + 0.3204) = 730.5 / 1.3204 = 553.24 h
+    assert tco.planning_hours_per_card(730.5, 0.25, 1.2816) == pytest.approx(730.5 / 1.3204, rel=REL)
+    assert 553.2 < tco.planning_hours_per_card(730.5, 0.25, 1.2816) < 553.3
+    # no spread: the whole month
+    assert tco.planning_hours_per_card(730.5, 0.0, 1.2816) == 730.5
+    with pytest.raises(ValueError, match="hours_per_month must be > 0"):
+        tco.planning_hours_per_card(0.0, 0.25, 1.2816)

@@ -295,6 +295,9 @@ class ModelInfo(Strict):
     maker: str
     open_weights: bool
     source: str = Field(min_length=3)
+    #: what the model is shown to do, with a public source: the same evidence a pipeline lists, so a need such as
+    #: chinese-text is judged by one rule on every route (advisor.decide.rules.capability_rule)
+    capabilities: list[CapabilityEvidence] = []
 
 
 class Catalog(Strict):

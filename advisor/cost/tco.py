@@ -11,6 +11,7 @@ for-smarter-scaling-and-deployment) with salvage value (inferecon.com/assumption
 from __future__ import annotations
 
 import math
+import statistics
 
 JOULES_PER_KWH = 3.6e6  # 1 kWh = 1000 W x 3600 s
 SECONDS_PER_HOUR = 3600.0
@@ -70,6 +71,51 @@ def holding_usd_per_month(resale_usd: float, used_price_decline_per_month: float
         if not (0.0 <= v <= 1.0):
             raise ValueError(f"{name} must be a fraction in [0, 1], got {v!r}")
     return resale_usd * (used_price_decline_per_month + cost_of_capital_per_year / 12.0)
+
+
+def capital_cost_usd_per_month(purchase_usd: float, resale_usd: float, cost_of_capital_per_year: float) -> float:
+    """Cost of the money tied up in bought hardware over its amortization period [USD/month].
+
+    ``(purchase_usd + resale_usd) / 2 x cost_of_capital_per_year / 12``: with straight-line depreciation from the
+    purchase price to the resale value (:func:`hardware_amortization_usd_per_month`) the book value falls linearly,
+    so the average capital tied up over the period is the mean of its two ends (the "average investment" convention
+    of capital budgeting, e.g. Brealey, Myers & Allen, *Principles of Corporate Finance*, book rate of return), and
+    it forgoes the same return as the resale value of an owned card (:func:`holding_usd_per_month`: simple monthly
+    share of the annual rate). Rate is a fraction (0.075 = 7.5 %/year) in [0, 1].
+    """
+    _check_nonneg("purchase_usd", purchase_usd)
+    _check_nonneg("resale_usd", resale_usd)
+    if resale_usd > purchase_usd:
+        raise ValueError(f"resale_usd ({resale_usd}) must not exceed purchase_usd ({purchase_usd})")
+    if not (0.0 <= cost_of_capital_per_year <= 1.0):
+        raise ValueError(f"cost_of_capital_per_year must be a fraction in [0, 1], got {cost_of_capital_per_year!r}")
+    return (purchase_usd + resale_usd) / 2.0 * cost_of_capital_per_year / 12.0
+
+
+def estimated_resale_usd(new_price_usd: float, used_to_new_ratios: list[float]) -> float:
+    """Resale value of a card without a used price [USD]: its new price x the median used/new price ratio of the
+    cards that have both (the median, not the mean, so one odd listing does not move it). Ratios must be > 0."""
+    _check_nonneg("new_price_usd", new_price_usd)
+    if not used_to_new_ratios:
+        raise ValueError("used_to_new_ratios must not be empty")
+    for r in used_to_new_ratios:
+        if not (r > 0 and math.isfinite(r)):
+            raise ValueError(f"each used/new ratio must be a finite number > 0, got {r!r}")
+    return new_price_usd * statistics.median(used_to_new_ratios)
+
+
+def planning_hours_per_card(hours_per_month: float, volume_relative_sd: float, z: float) -> float:
+    """Busy hours a month one card is planned for [h/month]: ``hours_per_month / (1 + z x volume_relative_sd)``.
+
+    The month's volume varies (coefficient of variation ``volume_relative_sd``); a card planned at its mean must
+    still fit the month at the ``z`` quantile (z = 1.2816: the 90th percentile of a normal spread), so the mean
+    month may fill only ``1 / (1 + z x sd)`` of the card's hours (normal approximation of the monthly volume).
+    """
+    if not (hours_per_month > 0 and math.isfinite(hours_per_month)):
+        raise ValueError(f"hours_per_month must be > 0, got {hours_per_month!r}")
+    _check_nonneg("volume_relative_sd", volume_relative_sd)
+    _check_nonneg("z", z)
+    return hours_per_month / (1.0 + z * volume_relative_sd)
 
 
 def owned_gpu_sunk_cost_usd_per_month(purchase_usd: float | None = None) -> float:

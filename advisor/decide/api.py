@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from advisor.catalog import Sourced
+from advisor.catalog import ModelInfo, Sourced
 from advisor.cost import tco
 from advisor.decide import market, quality, rules, turnaround_rule
 from advisor.decide.common import _n, _per_image, _quality_reason
 from advisor.decide.option import Context, Excluded, Option
 from advisor.fmt import usd as _usd
+
+
+def _model_info(ctx: Context, slug: str) -> ModelInfo:
+    """The catalog's entry for an API-only model; a model models.yaml does not list has no evidence of anything."""
+    info = ctx.catalog.models.get(slug)
+    return info if info is not None else ModelInfo(slug=slug, name=slug, maker="unknown", open_weights=False,
+                                                   source="not in profiles/models.yaml")
+
 
 def api_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
     """Step 4: each API offer at its list price (piecewise per megapixel, provider rounding)."""
@@ -29,7 +37,9 @@ def api_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
             excluded.append(Excluded(oid, api.pipeline, "api", None, None, [gone]))
             continue
         hard = [r for r in (rules.api_license_rule(api, sc.commercial) if api.commercial_use is not None else None,
-                            rules.capability_rule(pipe, sc.needs) if pipe is not None else None,
+                            # API-only models meet a need by the same sourced evidence as weights (models.yaml)
+                            rules.capability_rule(pipe if pipe is not None else _model_info(ctx, api.model_slug),
+                                                  sc.needs),
                             # an offer that prices input megapixels takes input images whatever the catalog says
                             rules.input_image_rule(pipe, sc.input_megapixels)
                             if pipe is not None and api.input_mp_usd is None else None) if r]

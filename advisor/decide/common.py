@@ -29,8 +29,10 @@ def _request(ctx: Context, pipeline: str, gpu: str, precision: str) -> PerfReque
                        input_megapixels=float(getattr(ctx.scenario, "input_megapixels", 0.0) or 0.0))
 
 
-def _fitting_estimates(ctx: Context, pipe: Pipeline, gpu: GPU) -> tuple[list[PerfEstimate], PerfEstimate | None]:
-    """Estimates of every tried precision that fits (auto offload), and the best non-fitting one for the reason."""
+def _fitting_estimates(ctx: Context, pipe: Pipeline, gpu: GPU,
+                       host_ram_gib: float | None = None) -> tuple[list[PerfEstimate], PerfEstimate | None]:
+    """Estimates of every tried precision that fits (auto offload), and the best non-fitting one for the reason;
+    ``host_ram_gib``: the machine's RAM [GiB] when known (optimize.fastest prefers a setting within it)."""
     fitting, smallest = [], None
     for precision in rules.precisions_for(gpu, pipe):
         try:
@@ -41,7 +43,8 @@ def _fitting_estimates(ctx: Context, pipe: Pipeline, gpu: GPU) -> tuple[list[Per
             continue  # precision not supported by the simulator for this pair
         if est.fits:  # issue 12: the fastest allowed optimization set that still fits (advisor/decide/optimize.py)
             best = optimize.fastest(est, ctx.catalog, ctx.estimator,
-                                    bool(getattr(ctx.scenario, "allow_quality_tradeoffs", False)))
+                                    bool(getattr(ctx.scenario, "allow_quality_tradeoffs", False)),
+                                    host_ram_gib=host_ram_gib)
             if best is not None:  # None: FP8 matmuls (a quality trade-off) without allow_quality_tradeoffs
                 fitting.append(best)
         elif smallest is None or est.peak_vram_gib < smallest.peak_vram_gib:

@@ -104,6 +104,12 @@ def card_price(gpu: GPU) -> tuple[float, str] | None:
     return None
 
 
+def used_to_new_ratios(catalog: Catalog) -> list[tuple[str, float]]:
+    """(slug, used-price midpoint / new street-price midpoint) for every catalog card that has both prices."""
+    return [(g.slug, g.used_price_usd.mid / g.street_price_usd.mid) for g in catalog.gpus.values()
+            if g.used_price_usd is not None and g.street_price_usd is not None and g.street_price_usd.mid > 0]
+
+
 def system_price(catalog: Catalog, gpu: GPU) -> SystemPrice | str | None:
     """Card + rest of system (CPU, board, RAM, PSU, case, storage) for ``gpu``'s system class.
 

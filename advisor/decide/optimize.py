@@ -63,11 +63,13 @@ def candidate_sets(gpu, book, allow_quality_tradeoffs: bool) -> list[tuple[str, 
     return [s for s in dict.fromkeys(sets) if s]
 
 
-def fastest(est, catalog, estimator, allow_quality_tradeoffs: bool = False):
+def fastest(est, catalog, estimator, allow_quality_tradeoffs: bool = False, host_ram_gib: float | None = None):
     """The fastest fitting estimate among ``est`` and its candidate optimization sets [same request otherwise];
     ``est`` itself when none is faster, the GPU is not in the catalog, or the precision is not 16-bit; None for a
     precision whose matmuls quantise activations (:data:`QUALITY_PRECISIONS`) unless quality trade-offs are allowed
-    (FP8 weights with BF16 matmuls are then the bf16 estimate's fp8-storage candidate)."""
+    (FP8 weights with BF16 matmuls are then the bf16 estimate's fp8-storage candidate). With the machine's
+    ``host_ram_gib`` [GiB] given, an estimate within it beats a faster one that needs more host RAM (offloaded
+    weights: ``PerfEstimate.host_ram_gib``), so a 64 GB desktop gets the FP8-storage setting it can hold."""
     from dataclasses import replace
 
     req = est.request
@@ -75,13 +77,17 @@ def fastest(est, catalog, estimator, allow_quality_tradeoffs: bool = False):
         return None
     if req.precision not in ("bf16", "fp16") or req.optimizations or req.gpu not in catalog.gpus:
         return est
+    def key(e) -> tuple[bool, float]:
+        over = host_ram_gib is not None and (getattr(e, "host_ram_gib", 0.0) or 0.0) > host_ram_gib + 1e-9
+        return over, e.seconds_per_image
+
     best = est
     for names in candidate_sets(catalog.gpu(req.gpu), catalog.optimizations, allow_quality_tradeoffs):
         try:
             e = estimator(replace(req, optimizations=names), catalog)
         except InputError:
             continue
-        if e.fits and e.seconds_per_image < best.seconds_per_image:
+        if e.fits and key(e) < key(best):
             best = e
     return best
 

@@ -118,6 +118,12 @@ class Option:
     #: the owned card's monthly cost in the other view [USD/month] (holding <-> sunk), set after people's time
     monthly_cost_other_view_usd: float | None = None
     used_price_as_of: str | None = None  # date of the used price the holding cost uses (ISO), None if yours/none
+    #: the owned card only: True when its resale value is estimated (new price x the catalog's median used/new
+    #: ratio, the arithmetic in the reasons) because the catalog has no used price for it
+    resale_derived: bool = False
+    #: buying only: the cost of capital on the money the machines tie up [USD/month] ((purchase + resale) / 2 x
+    #: cost of capital / 12, advisor.cost.tco.capital_cost_usd_per_month); part of ``cost_breakdown_usd['hardware']``
+    capital_usd_per_month: float | None = None
     #: why people could not work with this option (too slow per image, or a documented failure rate on its card;
     #: advisor.decide.crossings.practicality); "" when practical. Such an option ranks after every practical one.
     not_practical: str = ""

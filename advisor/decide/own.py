@@ -4,6 +4,7 @@ priced catalog GPU as a working machine (card + rest of system), with electricit
 from __future__ import annotations
 
 import math
+import statistics
 from dataclasses import dataclass
 
 from advisor.catalog import GPU, Pipeline
@@ -23,6 +24,12 @@ OWNED_CARD_RULE = ("the price once paid is sunk and never counted; keeping the c
                    "as free (right when you would keep it whatever this answer says)")
 
 
+#: month-to-month volume spread when the scenario gives none: the same default as the risk analysis
+#: (advisor.decide.risk.DEFAULT_VOLUME_RELATIVE_SD; that module imports the engine, so it cannot be imported here)
+DEFAULT_VOLUME_RELATIVE_SD = 0.25
+PLANNING_Z = 1.2816  # standard normal 90th percentile: a card is sized so the P90 month fits
+
+
 @dataclass(frozen=True)
 class Holding:
     """The owned card's holding cost and its inputs ([USD], fractions, [USD/month])."""
@@ -34,7 +41,8 @@ class Holding:
     capital_per_year: float
     capital_text: str
     usd_per_month: float
-    price_as_of: str | None  # ISO date of the catalog used price (None: the scenario's own resale value)
+    price_as_of: str | None  # ISO date of the catalog price the resale value comes from (None: the scenario's)
+    derived: bool = False  # the resale value is estimated from the new price (no used price in the catalog)
 
     def sentence(self, view: str) -> str:
         counted = ("counted as its hardware cost (holding view; --owned-card-view sunk counts it as $0)"
@@ -45,11 +53,33 @@ class Holding:
                 f"{_usd(self.usd_per_month)}/month, {counted}. Rule: {OWNED_CARD_RULE}.")
 
 
+def _rate(ctx: Context, name: str) -> tuple[float, str]:
+    """A holding/capital rate (fraction) and where it comes from: the scenario's, else profiles/defaults.yaml."""
+    given = getattr(ctx.scenario, name, None)
+    if given is not None:
+        return float(given), "your figure"
+    s = getattr(ctx.catalog.defaults, name, None)
+    return ((s.value, f"stated default, profiles/defaults.yaml {name}, {s.as_of}") if s is not None
+            else (0.0, "no catalog default: 0"))
+
+
+def planning_hours(ctx: Context) -> tuple[float, str]:
+    """Busy hours a month one card is planned for [h/month] (:func:`advisor.cost.tco.planning_hours_per_card`)
+    and the sentence that derives it: the P90 month of the scenario's volume spread must fit."""
+    given = getattr(ctx.scenario, "volume_relative_sd", None)
+    sd = float(given) if given is not None else DEFAULT_VOLUME_RELATIVE_SD
+    src = "your volume_relative_sd" if given is not None else "the default volume spread (set volume_relative_sd)"
+    hours = tco.planning_hours_per_card(tco.HOURS_PER_MONTH, sd, PLANNING_Z)
+    return hours, (f"{hours:.0f} h a card is planned for ({tco.HOURS_PER_MONTH:.1f} h / (1 + {PLANNING_Z:g} x "
+                   f"{sd:g} relative SD of the monthly volume, {src}): the 90th-percentile month, "
+                   f"{1 + PLANNING_Z * sd:.2f}x the mean, still fits, with room for retries and updates")
+
+
 def holding_for(ctx: Context, gpu: GPU) -> Holding | str:
     """The owned card's holding cost (:func:`advisor.cost.tco.holding_usd_per_month`) with where each input came
-    from: resale value = the scenario's ``owned_card_resale_usd``, else the midpoint of the catalog used price;
-    decline and cost of capital = the scenario's, else ``profiles/defaults.yaml``. A sentence (str) when the card
-    has no resale value to go by."""
+    from: resale value = the scenario's ``owned_card_resale_usd``, else the midpoint of the catalog used price, else
+    an estimate from the new price (:func:`_estimated_resale`); decline and cost of capital = the scenario's, else
+    ``profiles/defaults.yaml``. A sentence (str) when the card has no price at all to go by."""
     sc, d = ctx.scenario, ctx.catalog.defaults
     if getattr(sc, "owned_card_resale_usd", None) is not None:
         resale, resale_text, as_of = float(sc.owned_card_resale_usd), "your figure", None
@@ -58,28 +88,55 @@ def holding_for(ctx: Context, gpu: GPU) -> Holding | str:
         resale, as_of = r.mid, r.as_of.isoformat()
         resale_text = f"midpoint of the {_usd(r.low)}-{_usd(r.high)} used price of {as_of}, {r.source}"
     else:
-        return (f"The catalog has no used price for the {gpu.name}, so keeping it instead of selling it is not costed "
-                f"(counted as free); give what it would sell for with --holding owned_card_resale_usd=USD.")
+        estimate = _estimated_resale(ctx, gpu)
+        if isinstance(estimate, str):
+            return estimate
+        resale, resale_text, as_of = estimate
 
-    def rate(name: str) -> tuple[float, str]:
-        given = getattr(sc, name, None)
-        if given is not None:
-            return float(given), "your figure"
-        s = getattr(d, name, None)
-        return ((s.value, f"stated default, profiles/defaults.yaml {name}, {s.as_of}") if s is not None
-                else (0.0, "no catalog default: 0"))
-
-    decline, decline_text = rate("used_price_decline_per_month")
-    capital, capital_text = rate("cost_of_capital_per_year")
+    decline, decline_text = _rate(ctx, "used_price_decline_per_month")
+    capital, capital_text = _rate(ctx, "cost_of_capital_per_year")
     return Holding(resale, resale_text, decline, decline_text, capital, capital_text,
-                   tco.holding_usd_per_month(resale, decline, capital), as_of)
+                   tco.holding_usd_per_month(resale, decline, capital), as_of,
+                   derived=getattr(sc, "owned_card_resale_usd", None) is None and gpu.used_price_usd is None)
+
+
+def _estimated_resale(ctx: Context, gpu: GPU) -> tuple[float, str, str] | str:
+    """Resale value [USD] of an owned card the catalog has no used price for, the arithmetic that derives it, and
+    the date of the price it starts from: its new price (street midpoint, else launch price) x the median used/new
+    ratio of the catalog cards with both prices (:func:`advisor.cost.tco.estimated_resale_usd`). A sentence (str)
+    when the card has no price at all: then, and only then, it is counted as free."""
+    ask = "give what it would sell for with --holding owned_card_resale_usd=USD"
+    if gpu.street_price_usd is not None:
+        r = gpu.street_price_usd
+        new_usd, as_of = r.mid, r.as_of.isoformat()
+        span = _usd(r.mid) if r.low == r.high else f"{_usd(r.mid)} (midpoint of {_usd(r.low)}-{_usd(r.high)})"
+        new_text = f"new street price {span} of {as_of}, {r.source}"
+    elif gpu.launch_price_usd is not None:
+        s = gpu.launch_price_usd
+        new_usd, as_of = s.value, s.as_of.isoformat()
+        new_text = f"launch price {_usd(s.value)} ({s.source}, {as_of}; no street price in the catalog)"
+    else:
+        return (f"The catalog has no used, new or launch price for the {gpu.name}, so keeping it instead of selling "
+                f"it is not costed (counted as free); {ask}.")
+    ratios = market.used_to_new_ratios(ctx.catalog)
+    if not ratios:
+        return (f"The catalog has no used price for the {gpu.name} and no card with both a used and a new price to "
+                f"derive a resale fraction from, so keeping it is not costed (counted as free); {ask}.")
+    values = [v for _, v in ratios]
+    resale = tco.estimated_resale_usd(new_usd, values)
+    listed = ", ".join(f"{slug} {v:.3f}" for slug, v in ratios)
+    return resale, (f"derived: true, an estimate, as the catalog has no used price for this card: {new_text} x "
+                    f"{statistics.median(values):.3f}, the median used/new price ratio of the {len(ratios)} catalog "
+                    f"cards with both prices ({listed}) = {_usd(resale)}; {ask} if you know better"), as_of
 
 
 def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate, owned: bool,
                       license_usd: float) -> Option | Excluded:
     sc = ctx.scenario
     busy_h = tco.busy_hours_per_month(est.seconds_per_image, ctx.volume, ctx.attempts)
-    capacity_units = max(1, math.ceil(busy_h / tco.HOURS_PER_MONTH - 1e-12))
+    # cards are sized so the busy month fits, not the mean month at 100 % (its queue would never drain)
+    plan_h, plan_text = planning_hours(ctx)
+    capacity_units = max(1, math.ceil(busy_h / plan_h - 1e-12))
     deadline_units = _deadline_units(ctx, est)
     units = max(capacity_units, deadline_units)
     kind = "owned" if owned else "buy"
@@ -92,7 +149,7 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
     units = max(units, wait.units if wait is not None else 1)
     if owned and units > 1:
         why = (f"{_n(ctx.volume)} images/month x {est.seconds_per_image:.2f} s needs {busy_h:,.0f} GPU-hours, more "
-               f"than one card running 24/7 ({tco.HOURS_PER_MONTH:.0f} h)") if capacity_units > 1 else \
+               f"than one card is planned for: {plan_text}") if capacity_units > 1 else \
             rules.deadline_rule(_batch_hours(ctx, est), sc.deadline_hours, sc.batch_images, f"the {gpu.name} you own")
         return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision, [why.rstrip(".") + "."])
     if units >= 10**9:
@@ -143,13 +200,15 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
     host = market.host_fit(ctx.catalog, gpu, est, owned=owned, owned_ram_gb=getattr(sc, "host_ram_gb", None))
     if host.exclusion:
         return Excluded(oid, pipe.slug, "self-host", gpu.slug, est.request.precision, [host.exclusion])
-    holding_usd = view = used_as_of = None
+    holding_usd = view = used_as_of = capital_usd = None
+    resale_derived = False
     if owned:
         hardware = tco.owned_gpu_sunk_cost_usd_per_month()
         hold = holding_for(ctx, gpu)
         view = getattr(sc, "owned_card_view", "holding")
         if isinstance(hold, Holding):
             holding_usd, used_as_of = hold.usd_per_month, hold.price_as_of
+            resale_derived = hold.derived
             if view == "holding":
                 hardware = holding_usd
         if shared_machine:
@@ -171,19 +230,29 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
                             [basis or f"The catalog has no price for the {gpu.name}, so buying it cannot be costed."])
         price, basis_text = basis.total_usd + host.upgrade_usd, basis.text + (
             f" + {_usd(host.upgrade_usd)} for {host.upgrade_ram_gb:g} GB more RAM" if host.upgrade_usd else "")
-        hardware = units * tco.hardware_amortization_usd_per_month(price, price * ctx.resale_fraction,
-                                                                   ctx.amortization_months)
+        resale_usd = price * ctx.resale_fraction
+        amortization = units * tco.hardware_amortization_usd_per_month(price, resale_usd, ctx.amortization_months)
+        # the money in a bought machine forgoes the same return as the resale value of an owned card
+        rate, rate_text = _rate(ctx, "cost_of_capital_per_year")
+        capital_usd = units * tco.capital_cost_usd_per_month(price, resale_usd, rate)
+        hardware = amortization + capital_usd
         purchase_usd = units * price
         resale_src = ("your scenario" if ctx.catalog.defaults.resale_fraction.value != ctx.resale_fraction else
                       f"{ctx.catalog.defaults.resale_fraction.source}, {ctx.catalog.defaults.resale_fraction.as_of}")
+        each = " each" if units > 1 else ""
         reasons.append(
-            f"Buying {units} x a working machine with the {gpu.name} at {_usd(price)} ({basis_text}) over "
-            f"{ctx.amortization_months:g} months to a resale fraction of {ctx.resale_fraction:.0%} (an input: "
-            f"{resale_src}) costs {_usd(hardware)}/month, plus {_usd(electricity)}/month "
-            f"electricity for a dedicated box: {energy_text}.")
+            f"Buying {units} x a working machine with the {gpu.name} at {_usd(price)}{each} ({basis_text}) costs "
+            f"{_usd(hardware)}/month of hardware: depreciation {_usd(amortization)}/month (straight line over "
+            f"{ctx.amortization_months:g} months to a resale fraction of {ctx.resale_fraction:.0%}, an input: "
+            f"{resale_src}) + cost of capital {_usd(capital_usd)}/month (the average money tied up, "
+            f"({_usd(price)} + {_usd(resale_usd)} resale) / 2{' x ' + str(units) if units > 1 else ''}, x "
+            f"{rate:.2%}/year / 12, {rate_text}: the same return an owned card's resale value is charged), plus "
+            f"{_usd(electricity)}/month electricity for a dedicated box: {energy_text}.")
         if capacity_units > 1:
-            reasons.append(f"{_n(ctx.volume)} images/month need {busy_h:,.0f} GPU-hours: {capacity_units} cards "
-                           f"running 24/7.")
+            reasons.append(f"{_n(ctx.volume)} images/month need {busy_h:,.0f} GPU-hours: {capacity_units} cards, "
+                           f"{busy_h / capacity_units:,.0f} h busy each, within the {plan_text}.")
+    if capacity_units == 1 and busy_h >= 0.5 * plan_h:
+        reasons.append(f"{busy_h:,.0f} GPU-hours a month fit one card: {plan_text}.")
     if deadline_units > 1 and not owned:
         reasons.append(f"Your deadline ({sc.batch_images:,} images in {sc.deadline_hours:g} h) needs {deadline_units} "
                        f"cards in parallel.")
@@ -226,6 +295,7 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
         setting=est.setting, compile_seconds=est.compile_seconds, host_ram_gib=est.host_ram_gib, disk_gb=est.disk_gb,
         hardware="owned" if owned else "purchase", offload=est.offload, gpus_needed=units,
         holding_usd_per_month=holding_usd, owned_card_view=view, used_price_as_of=used_as_of,
+        resale_derived=resale_derived, capital_usd_per_month=capital_usd,
         batch_hours=_batch_hours(ctx, est, units) if sc.batch_images else None,
         fixed_usd_per_month=fixed, variable_usd_per_image=per_image,
         turnaround=wait.summary() if wait is not None else None, simulator_uncertainty=u,
@@ -247,7 +317,9 @@ def self_host_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
             is_owned = gpu.slug == owned
             if not is_owned and market.card_price(gpu) is None:
                 continue
-            fitting, smallest = _fitting_estimates(ctx, pipe, gpu)
+            # the owned machine's stated RAM: a setting that fits it beats a faster one that does not
+            fitting, smallest = _fitting_estimates(ctx, pipe, gpu, getattr(ctx.scenario, "host_ram_gb", None)
+                                                   if is_owned else None)
             if not fitting:
                 kind = "owned" if is_owned else "buy"
                 _exclude_not_fitting(excluded, f"self-host:{kind}:{gpu.slug}:{pipe.slug}", pipe, "self-host", gpu,

@@ -5,7 +5,7 @@ Hard rules return an exclusion reason (a sentence) or ``None``; soft rules retur
 
 from __future__ import annotations
 
-from advisor.catalog import GPU, APIOffer, Pipeline
+from advisor.catalog import GPU, APIOffer, ModelInfo, Pipeline
 from advisor.cost.scenario import ALLOWED_NEEDS, SOFT_NEEDS  # noqa: F401  (re-exported)
 
 #: Needs a user may state. A capability need maps to the catalog capability a pipeline must list;
@@ -63,8 +63,11 @@ def api_license_rule(api: APIOffer, commercial: bool) -> str | None:
     return None
 
 
-def capability_rule(pipeline: Pipeline, needs: list[str]) -> str | None:
-    """Exclusion reason when ``pipeline`` lacks a capability in ``needs`` (no sourced evidence in the catalog)."""
+def capability_rule(pipeline: Pipeline | ModelInfo, needs: list[str]) -> str | None:
+    """Exclusion reason when ``pipeline`` lacks a capability in ``needs`` (no sourced evidence in the catalog).
+
+    The same rule for every route: a pipeline (weights, and APIs serving them) lists its evidence in
+    profiles/pipelines.yaml; an API-only model lists it in profiles/models.yaml (``ModelInfo.capabilities``)."""
     have = {c.capability for c in pipeline.capabilities}
     missing = [n for n in needs if n in CAPABILITY_NEEDS and CAPABILITY_NEEDS[n] not in have]
     if not missing:

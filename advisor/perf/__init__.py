@@ -173,9 +173,8 @@ def _finish(est: PerfEstimate, req: PerfRequest, steps_source: str, catalog: Cat
     spec = load_architecture(pipe.slug)
     r = est.request
     weight = next((a.source.split(" ")[0] for a in est.optimizations_applied if a.field == "weight_format"), None)
-    precisions = {"vae": "fp32" if r.precision == "fp32" else "bf16"}
-    if weight and weight != r.precision:  # the weight format applies to the denoiser only
-        precisions.update({c.name: r.precision for c in spec.text_encoders})
+    key = next((a.source.split(" ")[0] for a in est.optimizations_applied if a.field == "matmul_tensor_key"), None)
+    precisions = S.weight_precisions(spec, r.precision, weight, key)  # storage-only FP8 reaches the text encoders
     weights_gib = M.total_weight_gib(spec, weight or r.precision, precisions)
     # on the CPU the weights live in host memory like offloaded ones
     needs = H.host_needs(pipe, spec, weights_gib, "model" if r.gpu == "cpu" else est.offload, weight or r.precision)

@@ -345,9 +345,9 @@ def simulate_optimized(req, catalog: Catalog, cal=None):
     sp = os_.stages
     te, ev, vae, step = sp.text_encoder, sp.eval_time, sp.vae, sp.step_seconds
 
-    precisions = {"vae": "fp32" if req.precision == "fp32" else "bf16"}
-    if wprec != req.precision:  # the weight format applies to the denoiser only
-        precisions.update({c.name: req.precision for c in spec.text_encoders})
+    from advisor.perf.settings import weight_precisions
+
+    precisions = weight_precisions(spec, req.precision, plan.weight_format, plan.matmul_tensor_key)
     k = M.constants_of(cal)
 
     def vb_for(strategy: str):

@@ -95,6 +95,35 @@ def setting_label(est, catalog=None) -> str:
     return ", ".join(parts)
 
 
+#: Weight formats stored by a dtype cast (FP8 e4m3): a storage-only setting keeps these weights in the text encoders
+#: too (``weight_precisions``).
+STORAGE_CAST_FORMATS = ("fp8",)
+
+
+def weight_precisions(spec, precision: str, weight_format: str | None, matmul_key: str | None) -> dict[str, str]:
+    """Weight precision per component that overrides ``precision`` (``advisor.perf.memory.module_weight_gib``'s
+    ``precisions``) under an optimization that sets ``weight_format`` (``matmul_key``: its matmul tensor key, None
+    for BF16 matmuls).
+
+    - VAE: bf16 (fp32 for an fp32 request); the denoiser: ``weight_format`` (the caller's precision argument).
+    - Text encoders: stored in ``weight_format`` too when the setting only changes how weights are stored (an FP8
+      cast with BF16 matmuls: diffusers ``enable_layerwise_casting`` / ``apply_layerwise_casting`` upcasts each
+      layer before its forward, so the encoder still computes in BF16); ComfyUI's FLUX.2 [dev] template loads
+      FP8 checkpoints of both the transformer and the Mistral text encoder (Comfy-Org/flux2-dev
+      ``split_files/text_encoders/mistral_3_small_flux2_fp8.safetensors``, ComfyUI blog "FLUX.2 Day-0 Support in
+      ComfyUI", 2025-11-25), which is what lets a 64 GB desktop hold them. A setting with FP8 or INT8 matmuls
+      (``matmul_key`` set) or a block format (NF4, GGUF) quantises the denoiser only: the encoders stay at
+      ``precision``, as the validation stacks run them.
+    Host RAM, weight load (disk -> host -> GPU) and offload transfers follow these bytes; the encoder's upcast
+    traffic (3 extra bytes per weight, once per prompt: ~0.07 s for the 24B Mistral encoder at 1 TB/s) is not
+    added to its time."""
+    out = {"vae": "fp32" if precision == "fp32" else "bf16"}
+    if weight_format and weight_format != precision:
+        storage_only = weight_format in STORAGE_CAST_FORMATS and matmul_key is None
+        out.update({c.name: weight_format if storage_only else precision for c in spec.text_encoders})
+    return out
+
+
 def compile_seconds(est) -> float:
     """Compile warm-up of the setting [s]: the optimizations' ``compile_seconds`` (torch.compile), paid once per
     process start: every rental session and every serverless cold start (0 without compilation)."""
