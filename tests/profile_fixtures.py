@@ -16,17 +16,18 @@ def profile_dict() -> dict:
     }
 
 
-def studio_4090_profile_text(slowdown: float = 1.5) -> str:
-    """A measured profile "from the studio's RTX 4090": the committed FLUX.2 [klein] 4B H100 run with the device
-    renamed to an RTX 4090 and every time x ``slowdown`` (what a slower card measures), as YAML text. Used to check
-    that an uploaded profile recalibrates every page's answer."""
+H100_KLEIN_PROFILE = "profiles/measured/h100-sxm/flux-2-klein-4b-1024x1024-4steps-bf16-full-b1.yaml"
+
+
+def scaled_profile_text(slowdown: float, device: dict | None = None, started_at: str | None = None) -> str:
+    """The committed FLUX.2 [klein] 4B H100 profile with every time x ``slowdown`` (spreads keep their counts),
+    optionally with ``device`` fields replaced and another ``started_at``, as YAML text."""
     from pathlib import Path
 
     import yaml
 
     root = Path(__file__).resolve().parent.parent
-    src = root / "profiles/measured/h100-sxm/flux-2-klein-4b-1024x1024-4steps-bf16-full-b1.yaml"
-    data = yaml.safe_load(src.read_text(encoding="utf-8"))
+    data = yaml.safe_load((root / H100_KLEIN_PROFILE).read_text(encoding="utf-8"))
 
     def times(v):
         if isinstance(v, float):
@@ -47,7 +48,17 @@ def studio_4090_profile_text(slowdown: float = 1.5) -> str:
 
     data["runs"] = walk(data["runs"])
     data["summary"] = walk(data["summary"])
-    data["device"].update({"name": "NVIDIA GeForce RTX 4090", "gpu_slug": "rtx-4090", "gpu_memory_total_gib": 23.99,
-                           "power_limit_watts": 450.0})
-    data["started_at"] = "2026-12-01T09:00:00"
+    if device:
+        data["device"].update(device)
+    if started_at:
+        data["started_at"] = started_at
     return yaml.safe_dump(data, sort_keys=False)
+
+
+def studio_4090_profile_text(slowdown: float = 1.5) -> str:
+    """A measured profile "from the studio's RTX 4090": the committed FLUX.2 [klein] 4B H100 run with the device
+    renamed to an RTX 4090 and every time x ``slowdown`` (what a slower card measures), as YAML text. Used to check
+    that an uploaded profile recalibrates every page's answer."""
+    return scaled_profile_text(slowdown, {"name": "NVIDIA GeForce RTX 4090", "gpu_slug": "rtx-4090",
+                                          "gpu_memory_total_gib": 23.99, "power_limit_watts": 450.0},
+                               "2026-12-01T09:00:00")

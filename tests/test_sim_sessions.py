@@ -11,37 +11,16 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "profiles/measured/h100-sxm/flux-2-klein-4b-1024x1024-4steps-bf16-full-b1.yaml"
 SLOWDOWN = 2.0
 
 
-def _times(v, factor: float):
-    if isinstance(v, float):
-        return v * factor
-    if isinstance(v, list):
-        return [_times(x, factor) for x in v]
-    if isinstance(v, dict):  # a spread {n, min, median, p90, max}: the count stays
-        return {k: (x if k == "n" else _times(x, factor)) for k, x in v.items()}
-    return v
-
-
 def _slow_profile_text() -> str:
-    data = yaml.safe_load(PROFILE.read_text(encoding="utf-8"))
+    from profile_fixtures import scaled_profile_text
 
-    def walk(obj):
-        if isinstance(obj, dict):
-            return {k: (_times(v, SLOWDOWN) if k.endswith("seconds") or k.endswith("seconds_excluding_first")
-                        else walk(v)) for k, v in obj.items()}
-        if isinstance(obj, list):
-            return [walk(x) for x in obj]
-        return obj
-
-    data["runs"] = walk(data["runs"])
-    data["summary"] = walk(data["summary"])
-    return yaml.safe_dump(data, sort_keys=False)
+    return scaled_profile_text(SLOWDOWN)
 
 
 @pytest.fixture(scope="module")
