@@ -158,9 +158,12 @@ def test_buy_is_street_price_plus_rest_of_system_hand(low_volume, cat):
     o = low_volume.option("self-host:buy:rtx-4090:flux-2-klein-4b:bf16")
     # no new 4090 is sold in 2026: card = midpoint of the 1,850-2,470 used best deals (GPU Poet, March/April 2026)
     # = 2,160; rest of an AM5 system 1,500 (local-llm.net build: 3,200 - 1,700) = 3,660 USD;
-    # resale 60 %: (3,660 - 2,196) / 36 months = 40.6667 USD/month
+    # resale 60 %: (3,660 - 2,196) / 36 months = 40.6667 USD/month of depreciation, plus the capital it ties up:
+    # (3,660 + 2,196) / 2 x 7.5 %/year / 12 = 18.30 USD/month (the catalog's cost of capital) = 58.9667 USD/month
     assert o.purchase_usd == pytest.approx(3660.0, rel=REL)
-    assert o.cost_breakdown_usd["hardware"] == pytest.approx((3660 - 0.6 * 3660) / 36, rel=REL)
+    assert o.capital_usd_per_month == pytest.approx((3660 + 0.6 * 3660) / 2 * 0.075 / 12, rel=REL)
+    assert o.cost_breakdown_usd["hardware"] == pytest.approx((3660 - 0.6 * 3660) / 36
+                                                             + (3660 + 0.6 * 3660) / 2 * 0.075 / 12, rel=REL)
     assert "resale fraction of 60%" in o.reasons[0] and "rest of a 'desktop-am5' system" in o.reasons[0]
     assert "$1,500" in o.reasons[0] and "used price" in o.reasons[0]
     assert "2026-05-01" in o.reasons[0]  # the date of the price the decision uses is shown with it
