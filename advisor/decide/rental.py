@@ -9,6 +9,7 @@ from advisor.decide import market, optimize, quality, rules, turnaround_rule
 from advisor.decide.common import (_batch_hours, _deadline_units, _exclude_not_fitting, _fitting_estimates,
                                    _hostable_pipelines, _license_reason, _per_image, _quality_reason, _uncertainty)
 from advisor.decide.option import Context, Excluded, Option
+from advisor.fmt import usd as _usd
 from advisor.perf import PerfEstimate
 
 
@@ -93,8 +94,18 @@ def pod_options(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GPU, est:
         if other is not None:
             alt = ("Downloading the weights every session" if other == "download" else
                    "Keeping the weights on a persistent volume", plans[other].monthly_usd(price.mid, offer))
-        reasons = market.rental_reason(offer, gpu.name, plan, price, price_kind, price.mid, rental,
-                                       (bill(price.low), bill(price.high)), alt, plan_inputs)
+        if on_call:  # the session arithmetic as billed per session, then what the on-call hours replace it with
+            reasons = market.rental_reason(offer, gpu.name, plan, price, price_kind, price.mid,
+                                           plan.monthly_usd(price.mid, offer),
+                                           (plan.monthly_usd(price.low, offer), plan.monthly_usd(price.high, offer)),
+                                           alt, plan_inputs)
+            reasons.insert(1, f"Your p95 target keeps {units} pod(s) on call through the working hours: "
+                              f"{on_call_hours:,.0f} h/month at {_usd(price.mid)}/h = {_usd(rental)}/month "
+                              f"(range {_usd(bill(price.low))}-{_usd(bill(price.high))}), which replaces the "
+                              f"per-session bill above.")
+        else:
+            reasons = market.rental_reason(offer, gpu.name, plan, price, price_kind, price.mid, rental,
+                                           (bill(price.low), bill(price.high)), alt, plan_inputs)
         if spot:
             reasons.insert(1, f"Spot/interruptible: the provider may reclaim the GPU "
                               f"({offer.interruption_note or 'no notice period published'}); reclaims are "
