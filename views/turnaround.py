@@ -185,7 +185,10 @@ else:
     m1, m2, m3 = st.columns(3)
     m1.metric("Per month", money(r.get("monthly_cost_usd")))
     m2.metric("p95 wait", _minutes(r.get("p95_turnaround_minutes")),
-              help="95% of requests are back within this time (simulated queue, waiting included)")
+              help="95% of requests are back within this time (simulated queue, waiting included)"
+                   + ("; an API's time per image is its published latency, or the assumed latency under 'Working "
+                      "pattern and API assumptions' (10 s by default) when none is published"
+                      if r.get("deployment") == "api" else ""))
     m3.metric("GPUs needed", "-" if r.get("deployment") == "api" else f"{r.get('gpus_needed', 1)}")
 st.caption(md_text(CAL_LABEL))
 st.markdown("\n".join(f"- {md_text(b)}" for b in ans["reasons"]))
