@@ -228,8 +228,7 @@ def test_bad_resolution_shows_error_and_page_survives(server, browser):
                "the resolution error")
         assert page.get_by_test_id("stException").count() == 0
         # the rest of the app still works: another page renders
-        page.get_by_role("link", name="Catalog").click()
-        _ready(page, page.get_by_role("heading", name="Catalog"), "the Catalog heading")
+        _navigate(page, "Catalog", "Catalog")
         page.screenshot(path=str(ARTIFACTS / "bad_input.png"))
     page.close()
 
@@ -296,16 +295,30 @@ def test_recommend_readable_at_800px(server, browser):
     page.close()
 
 
+def _navigate(page, name: str, heading: str, attempts: int = 3) -> None:
+    """Click the navigation link ``name`` until the page's ``heading`` shows (a click that lands while the
+    previous page's script is still finishing may be dropped by Streamlit; a person clicks again)."""
+    target = page.get_by_role("heading", name=heading)
+    for attempt in range(attempts):
+        page.get_by_role("link", name=name).click()
+        try:
+            target.or_(page.get_by_test_id("stException")).first.wait_for(state="visible", timeout=60_000)
+            break
+        except Exception:  # noqa: BLE001 (Playwright's TimeoutError): click again
+            if attempt == attempts - 1:
+                raise
+    _ready(page, target, f"the {heading} heading")
+
+
 @pytest.mark.parametrize("name,heading", [("Simulator", "Simulator"), ("Validation", "Validation"),
                                           ("Catalog", "Catalog"), ("Your GPU profile", "Measured profiles")])
 def test_every_page_renders(server, browser, name, heading):
     page = _new_page(browser, 1800)
     with explained(server, page, f"page_{name.lower()}"):
         page.goto(server.url, wait_until="domcontentloaded")
-        link = page.get_by_role("link", name=name)
-        link.wait_for()
-        link.click()
-        _ready(page, page.get_by_role("heading", name=heading), f"the {heading} heading")
+        # the landing page (Compare) first shows its answer, as a person would see it before clicking on
+        _ready(page, page.get_by_test_id("stAlertContentSuccess").first, "the landing page's answer")
+        _navigate(page, name, heading)
         marker = {"Simulator": "Seconds per step", "Validation": "Points (used)"}.get(name)
         if marker:  # pages with charts: wait for this page's own metric (not the previous page's stale chart), then
             _ready(page, page.get_by_test_id("stMetricLabel").get_by_text(marker), f"the {marker!r} metric")
@@ -425,14 +438,13 @@ def test_profile_upload_changes_compare_and_recommend(server, browser, tmp_path)
     with explained(server, page, "calibration_everywhere"):
         page.goto(f"{server.url}/compare", wait_until="domcontentloaded")
         _ready(page, page.get_by_text("Catalog calibration", exact=False).first, "the catalog-calibration caption")
-        page.get_by_role("link", name="Your GPU profile").click()
-        _ready(page, page.get_by_role("heading", name="Measured profiles"), "the profiles heading")
+        _navigate(page, "Your GPU profile", "Measured profiles")
         page.locator("input[type='file']").first.set_input_files(str(prof))
         _ready(page, page.get_by_text("Predicted after [s/image]"), "the refitted prediction")
-        page.get_by_role("link", name="Compare").click()
+        _navigate(page, "Compare", "Compare models")
         _ready(page, page.get_by_text("Calibrated on your NVIDIA GeForce RTX 4090 profile of 2026-12-01",
                                       exact=False).first, "the session-calibration caption on Compare")
-        page.get_by_role("link", name="Recommend").click()
+        _navigate(page, "Recommend", "Recommend")
         _ready(page, page.get_by_text("Calibrated on your NVIDIA GeForce RTX 4090 profile of 2026-12-01",
                                       exact=False).first, "the session-calibration caption on Recommend")
         assert page.get_by_test_id("stException").count() == 0
