@@ -24,6 +24,7 @@ from typing import Any
 from advisor.catalog import Catalog, load_catalog, load_catalog_with_overrides
 from advisor.cost import tco
 from advisor.cost.scenario import Scenario
+from advisor.decide.crossings import capacity_images_per_month
 from advisor.decide.engine import Estimator, Option, Result, recommend
 from advisor.decide.frontier import frontier_summary
 from advisor.errors import InputError, UnknownSlugError
@@ -185,9 +186,7 @@ def short_label(r: "DeploymentRow") -> str:
 
 
 def _row(o: Option, kind: str) -> DeploymentRow:
-    capacity = None
-    if o.deployment == "self-host" and o.gpu_seconds_per_kept_image:
-        capacity = o.gpus_needed * tco.HOURS_PER_MONTH * tco.SECONDS_PER_HOUR / o.gpu_seconds_per_kept_image
+    capacity = capacity_images_per_month(o)  # one card(s) 24/7; None for rentals and APIs
     return DeploymentRow(
         model=o.model, kind=kind, option_id=o.id, label=o.label, gpu=o.gpu, precision=o.precision, offload=o.offload,
         provider=o.provider, seconds_per_image=o.seconds_per_image, gpu_seconds_per_kept_image=o.gpu_seconds_per_kept_image,

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from advisor.cost import tco
 from advisor.fmt import money, number
 from advisor.report import tables
 
@@ -235,8 +236,6 @@ def compare_view(res: Any, catalog: Any, today: dt.date | None = None) -> Compar
         n = m.self_host_overtakes_api_images_per_month
         host = next((r for r in m.rows if r.kind == "own"), None) or next((r for r in m.rows if r.kind == "buy"), None)
         if n and host is not None and (host.capacity_images_per_month is None or n <= host.capacity_images_per_month):
-            from advisor.cost import tco
-
             cost = tco.linear_cost_usd_per_month(host.fixed_usd_per_month, host.variable_usd_per_image, n)
             crossings.append((f"{tables.short_name(m.name)}: self-hosting overtakes its API", n, cost))
     cards = []
