@@ -41,7 +41,7 @@ def test_suspicious_klein_5060ti_point_fails_the_roofline_check_and_is_not_fitte
 
 
 def test_public_points_carry_source_and_date():
-    data = yaml.safe_load(C.PUBLIC_PATH.read_text())
+    data = [e for path in C.public_paths() for e in yaml.safe_load(path.read_text())]
     for e in data:
         for k in ("pipeline", "precision", "width", "height", "steps", "measured_seconds", "timed", "source", "as_of",
                   "roofline_check", "use_for_fit"):

@@ -22,9 +22,9 @@ REPORT_PATH = C.ROOT / "profiles" / "validation" / "report.yaml"
 #: (:func:`catalog_digest`).
 REPORT_INPUTS = (
     "profiles/calibration.yaml", "profiles/architectures/*.yaml", "profiles/ceilings/*.yaml",
-    "profiles/measured/**/*.yaml", "profiles/validation/public.yaml", "profiles/validation/fit_cases.yaml",
+    "profiles/measured/**/*.yaml", "profiles/validation/public*.yaml", "profiles/validation/fit_cases.yaml",
     "profiles/optimizations.yaml",
-    "advisor/perf/*.py", "advisor/fit/calibrate.py", "advisor/fit/validate/*.py",
+    "advisor/perf/*.py", "advisor/fit/calibrate.py", "advisor/fit/power_vram.py", "advisor/fit/validate/*.py",
 )
 #: The catalog fields the simulator reads (GPU datasheet numbers, pipeline call defaults).
 _GPU_FIELDS = ("architecture", "vram_gib", "memory_bandwidth_gb_per_s", "tensor_tflops", "pcie_gen", "pcie_lanes",
