@@ -22,7 +22,7 @@ INPUT_IMAGE_CAPABILITIES = ("image-editing", "multi-reference")
 _NAMES = {"torch-compile": "torch.compile", "sage-attention": "SageAttention", "flash-attention-3": "FlashAttention-3",
           "first-block-cache": "First-Block-Cache", "teacache": "TeaCache", "nunchaku-w4a4": "Nunchaku W4A4",
           "nvfp4": "NVFP4", "comfyui": "ComfyUI", "sglang-diffusion": "SGLang Diffusion",
-          "diffusers-eager": "diffusers"}
+          "diffusers-eager": "diffusers", "tensorrt": "TensorRT"}
 _WEIGHTS = {"bf16": "bf16", "fp16": "fp16", "fp32": "fp32", "fp8": "FP8", "int8": "INT8", "nf4": "NF4",
             "nf4-dq": "NF4", "gguf-q4": "GGUF Q4", "gguf-q8": "GGUF Q8"}
 #: the matmul precision a request precision runs at without a compute optimization (quantised weights dequantise)
@@ -73,7 +73,9 @@ def setting_label(est, catalog=None) -> str:
     names = tuple(getattr(req, "optimizations", ()))
     book = getattr(catalog, "optimizations", None)
     kinds = {}
-    for n in names:
+    # a serving stack's included kernels (FlashAttention-3 in SGLang on Hopper) are in the applied factors only
+    ran = tuple(dict.fromkeys(names + tuple(a.optimization for a in est.optimizations_applied)))
+    for n in ran:
         o = book.optimizations.get(n) if book is not None and n in getattr(book, "optimizations", {}) else None
         kinds[n] = o.kind if o is not None else ""
     weight = next((a.source.split(" ")[0] for a in est.optimizations_applied if a.field == "weight_format"), None)
@@ -82,7 +84,7 @@ def setting_label(est, catalog=None) -> str:
     matmul = _KEY_MATMUL.get(key, key) if key else _MATMUL.get(req.precision, req.precision.upper())
     parts = [f"{weights} weights", f"{matmul} matmuls",
              "torch.compile" if "torch-compile" in names else "eager"]
-    attention = [n for n in names if kinds.get(n) == "attention"]
+    attention = [n for n in ran if kinds.get(n) == "attention"]
     parts.append(_NAMES.get(attention[0], attention[0]) if attention else "SDPA attention")
     parts += [_NAMES.get(n, n) for n in names if kinds.get(n) in ("step-cache", "serving-stack")]
     steps = getattr(est, "steps", 0) or req.steps
