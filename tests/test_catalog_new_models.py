@@ -79,15 +79,16 @@ def test_new_offers_pass_common_sense(cat):
     assert prices["sdxl"][-1][0] < prices["flux-1-dev"][0][0]
 
 
-def test_step_priced_sdxl_offer_is_the_50_step_price_by_hand(cat):
+def test_step_priced_sdxl_offer_is_the_price_at_the_studio_steps(cat):
     api = cat.api("dezgo-sdxl")
-    # dev.dezgo.com/pricing/sdxl lists 40 steps $0.0096 and 80 steps $0.0181 on a linear scale; the simulator runs
-    # SDXL at its default 50 steps: 0.0096 + 10 x (0.0181 - 0.0096) / 40 = 0.011725
-    by_hand = 0.0096 + 10 * (0.0181 - 0.0096) / 40
-    assert api.per_image_usd.derived and api.per_image_usd.value == pytest.approx(by_hand, abs=5e-5)  # stored to 4 dp
-    # the scale is linear: the page's 30-step figure ($0.0075) lies on the same line to the page's rounding
-    assert 0.0096 - 10 * (0.0181 - 0.0096) / 40 == pytest.approx(0.0075, abs=1e-4)
-    assert cat.pipelines["sdxl"].default_steps == 50
+    # dev.dezgo.com/pricing/sdxl lists the price per step count (10 $0.0032, 20 $0.0054, 30 $0.0075, 40 $0.0096,
+    # 80 $0.0181); the self-hosted SDXL runs the studio setting (ComfyUI's KSampler default, 20 steps), so the offer
+    # is the page's 20-step figure and both are compared at the same steps
+    assert cat.pipelines["sdxl"].studio_settings.steps == 20
+    assert api.per_image_usd.value == 0.0054
+    # the page's scale is linear in steps: 20 -> 40 steps adds 20 x (0.0096 - 0.0054) / 20 per 20 steps, and the
+    # 30-step figure lies on that line to the page's rounding
+    assert (0.0054 + 0.0096) / 2 == pytest.approx(0.0075, abs=1e-4)
     assert api.max_mp == 1  # the page's limit: width x height <= 1,048,576 pixels
 
 

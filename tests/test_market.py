@@ -158,13 +158,16 @@ def test_buy_is_street_price_plus_rest_of_system_hand(low_volume, cat):
     o = low_volume.option("self-host:buy:rtx-4090:flux-2-klein-4b:bf16")
     # no new 4090 is sold in 2026: card = midpoint of the 1,850-2,470 used best deals (GPU Poet, March/April 2026)
     # = 2,160; rest of an AM5 system 1,500 (local-llm.net build: 3,200 - 1,700) = 3,660 USD;
-    # resale 60 %: (3,660 - 2,196) / 36 months = 40.6667 USD/month of depreciation, plus the capital it ties up:
-    # (3,660 + 2,196) / 2 x 7.5 %/year / 12 = 18.30 USD/month (the catalog's cost of capital) = 58.9667 USD/month
+    # resale: the used card keeps falling at the 1 %/month used-price decline an owned card is charged,
+    # 2,160 x 0.99^36 = 1,504.25, and the new rest of the machine keeps 60 %: 1,500 x 0.6 = 900 -> 2,404.25;
+    # (3,660 - 2,404.25) / 36 months = 34.88 USD/month of depreciation, plus the capital it ties up:
+    # (3,660 + 2,404.25) / 2 x 7.5 %/year / 12 = 18.95 USD/month (the catalog's cost of capital)
+    resale = 2160 * 0.99 ** 36 + 1500 * 0.6
     assert o.purchase_usd == pytest.approx(3660.0, rel=REL)
-    assert o.capital_usd_per_month == pytest.approx((3660 + 0.6 * 3660) / 2 * 0.075 / 12, rel=REL)
-    assert o.cost_breakdown_usd["hardware"] == pytest.approx((3660 - 0.6 * 3660) / 36
-                                                             + (3660 + 0.6 * 3660) / 2 * 0.075 / 12, rel=REL)
-    assert "resale fraction of 60%" in o.reasons[0] and "rest of a 'desktop-am5' system" in o.reasons[0]
+    assert o.capital_usd_per_month == pytest.approx((3660 + resale) / 2 * 0.075 / 12, rel=REL)
+    assert o.cost_breakdown_usd["hardware"] == pytest.approx((3660 - resale) / 36
+                                                             + (3660 + resale) / 2 * 0.075 / 12, rel=REL)
+    assert "used card's $2,160" in o.reasons[0] and "rest of a 'desktop-am5' system" in o.reasons[0]
     assert "$1,500" in o.reasons[0] and "used price" in o.reasons[0]
     assert "2026-05-01" in o.reasons[0]  # the date of the price the decision uses is shown with it
     # a card with only a used price is priced used: RTX 3090 midpoint of 1,097-1,207 (GPU Poet, August/September
@@ -176,8 +179,9 @@ def test_buy_is_street_price_plus_rest_of_system_hand(low_volume, cat):
     n = low_volume.option("self-host:buy:rtx-5090:flux-2-klein-4b:bf16")
     assert n.purchase_usd == pytest.approx(6260.0, rel=REL) and "street price" in n.reasons[0]
     for opt in low_volume.options:
-        if opt.hardware == "purchase":
-            assert "resale fraction of" in opt.reasons[0], opt.id
+        if opt.hardware == "purchase":  # every bought machine states its resale basis: new or used card
+            used = opt.label.split(" on ", 1)[1].startswith("a used ")
+            assert ("the used card's $" if used else "resale fraction of") in opt.reasons[0], opt.id
 
 
 def test_a_bought_card_shows_its_price_date_and_a_stale_flag_after_90_days(low_volume, cat):

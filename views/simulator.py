@@ -84,30 +84,38 @@ if est is not None:
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("Seconds per image", number(est.seconds_per_image), help=f"± {est.uncertainty:.0%} (validation band)")
     m2.metric("Seconds per step", number(est.seconds_per_step))
-    m3.metric("Peak VRAM [GiB]", f"{est.peak_vram_gib:.1f}", help=f"capacity {dev.vram_gib.value:g} GiB")
-    m4.metric("Fits", "yes" if est.fits else "no", help=f"offload used: {est.offload}")
+    # the figure that decides "fits" against what it must fit in (the GPU's share of unified memory on a Mac)
+    need_gib = est.required_vram_gib if est.required_vram_gib is not None else est.peak_vram_gib
+    limit_gib = est.vram_limit_gib if est.vram_limit_gib is not None else dev.vram_gib.value
+    m3.metric("Peak VRAM [GiB]", f"{est.peak_vram_gib:.1f}",
+              help=f"what nvidia-smi shows on a roomy card, incl. PyTorch's reclaimable allocator cache; the run "
+                   f"needs {need_gib:.1f} GiB, which decides whether it fits in {limit_gib:.1f} GiB")
+    m4.metric("Fits", "yes" if est.fits else "no",
+              help=f"needs {need_gib:.1f} GiB of {limit_gib:.1f} GiB; offload used: {est.offload}")
     m5, m6, m7, m8 = st.columns(4)
     m5.metric("Energy per image [J]", number(est.energy_per_image_joules, 4))
     m6.metric("Board power [W]", f"{est.board_power_watts:,.0f}")
     m7.metric("System power [W]", f"{est.system_power_watts:,.0f}")
     m8.metric("Cold start [s]", number(est.cold_start_seconds),
               help=f"includes {number(est.compile_seconds)} s of compilation" if est.compile_seconds else None)
-    st.caption(f"Machine around the card: {est.host_ram_gib:.0f} GiB of host RAM (offloaded weights + working set + "
-               f"OS) and {est.disk_gb:.0f} GB of disk for the weights.")
+    st.caption(f"Machine around the card: {est.host_ram_gib:.0f} GiB of host RAM ("
+               + ("unified memory: the GPU's share + working set + OS" if getattr(dev, "unified_memory", False) else
+                  "offloaded weights + working set + OS")
+               + f") and {est.disk_gb:.0f} GB of disk for the weights.")
     st.markdown(f"Uncertainty band: **± {est.uncertainty:.0%}** &nbsp;·&nbsp; bound: **{est.bound}** &nbsp;·&nbsp; "
                 f"offload used: **{est.offload}**")
     if not est.fits:
         st.warning("Does not fit on this device with these settings.", icon=":material/memory:")
-    elif est.peak_vram_gib > dev.vram_gib.value:
+    elif est.peak_vram_gib > limit_gib:
         st.info(f"Fits although the peak ({est.peak_vram_gib:.1f} GiB, what nvidia-smi would show) is above the "
-                f"{dev.vram_gib.value:g} GiB capacity: the peak includes PyTorch's reclaimable allocator cache, which "
+                f"{limit_gib:g} GiB capacity: the peak includes PyTorch's reclaimable allocator cache, which "
                 "PyTorch frees and retries before running out of memory; whether it fits is decided on the memory "
                 "the run requires (advisor.perf.memory).", icon=":material/memory:")
     for note in est.notes:
         st.info(note, icon=":material/info:")
     left, right = st.columns([3, 2])
     left.plotly_chart(charts.stage_breakdown(est), key="sim_stages")
-    left.plotly_chart(charts.vram_bar(est, dev.vram_gib.value, dev.name), key="sim_vram")
+    left.plotly_chart(charts.vram_bar(est, limit_gib, dev.name), key="sim_vram")
     right.plotly_chart(charts.power_bars(est), key="sim_power")
 
 st.divider()

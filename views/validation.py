@@ -121,6 +121,7 @@ if report.get("by_gpu_class"):
 fams = report.get("families") or {}
 if fams:
     tier_words = {"fitted": "fitted on its own points", "shared-level": "prior x shared GPU level",
+                  "few-points": "fitted on one or two points (wider uncertainty band)",
                   "specs-only": "from specs only (no measured runs; wider uncertainty band)"}
     st.markdown("**Calibration families** (how each family's efficiencies were obtained)")
     st.dataframe(pd.DataFrame([{"family": name, "fitted points": f["fitted_points"], "scored points": f["n_scored"],

@@ -29,6 +29,10 @@ def estimate_to_json(est) -> dict:
         "stages_seconds": dict(est.stages_seconds),
         "seconds_per_step": est.seconds_per_step,
         "peak_vram_gib": est.peak_vram_gib,
+        # what must fit (decides "fits") and what it must fit in (the card's VRAM, or the GPU's share of unified
+        # memory); peak_vram_gib adds PyTorch's reclaimable allocator cache, as nvidia-smi shows it on a roomy card
+        "required_vram_gib": getattr(est, "required_vram_gib", None),
+        "vram_limit_gib": getattr(est, "vram_limit_gib", None),
         "fits": est.fits,
         "offload": est.offload,
         "energy_per_image_joules": est.energy_per_image_joules,
@@ -99,7 +103,7 @@ def simulate(
     for k, v in est.stages_seconds.items():
         typer.echo(f"    {k:18s}{v:10.3f} s")
     typer.echo(f"  seconds per step    {est.seconds_per_step:10.3f} s")
-    typer.echo(f"  peak VRAM           {est.peak_vram_gib:10.2f} GiB  ({'fits' if est.fits else 'DOES NOT FIT'})")
+    typer.echo(vram_line(est))
     typer.echo(f"  board power         {est.board_power_watts:10.0f} W   (system {est.system_power_watts:.0f} W)")
     typer.echo(f"  energy per image    {est.energy_per_image_joules:10.0f} J")
     typer.echo(f"  cold start          {est.cold_start_seconds:10.1f} s"
@@ -108,9 +112,13 @@ def simulate(
     from advisor.perf.host import ram_size_for
 
     size = ram_size_for(data["host_ram_gib"])
-    typer.echo(f"  host RAM needed     {data['host_ram_gib']:10.1f} GiB  "
-               f"({f'a {size} GB machine' if size else 'more than a desktop takes'}: offloaded weights + "
-               f"working set + OS)")
+    if data.get("vram_limit_gib") is not None and gpu != "cpu" and _unified(gpu):
+        typer.echo(f"  memory needed       {data['host_ram_gib']:10.1f} GiB  (of the unified memory, host RAM and "
+                   f"GPU memory in one: GPU {data['required_vram_gib']:.1f} GiB + working set + OS)")
+    else:
+        typer.echo(f"  host RAM needed     {data['host_ram_gib']:10.1f} GiB  "
+                   f"({f'a {size} GB machine' if size else 'more than a desktop takes'}: offloaded weights + "
+                   f"working set + OS)")
     typer.echo(f"  disk for weights    {data['disk_gb']:10.1f} GB")
     if data["reference_tokens"]:
         typer.echo(f"  input images        {input_megapixels:g} MP = {data['reference_tokens']} tokens per forward")
@@ -119,3 +127,23 @@ def simulate(
     for a in getattr(est, "optimizations_applied", ()):
         shown = a.source if a.value is None else f"{a.value:g}  ({a.source})"
         typer.echo(f"  applied: {a.optimization} {a.field} = {shown}")
+
+
+def _unified(gpu: str) -> bool:
+    from advisor.catalog import load_catalog
+
+    return bool(getattr(load_catalog().gpu(gpu), "unified_memory", False))
+
+
+def vram_line(est) -> str:
+    """The VRAM line of ``advisor simulate``: the memory the run needs (what decides "fits") against the memory it
+    must fit in, and separately the peak nvidia-smi would show with PyTorch's reclaimable allocator cache."""
+    need = getattr(est, "required_vram_gib", None)
+    limit = getattr(est, "vram_limit_gib", None)
+    if need is None or limit is None:  # an estimate made without the fit figures
+        return f"  peak VRAM           {est.peak_vram_gib:10.2f} GiB  ({'fits' if est.fits else 'DOES NOT FIT'})"
+    verdict = f"fits in {limit:.1f} GiB" if est.fits else f"DOES NOT FIT in {limit:.1f} GiB"
+    cache = est.peak_vram_gib - need
+    return (f"  VRAM needed         {need:10.2f} GiB  ({verdict}; "
+            + (f"{est.peak_vram_gib:.2f} GiB with {cache:.2f} GiB of PyTorch's reclaimable allocator cache, "
+               "what nvidia-smi shows on a roomy card)" if cache > 0.005 else "no allocator cache on top)"))

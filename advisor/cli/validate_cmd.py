@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from advisor.cli import app
+from advisor.errors import InputError
 from advisor.io import check_output_file
 
 
@@ -96,6 +97,9 @@ def calibrate_cmd(
     out: Optional[Path] = typer.Option(None, "--out", help="write the fitted calibration YAML here (e.g. "
                                        "profiles/calibration.yaml); without it the calibration is printed only"),
     force: bool = typer.Option(False, "--force", help="replace an existing --out file (e.g. profiles/calibration.yaml)"),
+    write_report: bool = typer.Option(False, "--write-report", help="with --out profiles/calibration.yaml: also store "
+                                      "the validation report this fit computes (profiles/validation/report.yaml), "
+                                      "instead of recomputing it with `advisor validate --write-report`"),
 ) -> None:
     """Fit the calibration (efficiencies per architecture family and op class, power, VRAM) to measured data."""
     from advisor.fit.refit import calibrate
@@ -104,5 +108,9 @@ def calibrate_cmd(
     if out is not None:
         check_output_file("--out", out, force=force)
     cpu_peak = importlib.import_module("measure.cpu_peak").measure_cpu_peak() if cpu else None
-    cal = calibrate(out=out, cpu_peak=cpu_peak)
+    if write_report and out is None:
+        raise InputError("--write-report", "set", "together with --out (the report belongs to the calibration written)")
+    from advisor.fit.validate import REPORT_PATH
+
+    cal = calibrate(out=out, cpu_peak=cpu_peak, report_path=REPORT_PATH if write_report else None)
     typer.echo(f"wrote {out}" if out is not None else calibration_to_yaml_text(cal))

@@ -91,7 +91,9 @@ def _exclude_not_fitting(excluded: list[Excluded], option_id: str, pipe: Pipelin
     """Record that no precision of ``pipe`` fits ``gpu``, with the VRAM reason of the smallest try (if any ran)."""
     if smallest is None:
         return
-    reason = rules.fit_rule(False, smallest.peak_vram_gib, gpu.vram_gib.value, gpu.name, smallest.notes)
+    # the figures that decide the fit: required memory against the card's VRAM or the GPU's share of unified memory
+    reason = rules.fit_rule(False, getattr(smallest, "required_vram_gib", None) or smallest.peak_vram_gib,
+                            getattr(smallest, "vram_limit_gib", None) or gpu.vram_gib.value, gpu.name, smallest.notes)
     excluded.append(Excluded(option_id, pipe.slug, deployment, gpu.slug, None, [reason]))
 
 

@@ -90,6 +90,50 @@ class SystemPrice:
     disk_gb: float | None = None
 
 
+def card_condition(gpu: GPU) -> tuple[str, str | None, float | None]:
+    """How a bought card is priced (:func:`card_price`): ('new', as_of, usd) from the new street price, ('used',
+    as_of, usd) from the used price when the catalog has no new one (a discontinued card is bought used), ('launch',
+    as_of, usd) from the launch price, ('none', None, None) without a price."""
+    if gpu.street_price_usd is not None:
+        return "new", gpu.street_price_usd.as_of.isoformat(), gpu.street_price_usd.mid
+    if gpu.used_price_usd is not None:
+        return "used", gpu.used_price_usd.as_of.isoformat(), gpu.used_price_usd.mid
+    if gpu.launch_price_usd is not None:
+        return "launch", gpu.launch_price_usd.as_of.isoformat(), gpu.launch_price_usd.value
+    return "none", None, None
+
+
+def bought_card_words(gpu: GPU) -> str:
+    """How an answer names a bought card: 'a new <name>', or 'a used <name> ($517, used price of 2026-05-01)' when
+    the card is priced from its used price (:func:`card_condition`)."""
+    cond, as_of, usd = card_condition(gpu)
+    if cond == "used":
+        return f"a used {gpu.name} ({_usd(usd)}, used price of {as_of})"
+    return f"a new {gpu.name}"
+
+
+def purchase_resale_usd(gpu: GPU, machine_usd: float, resale_fraction: float, months: float,
+                        used_decline_per_month: float) -> tuple[float, str | None]:
+    """Resale value of a bought machine at the end of its amortization period [USD] and, for a used card, the
+    sentence that derives it (None for a new one).
+
+    New card: ``machine_usd x resale_fraction`` (resale_fraction: profiles/defaults.yaml, used vs new prices).
+    Used card (:func:`card_condition` 'used'): the card part is already at its used price, so it keeps losing value
+    at the used-price decline an owned card's holding cost charges (profiles/defaults.yaml
+    ``used_price_decline_per_month``), compounded: ``card x (1 - decline)^months``; the rest of the machine is bought
+    new and keeps ``resale_fraction``. Applying resale_fraction (new -> used) to a used price would count the drop from
+    new to used twice."""
+    cond, _, card_usd = card_condition(gpu)
+    if cond != "used":
+        return machine_usd * resale_fraction, None
+    card_usd = min(card_usd, machine_usd)
+    kept = (1.0 - used_decline_per_month) ** months
+    resale = card_usd * kept + (machine_usd - card_usd) * resale_fraction
+    return resale, (f"resale {_usd(resale)}: the used card's {_usd(card_usd)} x (1 - {used_decline_per_month:.1%}"
+                    f"/month)^{months:g} months = {_usd(card_usd * kept)} (the used-price decline an owned card is "
+                    f"charged) + the rest of the machine {_usd(machine_usd - card_usd)} x {resale_fraction:.0%}")
+
+
 def card_price(gpu: GPU) -> tuple[float, str] | None:
     """Card price [USD]: street (new) midpoint, else used midpoint, else launch price; None when the catalog has none."""
     if gpu.street_price_usd is not None:
@@ -160,7 +204,8 @@ def _needs_text(est: Any) -> str:
 
     weights = max(est.host_ram_gib - H.PROCESS_WORKING_SET_GIB - H.OS_RESERVE_GIB, 0.0)
     what = (f"{weights:.1f} GiB of weights kept in host memory by {est.offload} offload + "
-            if weights else "no offloaded weights + ")
+            if weights and est.offload != "none" else
+            f"{weights:.1f} GiB the GPU uses of the unified memory + " if weights else "no offloaded weights + ")
     return (f"{what}{H.PROCESS_WORKING_SET_GIB:g} GiB working set + {H.OS_RESERVE_GIB:g} GiB for the OS = "
             f"{est.host_ram_gib:.1f} GiB of host RAM (advisor.perf.host)")
 
@@ -186,6 +231,8 @@ def host_fit(catalog: Catalog, gpu: GPU, est: Any, owned: bool = False,
         build = d.system_builds.get(gpu.system_class or "")
         if owned_ram_gb is not None:
             ram, where = float(owned_ram_gb), "as you stated"
+        elif build is None and getattr(gpu, "host_ram_gib", None):  # a unified-memory machine: its own memory
+            ram, where = float(gpu.host_ram_gib), "its unified memory"
         elif build is not None:  # the machine the catalog prices for this card's class, as its stated default
             ram, where = build.ram_gb.value, (f"assumed: the '{gpu.system_class}' build's RAM, {_src(build.ram_gb)}; "
                                               f"state yours with --host-ram-gb")

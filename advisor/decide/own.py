@@ -230,7 +230,9 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
                             [basis or f"The catalog has no price for the {gpu.name}, so buying it cannot be costed."])
         price, basis_text = basis.total_usd + host.upgrade_usd, basis.text + (
             f" + {_usd(host.upgrade_usd)} for {host.upgrade_ram_gb:g} GB more RAM" if host.upgrade_usd else "")
-        resale_usd = price * ctx.resale_fraction
+        # a discontinued card is bought used: its part keeps falling at the used-price decline (advisor.decide.market)
+        resale_usd, used_resale_text = market.purchase_resale_usd(
+            gpu, price, ctx.resale_fraction, ctx.amortization_months, _rate(ctx, "used_price_decline_per_month")[0])
         amortization = units * tco.hardware_amortization_usd_per_month(price, resale_usd, ctx.amortization_months)
         # the money in a bought machine forgoes the same return as the resale value of an owned card
         rate, rate_text = _rate(ctx, "cost_of_capital_per_year")
@@ -243,7 +245,8 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
         reasons.append(
             f"Buying {units} x a working machine with the {gpu.name} at {_usd(price)}{each} ({basis_text}) costs "
             f"{_usd(hardware)}/month of hardware: depreciation {_usd(amortization)}/month (straight line over "
-            f"{ctx.amortization_months:g} months to a resale fraction of {ctx.resale_fraction:.0%}, an input: "
+            f"{ctx.amortization_months:g} months to "
+            f"{used_resale_text or f'a resale fraction of {ctx.resale_fraction:.0%}'}, an input: "
             f"{resale_src}) + cost of capital {_usd(capital_usd)}/month (the average money tied up, "
             f"({_usd(price)} + {_usd(resale_usd)} resale) / 2{' x ' + str(units) if units > 1 else ''}, x "
             f"{rate:.2%}/year / 12, {rate_text}: the same return an owned card's resale value is charged), plus "
@@ -264,8 +267,9 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
     if host.text and (est.offload not in ("none", "auto") or host.upgrade_usd):
         reasons.append(host.text)
     if est.offload not in ("none", "auto"):
+        need = getattr(est, "required_vram_gib", None) or est.peak_vram_gib  # the figure that decides the fit
         reasons.append(f"{pipe.name} fits the {gpu.name}'s {gpu.vram_gib.value:.0f} GiB only with {est.offload} "
-                       f"offload at {est.request.precision} (peak {est.peak_vram_gib:.1f} GiB), which the estimate "
+                       f"offload at {est.request.precision} (needs {need:.1f} GiB), which the estimate "
                        f"of {est.seconds_per_image:.1f} s/image includes.")
     for r in (rules.precision_note(est.request.precision, pipe.default_precision), _quality_reason(ctx, pipe),
               optimize.reason_for(est, ctx.catalog, ctx.estimator)):
@@ -291,7 +295,8 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
                                           "api": 0.0, "rental": 0.0}),
         cost_breakdown_per_image_usd=_per_image(ctx, breakdown),
         gpu_hours_per_month=busy_h, reasons=reasons,
-        label=f"{pipe.name} on {'your' if owned else 'a new'} {gpu.name} ({est.setting or est.request.precision})",
+        label=f"{pipe.name} on {'your ' + gpu.name if owned else market.bought_card_words(gpu)} "
+              f"({est.setting or est.request.precision})",
         setting=est.setting, compile_seconds=est.compile_seconds, host_ram_gib=est.host_ram_gib, disk_gb=est.disk_gb,
         hardware="owned" if owned else "purchase", offload=est.offload, gpus_needed=units,
         holding_usd_per_month=holding_usd, owned_card_view=view, used_price_as_of=used_as_of,

@@ -21,9 +21,11 @@ from advisor.perf import timing as T
 
 
 def calibrate(out: Path | None = None, cpu_peak: dict[str, Any] | None = None, path: Path | None = None,
-              catalog: Catalog | None = None) -> T.Calibration:
+              catalog: Catalog | None = None, report_path: Path | None = None) -> T.Calibration:
     """Fit on every measured point (timing), the NVML profiles (power) and the measured peaks (VRAM record),
-    compute the validation error bands; write the calibration to ``out`` when given (nothing else is written).
+    compute the validation error bands; write the calibration to ``out`` when given and, with ``report_path``
+    (which needs ``out``), the validation report this fit computed anyway (:func:`advisor.fit.validate.write_report`;
+    keyed by the inputs' hash taken after ``out`` is written, so it is the report of the new calibration).
 
     ``path``: the calibration to start from (default ``profiles/calibration.yaml``); ``cpu_peak``: this machine's
     matmul peaks measured by ``measure.cpu_peak.measure_cpu_peak`` (``advisor calibrate --cpu``), or None.
@@ -69,6 +71,9 @@ def calibrate(out: Path | None = None, cpu_peak: dict[str, Any] | None = None, p
     })
     if out is not None:
         atomic_write_text(out, T.calibration_to_yaml_text(cal))
+        if report_path is not None:
+            report["calibration"] = {"fitted_at": cal.fitted_at.isoformat(), "versions": cal.versions}
+            V.write_report(report_path, report=report)
     return cal
 
 

@@ -48,6 +48,18 @@ TENSOR_KEY = {
     "gguf-q4": "bf16_fp32acc",
 }
 
+#: Request precisions whose matmuls need a tensor rate the GPU lists (profiles/gpus.yaml ``tensor_tflops``): "fp8"
+#: means FP8 weights AND FP8 matmuls (advisor.perf.timing.MATMUL_KEYS), which need FP8 tensor cores (CUDA compute
+#: capability >= 8.9: Ada, Hopper, Blackwell; ROCm: CDNA3 and RDNA4). Without them the timing would fall back to
+#: the BF16 rate under an "FP8 matmuls" label, so such a request is refused (:func:`check_precision_supported`).
+#: FP8 *storage* (weights kept in FP8, upcast to BF16 per layer) needs no FP8 hardware: the ``fp8-storage``
+#: optimization with ``--precision bf16``.
+#: "int8" (INT8 matmuls) likewise needs an INT8 tensor rate (Turing and later; not Apple GPUs or RDNA3).
+PRECISION_NEEDS_TENSOR_KEYS = {"fp8": ("fp8_fp32acc", "fp8_fp16acc"), "int8": ("int8_tops",)}
+#: what each of those precisions' matmuls need, for the message
+_NEEDS_WORDS = {"fp8": "fp8 means FP8 matmuls, which need FP8 tensor cores (CUDA compute capability >= 8.9, ROCm "
+                       "CDNA3/RDNA4)",
+                "int8": "int8 means INT8 matmuls, which need INT8 tensor cores (CUDA compute capability >= 7.5)"}
 
 @dataclass(frozen=True)
 class PerfRequest:
@@ -81,8 +93,8 @@ class PerfEstimate:
     stages_seconds: dict[str, float]  # text_encoder, denoise, vae_decode, offload_transfer [s per image]
     seconds_per_step: float
     cold_start_seconds: float
-    peak_vram_gib: float
-    fits: bool
+    peak_vram_gib: float  # what nvidia-smi shows on a roomy card: incl. PyTorch's reclaimable allocator cache [GiB]
+    fits: bool  # decided on required_vram_gib <= vram_limit_gib
     offload: str  # strategy actually used (auto resolved)
     energy_per_image_joules: float  # board energy [J]
     board_power_watts: float  # mean board power while generating [W]
@@ -102,6 +114,10 @@ class PerfEstimate:
     host_ram_gib: float = 0.0  # host RAM the process needs: offloaded weights + working set + OS [GiB]
     disk_gb: float = 0.0  # checkpoint on disk [GB]
     reference_tokens: int = 0  # input-image tokens per denoiser forward [tokens]
+    #: what must fit (weights + activations + fragmentation headroom + context, advisor.perf.memory) [GiB]
+    required_vram_gib: float | None = None
+    #: the memory it must fit in: the card's VRAM, or the GPU's share of unified memory (vram_fit.gpu_memory_limit) [GiB]
+    vram_limit_gib: float | None = None
 
 
 def validate_request(req: PerfRequest) -> None:
@@ -133,6 +149,31 @@ def validate_request(req: PerfRequest) -> None:
         raise InputError("input_megapixels", mp, "a number between 0 and 64 [MP of input images per request]")
 
 
+def check_precision_supported(req: PerfRequest, catalog: Catalog) -> None:
+    """Raise :class:`InputError` (field ``precision``) when the request's precision needs tensor cores the GPU does
+    not have (:data:`PRECISION_NEEDS_TENSOR_KEYS`); the message names the GPU, the missing rates and what runs
+    instead (FP8 storage with BF16 matmuls where the GPU supports the ``fp8-storage`` optimization)."""
+    keys = PRECISION_NEEDS_TENSOR_KEYS.get(req.precision)
+    if not keys:
+        return
+    gpu = device_for(req.gpu, catalog)
+    if any(k in gpu.tensor_tflops for k in keys):
+        return
+    storage = "fp8-storage" in catalog.optimizations.optimizations and req.gpu != "cpu"
+    if storage:
+        from advisor.perf.optimizations import support_problem
+
+        storage = support_problem(catalog.optimizations.get("fp8-storage"), gpu, catalog.optimizations) is None
+    instead = ("; for FP8 weights with BF16 matmuls use --precision bf16 --optimization fp8-storage"
+               if storage and req.precision == "fp8" else "")
+    runs = [p for p in PRECISIONS if p not in PRECISION_NEEDS_TENSOR_KEYS
+            or any(k in gpu.tensor_tflops for k in PRECISION_NEEDS_TENSOR_KEYS[p])]
+    raise InputError("precision", req.precision,
+                     f"a precision {req.gpu} runs ({', '.join(runs)}): {_NEEDS_WORDS[req.precision]}, and "
+                     f"{req.gpu} ({gpu.architecture}) lists no tensor_tflops {' or '.join(keys)} in "
+                     f"profiles/gpus.yaml{instead}")
+
+
 def estimate(req: PerfRequest, catalog: Catalog | None = None, calibration=None) -> PerfEstimate:
     """Simulate ``req`` on the catalog (default: ``profiles/``) with ``calibration`` (an
     :class:`advisor.perf.timing.Calibration`, e.g. from :func:`advisor.fit.calibrate.calibrate_with`; default:
@@ -142,6 +183,7 @@ def estimate(req: PerfRequest, catalog: Catalog | None = None, calibration=None)
 
     validate_request(req)
     catalog = catalog or load_catalog()
+    check_precision_supported(req, catalog)
     calibration = calibration or load_calibration()
     return _estimate_cached(req, _CatalogKey(catalog), _CatalogKey(calibration))
 
@@ -177,7 +219,10 @@ def _finish(est: PerfEstimate, req: PerfRequest, steps_source: str, catalog: Cat
     precisions = S.weight_precisions(spec, r.precision, weight, key)  # storage-only FP8 reaches the text encoders
     weights_gib = M.total_weight_gib(spec, weight or r.precision, precisions)
     # on the CPU the weights live in host memory like offloaded ones
-    needs = H.host_needs(pipe, spec, weights_gib, "model" if r.gpu == "cpu" else est.offload, weight or r.precision)
+    # unified memory (Apple Silicon, GB10): the GPU's allocations are host memory too (advisor.perf.host)
+    unified = r.gpu != "cpu" and getattr(catalog.gpu(r.gpu), "unified_memory", False)
+    needs = H.host_needs(pipe, spec, weights_gib, "model" if r.gpu == "cpu" else est.offload, weight or r.precision,
+                         unified_gpu_gib=est.required_vram_gib if unified else None)
     est = replace(est, request=req, steps=r.steps or 0, steps_source=steps_source,
                   compile_seconds=S.compile_seconds(est),
                   host_ram_gib=needs.host_ram_gib, disk_gb=needs.disk_gb,
@@ -234,6 +279,7 @@ __all__ = [
     "PerfEstimate",
     "estimate",
     "validate_request",
+    "check_precision_supported",
     "device_for",
     "PRECISIONS",
     "OFFLOADS",

@@ -22,6 +22,7 @@ from advisor.perf import flops as F
 from advisor.perf import memory as M
 from advisor.perf import power as P
 from advisor.perf import timing as T
+from advisor.perf import vram_fit as VF
 
 DEFAULT_PROMPT_TOKENS = 64  # a typical one-sentence prompt [tokenizer tokens]
 #: Fraction of theoretical PCIe bandwidth a host->device copy reaches [1]: pinned memory with a CUDA stream
@@ -31,6 +32,19 @@ PCIE_EFFICIENCY = {"model": 0.5, "group": 0.8, "sequential": 0.35}
 DISK_GB_PER_S = 2.0  # safetensors load from NVMe for a cold start [GB/s] (estimate)
 COLD_FIXED_SECONDS = 5.0  # import diffusers + build the pipeline objects [s] (estimate)
 OFFLOAD_ORDER = ("none", "model", "group", "sequential")
+#: diffusers pipelines whose guidance runs the conditional and the unconditional forward as two transformer calls
+#: (``self.transformer(...)`` under cache_context("cond"), then ("uncond"): pipeline_qwenimage.py,
+#: pipeline_qwenimage_edit.py, pipeline_flux2_klein.py in diffusers 0.42.1); the others batch both into one call
+#: (StableDiffusion3Pipeline, StableDiffusionXLPipeline: torch.cat([latents] * 2); ZImagePipeline: latents.repeat(2,
+#: ...)). Under group or sequential offload every call streams the denoiser's weights over PCIe again.
+SEPARATE_GUIDANCE_CALL_PIPELINES = frozenset({"QwenImagePipeline", "QwenImageEditPipeline", "Flux2KleinPipeline"})
+
+
+def weight_streams_per_step(spec: ArchitectureSpec, evals_per_step: int) -> int:
+    """Denoiser calls per scheduler step, each of which streams the offloaded weights once [count]:
+    ``evals_per_step`` for a pipeline that calls the transformer once per guidance branch
+    (:data:`SEPARATE_GUIDANCE_CALL_PIPELINES`), else 1 (the branches are batched into one call)."""
+    return max(1, evals_per_step) if spec.pipeline_class in SEPARATE_GUIDANCE_CALL_PIPELINES else 1
 
 
 def cpu_device(cal: T.Calibration | None = None) -> GPU:
@@ -210,28 +224,36 @@ def _precisions(precision: str) -> dict[str, str]:
 def vram_for(w: Workload, width: int, height: int, precision: str, strategy: str,
              constants: M.VramConstants | None = None) -> M.VramBreakdown:
     """Peak VRAM of the workload under an offload strategy [GiB] (``constants``: the calibration's, see
-    :func:`advisor.perf.memory.constants_of`; None = the priors)."""
-    return M.peak_vram_breakdown(w.spec, width, height, w.prompt_tokens, w.batch * w.evals_per_step, precision,
+    :func:`advisor.perf.memory.constants_of`; None = the priors). The images (``w.batch``) and the denoiser
+    evaluations per step go in separately: CFG doubles the denoiser's batch where the pipeline concatenates
+    cond/uncond, never the VAE decode or the text encoders (:func:`advisor.perf.memory.peak_vram_breakdown`)."""
+    return M.peak_vram_breakdown(w.spec, width, height, w.prompt_tokens, w.batch, precision,
                                  strategy, _precisions(precision), constants=constants,
-                                 reference_tokens=w.reference_tokens)
+                                 reference_tokens=w.reference_tokens, evals_per_step=w.evals_per_step)
 
 
 def transfer_seconds(w: Workload, gpu: GPU, precision: str, strategy: str, plan: StagePlan) -> float:
-    """Host->device copy time per call (batch) not hidden behind compute [s]."""
+    """Host->device copy time per call (batch) not hidden behind compute [s].
+
+    Group and sequential offload stream the denoiser's weights once per transformer call: ``steps x``
+    :func:`weight_streams_per_step` calls. Group offload prefetches on a side stream, so each call's copy hides
+    behind that call's compute (``plan.eval_time`` covers every guidance branch of a step, split evenly over the
+    calls); sequential offload does not overlap."""
     if strategy == "none" or gpu.architecture == "cpu":
         return 0.0
     mods = M.module_weight_gib(w.spec, precision, _precisions(precision))
     pcie = gpu.pcie_gb_per_s * 1e9 * PCIE_EFFICIENCY[strategy]
     all_bytes = sum(mods.values()) * M.GIB
     tr_bytes = mods.get(w.spec.transformer.module, 0.0) * M.GIB
-    evals = w.steps * w.evals_per_step
+    calls_per_step = weight_streams_per_step(w.spec, w.evals_per_step)
+    calls = w.steps * calls_per_step
     if strategy == "model":
         return all_bytes / pcie
     other = (all_bytes - tr_bytes) / pcie
-    per_eval = tr_bytes / pcie
+    per_call = tr_bytes / pcie
     if strategy == "group":  # prefetch on a side stream overlaps the copy with compute
-        return other + max(0.0, per_eval - plan.eval_time.seconds) * evals
-    return other + per_eval * evals  # sequential: no overlap
+        return other + max(0.0, per_call - plan.eval_time.seconds / calls_per_step) * calls
+    return other + per_call * calls  # sequential: no overlap
 
 
 def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
@@ -247,25 +269,13 @@ def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
     w = workload(spec, req.width, req.height, steps, evals, b, req.precision,
                  reference_tokens=reference_tokens_of(req, pipe, spec))
     plan = time_stages(w, gpu, req.precision, cal)
-    vram = gpu.vram_gib.value
     k = M.constants_of(cal)
-    notes: list[str] = []
-
-    if gpu.architecture == "cpu":
-        chosen = "none"
-    elif req.offload == "auto":
-        chosen = next((s for s in OFFLOAD_ORDER
-                       if vram_for(w, req.width, req.height, req.precision, s, k).required_gib <= vram), "sequential")
-    else:
-        chosen = req.offload
-    vb = vram_for(w, req.width, req.height, req.precision, chosen, k)
-    fits = vb.required_gib <= vram
-    if not fits:
-        notes.append(f"does not fit on {gpu.name}: needs {vb.required_gib:.1f} GiB > {vram:.1f} GiB with offload={chosen}"
-                     + (_fit_hint(w, req, gpu, k) if chosen != "sequential" or req.offload != "auto" else ""))
-    if req.offload == "auto" and chosen != "none":
-        notes.append(f"offload={chosen}: without offload it needs "
-                     f"{vram_for(w, req.width, req.height, req.precision, 'none', k).required_gib:.1f} GiB > {vram:.1f} GiB")
+    # one fit check for every path (advisor.perf.vram_fit.choose_offload: discrete cards, unified memory, the CPU)
+    fit = VF.choose_offload(gpu, req.offload, lambda s: vram_for(w, req.width, req.height, req.precision, s, k))
+    chosen, vb, fits = fit.offload, fit.breakdown, fit.fits
+    notes: list[str] = list(fit.notes)
+    if not fits and (chosen != "sequential" or req.offload != "auto"):
+        notes[0] += _fit_hint(w, req, gpu, k)
 
     t_xfer = transfer_seconds(w, gpu, req.precision, chosen, plan)
     stages_call = {
@@ -280,9 +290,7 @@ def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
         notes.append("compile=True is not modelled separately (calibrated on eager runs); expect 10-30% faster")
     if req.attention != "sdpa":
         notes.append(f"attention={req.attention} is modelled like SDPA")
-    if gpu.architecture != "cpu" and T.family_tier(cal, gpu.architecture) == "specs-only":
-        notes.append(f"from specs only: no measured runs of the {gpu.architecture} family (datasheet peaks x generic "
-                     f"efficiencies); wider uncertainty band")
+    notes.extend(T.family_notes(cal, gpu))
 
     compute_s = plan.text_encoder.compute_seconds + (plan.eval_time.compute_seconds * steps) + plan.vae.compute_seconds
     memory_s = plan.text_encoder.memory_seconds + (plan.eval_time.memory_seconds * steps) + plan.vae.memory_seconds
@@ -303,6 +311,8 @@ def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
         seconds_per_step=plan.step_seconds,
         cold_start_seconds=cold,
         peak_vram_gib=vb.total_gib,
+        required_vram_gib=vb.required_gib,
+        vram_limit_gib=fit.limit.gib,
         fits=fits,
         offload=chosen,
         energy_per_image_joules=pw * total_call / b,
@@ -315,11 +325,15 @@ def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
 
 
 def _fit_hint(w: Workload, req, gpu: GPU, k: M.VramConstants) -> str:
-    vram = gpu.vram_gib.value
+    limit = VF.gpu_memory_limit(gpu)
+    vram = limit.gib
     opts = []
+    from advisor import perf
+
     for prec in ("fp8", "nf4"):
-        if prec == req.precision:
-            continue
+        needs = getattr(perf, "PRECISION_NEEDS_TENSOR_KEYS", {}).get(prec)
+        if prec == req.precision or (needs and not any(key in gpu.tensor_tflops for key in needs)):
+            continue  # a precision this GPU cannot run (no FP8 tensor cores) is no way to make it fit
         try:
             if vram_for(workload(w.spec, req.width, req.height, w.steps, w.evals_per_step, w.batch, prec,
                                  reference_tokens=w.reference_tokens), req.width,
@@ -327,7 +341,7 @@ def _fit_hint(w: Workload, req, gpu: GPU, k: M.VramConstants) -> str:
                 opts.append(prec)
         except InputError:
             pass
-    for s in OFFLOAD_ORDER[1:]:
+    for s in () if limit.unified else OFFLOAD_ORDER[1:]:  # offloading frees nothing in unified memory
         if vram_for(w, req.width, req.height, req.precision, s, k).required_gib <= vram:
             opts.append(f"{s} offload")
             break
@@ -341,10 +355,10 @@ def uncertainty_for(cal: T.Calibration, pipeline: str, gpu: GPU) -> float:
     tag = f"{pipeline}@{gpu.slug}"
     if any(p.startswith(tag) for p in cal.fit_points):
         return u.get("calibrated", 0.15)
-    fam = cal.families.get(gpu.architecture)
-    if fam is not None and fam.points > 0:
+    tier = T.family_tier(cal, gpu.architecture)
+    if tier == "fitted":
         return u.get("cross_gpu", 0.25)
-    if T.family_tier(cal, gpu.architecture) == "specs-only":  # ROCm / MPS family without points: wider band
+    if tier in ("specs-only", "few-points"):  # ROCm / MPS family without points, or any on one or two: wider band
         return u.get("specs_only", 1.5 * u.get("cold", 0.35))
     return u.get("cold", 0.35)
 

@@ -9,6 +9,10 @@ Host RAM [GiB] = weights kept in host memory + the process's working set + the o
 - working set: :data:`PROCESS_WORKING_SET_GIB`, measured;
 - operating system: :data:`OS_RESERVE_GIB`, an assumption.
 
+On a unified-memory machine (Apple Silicon, NVIDIA GB10) host RAM and GPU memory are one memory: the figure is then
+the whole memory the run needs, the GPU's allocations (``required_gib`` of :mod:`advisor.perf.memory`, all weights
+included: offloading frees nothing there) + working set + OS, with no offloaded copy counted on top.
+
 Disk [GB, 1e9 bytes] = the checkpoint that is loaded: the catalog's size on disk for the precision, else the bf16
 checkpoint (diffusers quantises on load), else parameters x bytes of the precision (the same rule as
 :func:`advisor.decide.market.weights_gb`).
@@ -50,9 +54,12 @@ class HostNeeds:
     disk_text: str
 
 
-def host_ram_gib(weights_gib: float, offload: str) -> tuple[float, float]:
+def host_ram_gib(weights_gib: float, offload: str, unified_gpu_gib: float | None = None) -> tuple[float, float]:
     """(host RAM needed, weights kept in host RAM) [GiB] for ``weights_gib`` of weights under ``offload``
-    (module docstring)."""
+    (module docstring). ``unified_gpu_gib``: on a unified-memory machine, the GPU's own allocations [GiB], which
+    come out of the same memory (then no weights count as offloaded)."""
+    if unified_gpu_gib is not None:
+        return unified_gpu_gib + PROCESS_WORKING_SET_GIB + OS_RESERVE_GIB, 0.0
     offloaded = weights_gib if offload in ("model", "group", "sequential") else 0.0
     return offloaded + PROCESS_WORKING_SET_GIB + OS_RESERVE_GIB, offloaded
 
@@ -71,9 +78,11 @@ def disk_gb(pipe, spec: ArchitectureSpec, precision: str) -> tuple[float, str]:
     return gb, f"{gb:.3g} GB ({precision} weights from profiles/architectures parameters)"
 
 
-def host_needs(pipe, spec: ArchitectureSpec, weights_gib: float, offload: str, precision: str) -> HostNeeds:
-    """Host RAM and disk of one process running ``pipe`` with ``weights_gib`` of weights under ``offload``."""
-    ram, offloaded = host_ram_gib(weights_gib, offload)
+def host_needs(pipe, spec: ArchitectureSpec, weights_gib: float, offload: str, precision: str,
+               unified_gpu_gib: float | None = None) -> HostNeeds:
+    """Host RAM and disk of one process running ``pipe`` with ``weights_gib`` of weights under ``offload``;
+    ``unified_gpu_gib``: the GPU's allocations [GiB] on a unified-memory machine (:func:`host_ram_gib`)."""
+    ram, offloaded = host_ram_gib(weights_gib, offload, unified_gpu_gib)
     disk, text = disk_gb(pipe, spec, precision)
     return HostNeeds(ram, offloaded, PROCESS_WORKING_SET_GIB, OS_RESERVE_GIB, disk, text)
 

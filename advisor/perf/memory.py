@@ -38,9 +38,13 @@ Public functions:
     transformer_activation_gib(spec, width_px, height_px, text_tokens, batch=1, activation_bytes_per_element=2.0)
     text_encoder_activation_gib(component, prompt_tokens, batch=1, activation_bytes_per_element=2.0)
     vae_decode_workspace_gib(spec, width_px, height_px, batch=1, activation_bytes_per_element=2.0)
+    denoiser_batch(spec, batch, evals_per_step) -> int                     [samples per denoiser forward]
     peak_vram_breakdown(spec, width_px, height_px, prompt_tokens=77, batch=1, precision="bf16", offload="none",
-                        precisions=None) -> VramBreakdown
+                        precisions=None, ..., evals_per_step=1) -> VramBreakdown
     peak_vram_gib(...same arguments...) -> float
+
+What a run must fit in on a device and the offload strategy that makes it fit (unified memory included):
+:mod:`advisor.perf.vram_fit`.
 """
 
 from __future__ import annotations
@@ -110,6 +114,13 @@ def constants_of(calibration) -> VramConstants:
 
 
 OFFLOAD_STRATEGIES = ("none", "model", "group", "sequential")
+#: diffusers pipelines (0.42.1) that run the unconditional CFG pass as a second denoiser forward of the same batch
+#: (``with self.transformer.cache_context("uncond"): neg_noise_pred = self.transformer(...)``) instead of
+#: concatenating cond/uncond into one batch as StableDiffusionXLPipeline, StableDiffusion3Pipeline
+#: (``torch.cat([latents] * 2)``) and ZImagePipeline (``latents.repeat(2, 1, 1, 1)``) do. Any other class is
+#: taken to concatenate (the larger peak).
+SEPARATE_CFG_FORWARD_PIPELINES = frozenset({"QwenImagePipeline", "QwenImageEditPipeline", "QwenImageEditPlusPipeline",
+                                            "Flux2KleinPipeline", "FluxPipeline", "FluxKontextPipeline"})
 
 
 def component_weight_bytes(component: ComponentSpec, precision: str) -> float:
@@ -281,18 +292,36 @@ def _resident_gib(components: list[ComponentSpec], offload: str, precision: str,
     return total
 
 
+def denoiser_batch(spec: ArchitectureSpec, batch: int, evals_per_step: int) -> int:
+    """Samples in one denoiser forward [count]: ``batch`` x ``evals_per_step`` where the pipeline concatenates the
+    conditional and unconditional (CFG) inputs into one batch, else ``batch`` (the second pass is a forward of its
+    own, :data:`SEPARATE_CFG_FORWARD_PIPELINES`)."""
+    if evals_per_step > 1 and spec.pipeline_class in SEPARATE_CFG_FORWARD_PIPELINES:
+        return batch
+    return batch * evals_per_step
+
+
 def peak_vram_breakdown(spec: ArchitectureSpec, width_px: int, height_px: int, prompt_tokens: int = 77,
                         batch: int = 1, precision: str = "bf16", offload: str = "none",
                         precisions: dict[str, str] | None = None,
                         activation_bytes_per_element: float = 2.0,
-                        constants: VramConstants | None = None, reference_tokens: int = 0) -> VramBreakdown:
+                        constants: VramConstants | None = None, reference_tokens: int = 0, *,
+                        evals_per_step: int = 1) -> VramBreakdown:
     """Peak VRAM of one text-to-image call [GiB] (stages run one after another; see module docstring).
 
-    CFG doubles the denoiser batch when the pipeline batches cond/uncond: pass batch=2 for that.
+    ``batch``: images per call. ``evals_per_step``: denoiser evaluations per step (2 under classifier-free
+    guidance). Each stage gets its own batch, as diffusers 0.42.1 runs it:
+    - denoiser: :func:`denoiser_batch` (SDXL, SD3, Z-Image concatenate cond/uncond, ``torch.cat([latents] * 2)``);
+    - text encoders: ``batch`` prompts per forward; the negative prompt is encoded by a forward of its own
+      (``encode_prompt`` calls the encoders again), so CFG adds a forward, not a larger one (the timing model
+      likewise counts the text encoders x evals as separate forwards, :func:`advisor.perf._engine.workload`);
+    - VAE decode: the ``batch`` images; CFG has nothing to decode.
     ``reference_tokens``: input-image tokens in the denoiser's image stream (editing, multi-reference).
     """
     if offload not in OFFLOAD_STRATEGIES:
         raise InputError("offload", offload, f"one of {', '.join(OFFLOAD_STRATEGIES)}")
+    if not isinstance(evals_per_step, int) or evals_per_step < 1:
+        raise InputError("evals_per_step", evals_per_step, "an integer >= 1 (denoiser forwards per step)")
     k = constants or PRIOR_VRAM
     a = activation_bytes_per_element
     n_t = text_tokens(spec, prompt_tokens)
@@ -300,20 +329,25 @@ def peak_vram_breakdown(spec: ArchitectureSpec, width_px: int, height_px: int, p
     for te in spec.text_encoders:
         stages.append((te.name, [te], text_encoder_activation_gib(te, prompt_tokens, batch, a, k)))
     stages.append(("transformer", [spec.transformer],
-                   transformer_activation_gib(spec, width_px, height_px, n_t, batch, a, k, reference_tokens)))
+                   transformer_activation_gib(spec, width_px, height_px, n_t, denoiser_batch(spec, batch, evals_per_step),
+                                              a, k, reference_tokens)))
     vae_parts = [c for c in spec.components if c.module == "vae"]
     if vae_parts:
         stages.append(("vae_decode", vae_parts, vae_decode_workspace_gib(spec, width_px, height_px, batch, a, k)))
 
     best: VramBreakdown | None = None
+    required = 0.0
     all_gib = total_weight_gib(spec, precision, precisions)
     for name, comps, act in stages:
         weights = all_gib if offload == "none" else _resident_gib(comps, offload, precision, precisions, k)
         b = stage_breakdown(weights, act, name, offload, k)
+        required = max(required, b.required_gib)
         if best is None or b.total_gib > best.total_gib:
             best = b
     assert best is not None
-    return best
+    # what must fit is the largest stage requirement: under offload the stage with the largest nvidia-smi peak
+    # (more activations, hence more cache) need not be the one with the largest requirement (more resident weights)
+    return replace(best, required_gib=required)
 
 
 def transformer_only_breakdown(spec: ArchitectureSpec, width_px: int, height_px: int, text_tokens: int,
@@ -332,3 +366,4 @@ def peak_vram_gib(spec: ArchitectureSpec, width_px: int, height_px: int, prompt_
     """Peak VRAM of one text-to-image call [GiB]; see :func:`peak_vram_breakdown`."""
     return peak_vram_breakdown(spec, width_px, height_px, prompt_tokens, batch, precision, offload, precisions,
                                activation_bytes_per_element, constants).total_gib
+

@@ -8,8 +8,9 @@ Pure functions from a set of catalog optimizations to the simulator's inputs, th
 - matmul rate: the denoiser's linears run at ``gpu.tensor_tflops[matmul_tensor_key] x matmul_rate_multiplier``,
   scaled to the achievable rate like the BF16 one (measured ceilings / family ceiling fraction,
   :func:`advisor.perf.timing.device_rates`); fp8_fp32acc uses the measured FP8 ceiling where one exists;
-- kernel efficiency: e_linear x linear_efficiency_factor, e_attention x attention_efficiency_factor;
-  unfused elementwise bytes x elementwise_traffic_factor (= e_elementwise / factor); host dispatch floor and
+- kernel efficiency: e_linear x linear_efficiency_factor, e_attention x attention_efficiency_factor, each at most
+  1.0 of the rate the kernel runs at (a quantised attention kernel runs at its INT8/FP8 tensor path's rate,
+  :func:`attention_rate_ratio`); unfused elementwise bytes x elementwise_traffic_factor (= e_elementwise / factor); host dispatch floor and
   per-step overhead x launch_overhead_factor (factors multiply when several optimizations set one);
 - extra traffic: dequant_bytes_per_weight x linear weights per forward (a weight format's per-layer upcast), and
   activation_quant_bytes_per_element x linear input elements per forward (times the elementwise traffic factor: a
@@ -227,12 +228,58 @@ def linear_input_elements(spec, width: int, height: int, text_tokens: int, batch
                  * batch)
 
 
-def adjusted_efficiency(eff, plan: OptimizationPlan):
+#: Highest fraction of the rate a kernel runs at that an optimized linear or attention kernel may reach [1]: an
+#: efficiency is achieved / achievable rate, so a kernel factor (x2 for SageAttention, x1.5 for FlashAttention-3)
+#: applied to a calibrated efficiency near 1 (the GeForce Ada fit has linear 1.0, attention 0.998) must not take it
+#: past the achievable rate. A kernel that is faster because it runs on a faster tensor path (SageAttention's INT8
+#: QK^T and FP8 PV) gets that path's rate instead (:func:`attention_rate_ratio`), never an efficiency above 1.
+MAX_KERNEL_EFFICIENCY = 1.0
+#: Tensor paths of an attention kernel that quantises its inputs: (QK^T keys, PV keys) in profiles/gpus.yaml
+#: ``tensor_tflops``, the first one a GPU lists is used. SageAttention's ``sageattn`` dispatch (github
+#: thu-ml/SageAttention sageattention/core.py, read 2026-12-07): QK^T in INT8 on every supported GPU; PV in FP8 with
+#: FP16 accumulation on sm89 and sm120 (pv_accum_dtype 'fp32+fp16', kernel qk_int8_sv_f8_accum_f16), FP8 with FP32
+#: accumulation on sm90 ('fp32+fp32'; Hopper lists one FP8 rate for both accumulators), FP16 (Triton, FP16
+#: accumulation) on sm86 and FP16 with FP32 accumulation on sm80 (A100: one FP16 rate for both).
+QUANTISED_ATTENTION_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "sage-attention": (("int8_tops",), ("fp8_fp16acc", "fp8_fp32acc", "fp16_fp16acc", "fp16_fp32acc")),
+}
+
+
+def attention_rate_ratio(gpu: GPU, plan: OptimizationPlan) -> float:
+    """Dense rate of the plan's quantised attention path / the activation-precision (BF16) attention rate [1]; 1.0
+    without a quantised attention kernel (:data:`QUANTISED_ATTENTION_KEYS`) or when the GPU lists neither path.
+
+    QK^T and PV have the same FLOPs (2 x S^2 x d each), one after the other, so the path's rate is the harmonic mean
+    of the two datasheet rates: 2 / (1/R_qk + 1/R_pv). Both datasheet rates are scaled to the achievable rate by the
+    same factor as the BF16 one (:func:`advisor.perf.timing.device_rates`), so the ratio of datasheet rates is the
+    ratio of achievable rates. Never below 1 (the kernel would not be chosen)."""
+    from advisor.perf import timing as T
+
+    paths = [QUANTISED_ATTENTION_KEYS[n] for n in plan.names if n in QUANTISED_ATTENTION_KEYS]
+    if not paths or gpu.architecture == "cpu":
+        return 1.0
+    qk_keys, pv_keys = paths[0]
+    qk = next((gpu.tensor_tflops[k].value for k in qk_keys if k in gpu.tensor_tflops), None)
+    pv = next((gpu.tensor_tflops[k].value for k in pv_keys if k in gpu.tensor_tflops), None)
+    if qk is None or pv is None:
+        return 1.0
+    bf16 = T._rate(gpu, T.MATMUL_KEYS["bf16"] + ("fp32",)) / 1e12
+    return max(1.0, 2.0 / (1.0 / qk + 1.0 / pv) / bf16)
+
+
+def adjusted_efficiency(eff, plan: OptimizationPlan, attention_ratio: float = 1.0):
     """The family efficiencies with the plan's kernel factors applied (a copy; fields not re-validated, since a
-    factor may take an efficiency past the calibration's fitting bounds)."""
+    factor may take an efficiency past the calibration's fitting bounds).
+
+    linear = min(e_linear x linear_factor, 1) of the matmul rate the plan runs at (:func:`denoiser_rates`);
+    attention = min(e_attention x attention_factor / ``attention_ratio``, 1) of the attention rate, which
+    :func:`denoiser_rates` multiplies by ``attention_ratio`` (:func:`attention_rate_ratio`) for a quantised kernel:
+    the kernel keeps its measured speed-up over SDPA until it reaches its tensor path's achievable rate
+    (:data:`MAX_KERNEL_EFFICIENCY`). elementwise = e / elementwise_traffic_factor: the factor scales the bytes moved
+    (fusion removes round trips), not the bandwidth reached, so it is not capped."""
     return eff.model_copy(update={
-        "linear": eff.linear * plan.linear_factor,
-        "attention": eff.attention * plan.attention_factor,
+        "linear": min(eff.linear * plan.linear_factor, MAX_KERNEL_EFFICIENCY),
+        "attention": min(eff.attention * plan.attention_factor / attention_ratio, MAX_KERNEL_EFFICIENCY),
         "elementwise": eff.elementwise / plan.elementwise_traffic_factor,
         "per_layer_latency_seconds": eff.per_layer_latency_seconds * plan.launch_overhead_factor,
         "step_overhead_seconds": eff.step_overhead_seconds * plan.launch_overhead_factor,
@@ -240,7 +287,8 @@ def adjusted_efficiency(eff, plan: OptimizationPlan):
 
 
 def denoiser_rates(gpu: GPU, precision: str, plan: OptimizationPlan, cal):
-    """Achievable rates for the denoiser under the plan [FLOP/s, B/s] (module docstring)."""
+    """Achievable rates for the denoiser under the plan [FLOP/s, B/s] (module docstring); the attention rate is the
+    quantised attention path's for a kernel such as SageAttention (:func:`attention_rate_ratio`)."""
     from advisor.perf import timing as T
 
     base = T.device_rates(gpu, precision, cal)
@@ -258,7 +306,8 @@ def denoiser_rates(gpu: GPU, precision: str, plan: OptimizationPlan, cal):
         sheet_bf16 = T._rate(gpu, ("bf16_fp32acc", "fp16_fp32acc", "fp32"))
         achievable = T.device_rates(gpu, "bf16", cal).matmul_flops_per_s / sheet_bf16
         mm = gpu.tensor_tflops[key].value * 1e12 * achievable
-    return replace(base, matmul_flops_per_s=mm * plan.matmul_rate_multiplier)
+    return replace(base, matmul_flops_per_s=mm * plan.matmul_rate_multiplier,
+                   attention_flops_per_s=base.attention_flops_per_s * attention_rate_ratio(gpu, plan))
 
 
 @dataclass(frozen=True)
@@ -293,7 +342,7 @@ def optimized_stages(spec, gpu: GPU, precision: str, width: int, height: int, st
     w_opt = w_opt or (E.workload(spec, width, height, steps, evals, batch, wprec, **kw) if wprec != precision
                       else w_base)
     eff = cal.families[gpu.architecture]
-    eff_opt = adjusted_efficiency(eff, plan)
+    eff_opt = adjusted_efficiency(eff, plan, attention_rate_ratio(gpu, plan))
     rates_te = T.device_rates(gpu, precision, cal)
     te_layers = sum(E.transformer_layers(c) for c in spec.text_encoders) * evals
     te = T.stage_time(w_base.te, rates_te, eff, text_encoder=True, layers=te_layers)
@@ -351,31 +400,20 @@ def simulate_optimized(req, catalog: Catalog, cal=None):
     k = M.constants_of(cal)
 
     def vb_for(strategy: str):
-        return M.peak_vram_breakdown(spec, req.width, req.height, w_opt.prompt_tokens, b * evals, wprec, strategy,
-                                     precisions, constants=k, reference_tokens=n_ref)
+        return M.peak_vram_breakdown(spec, req.width, req.height, w_opt.prompt_tokens, b, wprec, strategy,
+                                     precisions, constants=k, reference_tokens=n_ref, evals_per_step=evals)
 
-    vram = gpu.vram_gib.value
-    notes: list[str] = []
-    if gpu.architecture == "cpu":
-        chosen = "none"
-    elif req.offload == "auto":
-        chosen = next((s for s in E.OFFLOAD_ORDER if vb_for(s).required_gib <= vram), "sequential")
-    else:
-        chosen = req.offload
-    vb = vb_for(chosen)
-    fits = vb.required_gib <= vram
-    if not fits:
-        notes.append(f"does not fit on {gpu.name}: needs {vb.required_gib:.1f} GiB > {vram:.1f} GiB with offload={chosen}")
-    if req.offload == "auto" and chosen != "none":
-        notes.append(f"offload={chosen}: without offload it needs {vb_for('none').required_gib:.1f} GiB > {vram:.1f} GiB")
-    t_xfer = _transfer_seconds(spec, gpu, wprec, precisions, chosen, sp, steps * evals)
+    from advisor.perf import vram_fit as VF
+
+    fit = VF.choose_offload(gpu, req.offload, vb_for)  # the engine's fit check (unified memory included)
+    chosen, vb, fits = fit.offload, fit.breakdown, fit.fits
+    notes: list[str] = list(fit.notes)
+    t_xfer = _transfer_seconds(spec, gpu, wprec, precisions, chosen, sp, steps, E.weight_streams_per_step(spec, evals))
     stages_call = {"text_encoder": te.seconds, "denoise": step * steps, "vae_decode": vae.seconds,
                    "offload_transfer": t_xfer}
     total_call = sum(stages_call.values()) + plan.per_image_overhead_seconds * b
     stages = {key: v / b for key, v in stages_call.items()}
-    if gpu.architecture != "cpu" and T.family_tier(cal, gpu.architecture) == "specs-only":
-        notes.append(f"from specs only: no measured runs of the {gpu.architecture} family (datasheet peaks x generic "
-                     f"efficiencies); wider uncertainty band")
+    notes.extend(T.family_notes(cal, gpu))
     if plan.names:
         notes.append("optimizations: " + ", ".join(plan.names)
                      + (" (changes image quality)" if plan.changes_quality else ""))
@@ -392,6 +430,7 @@ def simulate_optimized(req, catalog: Catalog, cal=None):
     return PerfEstimate(
         request=req, seconds_per_image=total_call / b, stages_seconds=stages, seconds_per_step=step,
         cold_start_seconds=cold, peak_vram_gib=vb.total_gib, fits=fits, offload=chosen,
+        required_vram_gib=vb.required_gib, vram_limit_gib=fit.limit.gib,
         energy_per_image_joules=pw * total_call / b, board_power_watts=pw,
         system_power_watts=pw + catalog.defaults.rest_of_system_watts.value,
         uncertainty=E.uncertainty_for(cal, pipe.slug, gpu), bound=bound, notes=tuple(notes),
@@ -399,9 +438,11 @@ def simulate_optimized(req, catalog: Catalog, cal=None):
     )
 
 
-def _transfer_seconds(spec, gpu: GPU, wprec: str, precisions: dict, strategy: str, sp, evals_total: int) -> float:
+def _transfer_seconds(spec, gpu: GPU, wprec: str, precisions: dict, strategy: str, sp, steps: int,
+                      calls_per_step: int) -> float:
     """Host->device copy time per call not hidden behind compute [s] (:func:`advisor.perf._engine.transfer_seconds`
-    with the denoiser at the optimization's weight format)."""
+    with the denoiser at the optimization's weight format: ``calls_per_step`` transformer calls per step, each
+    streaming the weights once and hiding behind its share of the step's compute)."""
     from advisor.perf import _engine as E
     from advisor.perf import memory as M
 
@@ -414,10 +455,11 @@ def _transfer_seconds(spec, gpu: GPU, wprec: str, precisions: dict, strategy: st
     if strategy == "model":
         return all_bytes / pcie
     other = (all_bytes - tr_bytes) / pcie
-    per_eval = tr_bytes / pcie
+    per_call = tr_bytes / pcie
+    calls = steps * calls_per_step
     if strategy == "group":
-        return other + max(0.0, per_eval - sp.eval_time.seconds) * evals_total
-    return other + per_eval * evals_total
+        return other + max(0.0, per_call - sp.eval_time.seconds / calls_per_step) * calls
+    return other + per_call * calls
 
 
 def speedup_summary(applied: tuple[AppliedFactor, ...]) -> str:

@@ -8,7 +8,8 @@
 - :func:`setting_label`: the one label of a setting (weight format, matmul precision, compile, attention kernel, step
   cache, offload, steps), e.g. "FP8 weights, FP8 matmuls, torch.compile, SageAttention, 28 steps, group offload".
   Every command (simulate, recommend, compare) shows this label from the estimate, so one setting is one label and
-  one number of seconds everywhere.
+  one number of seconds everywhere. Steps from the library's own call read "50 steps (library default)", so no row
+  passes them off as what studios run.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 from advisor.errors import InputError
 
 STEPS_PRESETS = ("studio", "library")
+#: how :func:`resolve_steps` names steps that come from the library's own call (``Pipeline.default_steps``)
+LIBRARY_SOURCE = "library call"
 #: Capabilities (profiles/pipelines.yaml) of a pipeline that takes input images.
 INPUT_IMAGE_CAPABILITIES = ("image-editing", "multi-reference")
 #: How each optimization shows in a label (catalog slug -> words); kinds decide where it goes.
@@ -41,7 +44,7 @@ def resolve_steps(pipe, steps: int | None, preset: str) -> tuple[int, str]:
     if preset == "studio" and st is not None:
         return st.steps, f"studio setting ({st.source}, {st.as_of})"
     why = "" if preset == "library" else "; no studio setting in the catalog"
-    return pipe.default_steps, f"library call (profiles/pipelines.yaml default_steps{why})"
+    return pipe.default_steps, f"{LIBRARY_SOURCE} (profiles/pipelines.yaml default_steps{why})"
 
 
 def resolve_guidance(pipe, guidance: float | None, preset: str) -> float | None:
@@ -89,7 +92,9 @@ def setting_label(est, catalog=None) -> str:
     parts += [_NAMES.get(n, n) for n in names if kinds.get(n) in ("step-cache", "serving-stack")]
     steps = getattr(est, "steps", 0) or req.steps
     if steps:
-        parts.append(f"{steps} steps")
+        # a row must not pass the library's own call off as what studios run (compare / recommend show this label)
+        library = getattr(est, "steps_source", "").startswith(LIBRARY_SOURCE)
+        parts.append(f"{steps} steps" + (" (library default)" if library else ""))
     if est.offload not in ("none", "auto"):
         parts.append(f"{est.offload} offload")
     if getattr(est, "reference_tokens", 0):

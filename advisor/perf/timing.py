@@ -217,6 +217,7 @@ class Calibration(Strict):
 #: elementwise 0.5/0.8987 = 0.56, weights 0.8/0.8987 = 0.89). Other families keep datasheet-relative priors (ceiling fractions 1.0).
 HOPPER_MATMUL_CEILING_FRACTION = 790.02 / 989.4
 HOPPER_COPY_CEILING_FRACTION = 3010.6 / 3350.0
+APPLE_MATMUL_CEILING_FRACTION = (11.25 / 14.32 + 2.92 / (10 * 128 * 2 * 1.678e-3)) / 2
 #: Launch-floor priors (module docstring): ~45 kernels per transformer layer x ~15 us host dispatch each on a GPU in
 #: eager mode, x ~4 us on the CPU (ATen dispatch without a launch) [s per layer].
 PRIOR_LAYER_LATENCY_GPU_SECONDS = 45 * 15e-6
@@ -241,13 +242,21 @@ PRIOR_FAMILIES: dict[str, dict[str, float]] = {
     "blackwell-dc": dict(linear=0.8, attention=0.5, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6,
                          step_overhead_seconds=0.01, matmul_ceiling_fraction=1696.03 / 2250.0,
                          per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
+    # RDNA3: the RX 7900 XT's published torch.matmul bf16 83.18 of 103.2 TFLOPS (profiles/ceilings/rx-7900-xt.yaml)
+    # stands for the family's other cards (the RX 7900 XTX is the same Navi 31 die with more CUs enabled)
     "rdna3": dict(linear=0.8, attention=0.5, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+                  matmul_ceiling_fraction=83.18 / 103.2,
                   per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
     "rdna4": dict(linear=0.8, attention=0.5, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
                   per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
     "cdna3": dict(linear=0.8, attention=0.5, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
                   per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
+    # Apple GPUs have no matrix units before M5: the datasheet-style peak is the ALU rate (cores x 128 x 2 x clock),
+    # which PyTorch MPS GEMMs do not reach: M3 Max 40-core bf16 11.25 of 14.32 = 0.786, M4 10-core 2.92 of 4.30
+    # (10 x 128 x 2 x 1.678 GHz) = 0.680 (github zzc0721/torch-performance-test-data database.md, read 2026-12-07);
+    # the family fraction is their mean, for chips without a ceilings file of their own.
     "apple": dict(linear=0.8, attention=0.5, conv=0.45, vae=0.45, elementwise=0.5, text_encoder=0.6, step_overhead_seconds=0.01,
+                  matmul_ceiling_fraction=APPLE_MATMUL_CEILING_FRACTION,
                   per_layer_latency_seconds=PRIOR_LAYER_LATENCY_GPU_SECONDS),
     "cpu": dict(linear=0.8, attention=0.5, conv=0.5, vae=0.5, elementwise=0.5, text_encoder=0.7, step_overhead_seconds=0.002,
                 per_layer_latency_seconds=PRIOR_LAYER_LATENCY_CPU_SECONDS),
@@ -269,17 +278,40 @@ def default_calibration() -> Calibration:
     )
 
 
+#: A family fitted on fewer points than this is labelled ``few-points`` and keeps the wide band of a family without
+#: points: one or two runs fix its level but cannot show how it varies across models, resolutions and cards.
+MIN_FAMILY_POINTS = 3
+
+
 def family_tier(cal: "Calibration", family: str) -> str:
-    """How a family's efficiencies were obtained: ``fitted`` (measured points of its own), ``shared-level`` (a CUDA
-    family without points: prior x the level fitted on the other CUDA families, same kernels and software stack) or
-    ``specs-only`` (a ROCm / MPS family without points, or one missing from the calibration: datasheet peaks and the
-    generic prior only; its software stack was never measured)."""
+    """How a family's efficiencies were obtained: ``fitted`` (at least :data:`MIN_FAMILY_POINTS` measured points of
+    its own), ``few-points`` (fitted on one or two points: wide band), ``shared-level`` (a CUDA family without points:
+    prior x the level fitted on the other CUDA families, same kernels and software stack) or ``specs-only`` (a ROCm /
+    MPS family without points, or one missing from the calibration: datasheet peaks and the generic prior only; its
+    software stack was never measured)."""
     fam = cal.families.get(family)
-    if fam is not None and fam.points > 0:
+    if fam is not None and fam.points >= MIN_FAMILY_POINTS:
         return "fitted"
+    if fam is not None and fam.points > 0:
+        return "few-points"
     if fam is None or family in NON_CUDA_FAMILIES:
         return "specs-only"
     return "shared-level"
+
+
+def family_notes(cal: "Calibration", gpu: GPU) -> list[str]:
+    """The caveat an estimate on ``gpu`` carries about how its family was calibrated (:func:`family_tier`)."""
+    if gpu.architecture == "cpu":
+        return []
+    tier = family_tier(cal, gpu.architecture)
+    if tier == "specs-only":
+        return [f"from specs only: no measured runs of the {gpu.architecture} family (datasheet peaks x generic "
+                f"efficiencies); wider uncertainty band"]
+    if tier == "few-points":
+        n = cal.families[gpu.architecture].points
+        return [f"few measured runs: the {gpu.architecture} family is fitted on {n} point{'s' if n > 1 else ''}; "
+                f"wider uncertainty band"]
+    return []
 
 
 def calibration_from_yaml_text(text: str, file: str = "<string>") -> Calibration:

@@ -131,6 +131,7 @@ def format_groups(report: dict[str, Any]) -> list[str]:
             lines.append(f"  {name:22s} {f['fitted_points']:6d} {f['n_scored']:6d} {_fmt(f['mape']):>7s} "
                          f"{_fmt(f['leave_one_family_out_mape']):>7s} {_fmt(f['leave_one_family_out_p90']):>8s}  "
                          + {"fitted": "fitted on its own points", "shared-level": "prior x shared GPU level",
+                            "few-points": "fitted on one or two points (wide band)",
                             "specs-only": "from specs only (no measured runs)"}[f["tier"]])
         lines.append("")
     return lines
