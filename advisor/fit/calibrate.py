@@ -7,8 +7,9 @@ Data (all *measured*; vendor claims are never fitted):
   ``public-amd.yaml``, ...) with ``use_for_fit: true``.
 
 Model (see :mod:`advisor.perf.timing`): for GPU families
-    log e[family, op] = log prior[family, op] + g[op] + d[family, op]
-where ``g`` is shared by every GPU family (the data set's overall level) and ``d`` a per-family deviation pulled
+    log e[family, op] = log prior[family, op] + g[op] + b[stack(family), op] + d[family, op]
+where ``g`` is shared by every GPU family (the data set's overall level), ``b`` the level of a non-CUDA software
+stack (ROCm, MPS; 0 for CUDA families: :data:`NON_CUDA_STACK`) and ``d`` a per-family deviation, both pulled
 towards 0; the priors carry the *relative* efficiencies of the families from public microbenchmarks (matmul
 ceilings, FlashAttention-2 on Ampere vs Hopper). The CPU has its own ``c[op]``. Per-step overheads are
 log o[family] = log prior_o + h[family]; the launch floor per transformer layer (advisor.perf.timing) is
@@ -61,7 +62,12 @@ FIT_OPS = ("linear", "attention", "conv", "elementwise", "text_encoder", "vae")
 #: deviation, the others take their prior x the shared GPU level
 GPU_FAMILIES = tuple(f for f in T.FAMILIES if f != "cpu")
 #: Ridge weights (per unit of log parameter): g shared level weak, d family deviation strong, CPU weak, overhead weak.
-LAMBDA = {"g": 0.02, "d": 0.3, "c": 0.02, "h": 0.01}
+LAMBDA = {"g": 0.02, "d": 0.3, "b": 0.05, "c": 0.02, "h": 0.01}
+#: The software stack of the non-CUDA families (ROCm: hipBLASLt / its attention kernels; MPS: Metal Performance
+#: Shaders). Their points get a level of their own (``b.<stack>.<op>`` on top of the shared ``g``, weakly pulled to 0),
+#: so that a few ROCm or MPS runs move the ROCm or MPS families and not the level every CUDA family without points
+#: inherits (a T4 or a B200 is not slower because an MI300X runs SGLang at 51% of its matmul peak).
+NON_CUDA_STACK = {"rdna3": "rocm", "rdna4": "rocm", "cdna3": "rocm", "apple": "mps"}
 #: Roofline sanity band: a measurement is rejected when it is faster than the 100%-of-peak floor (impossible) or
 #: needs less than this fraction of peak (it must include work the label does not say: loading, offload, ...).
 MIN_PLAUSIBLE_FRACTION = 0.15
@@ -352,6 +358,9 @@ class _Params:
         for f in self.fitted:
             for op in FIT_OPS:
                 self._add(f"d.{f}.{op}", LAMBDA["d"])
+        for stack in sorted({NON_CUDA_STACK[f] for f in self.fitted if f in NON_CUDA_STACK}):
+            for op in FIT_OPS:
+                self._add(f"b.{stack}.{op}", LAMBDA["b"])
         for op in FIT_OPS:
             self._add(f"c.{op}", LAMBDA["c"])
         for f in self.fitted + ("cpu",):
@@ -379,7 +388,8 @@ class _Params:
             for op in FIT_OPS:
                 lg = math.log(prior[op])
                 lg += self._theta(theta, f"c.{op}") if f == "cpu" else (
-                    self._theta(theta, f"g.{op}") + self._theta(theta, f"d.{f}.{op}"))
+                    self._theta(theta, f"g.{op}") + self._theta(theta, f"d.{f}.{op}")
+                    + (self._theta(theta, f"b.{NON_CUDA_STACK[f]}.{op}") if f in NON_CUDA_STACK else 0.0))
                 vals[op] = min(1.0, math.exp(lg))
             vals["step_overhead_seconds"] = prior["step_overhead_seconds"] * math.exp(self._theta(theta, f"h.{f}"))
             vals["per_layer_latency_seconds"] = prior["per_layer_latency_seconds"] * math.exp(

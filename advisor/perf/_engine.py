@@ -33,11 +33,9 @@ DISK_GB_PER_S = 2.0  # safetensors load from NVMe for a cold start [GB/s] (estim
 COLD_FIXED_SECONDS = 5.0  # import diffusers + build the pipeline objects [s] (estimate)
 OFFLOAD_ORDER = ("none", "model", "group", "sequential")
 #: diffusers pipelines whose guidance runs the conditional and the unconditional forward as two transformer calls
-#: (``self.transformer(...)`` under cache_context("cond"), then ("uncond"): pipeline_qwenimage.py,
-#: pipeline_qwenimage_edit.py, pipeline_flux2_klein.py in diffusers 0.42.1); the others batch both into one call
-#: (StableDiffusion3Pipeline, StableDiffusionXLPipeline: torch.cat([latents] * 2); ZImagePipeline: latents.repeat(2,
-#: ...)). Under group or sequential offload every call streams the denoiser's weights over PCIe again.
-SEPARATE_GUIDANCE_CALL_PIPELINES = frozenset({"QwenImagePipeline", "QwenImageEditPipeline", "Flux2KleinPipeline"})
+#: (the one list in :data:`advisor.perf.memory.SEPARATE_CFG_FORWARD_PIPELINES`, with the diffusers code it rests on);
+#: under group or sequential offload every call streams the denoiser's weights over PCIe again
+SEPARATE_GUIDANCE_CALL_PIPELINES = M.SEPARATE_CFG_FORWARD_PIPELINES
 
 
 def weight_streams_per_step(spec: ArchitectureSpec, evals_per_step: int) -> int:
