@@ -160,7 +160,8 @@ def floor_seconds(p: OptimizationPoint, catalog: Catalog, optimizations: tuple[s
     sheet = T.device_rates(p.gpu, "bf16", achievable=False)
     fastest = max(sheet.matmul_flops_per_s, sheet.attention_flops_per_s)
     if plan.matmul_tensor_key is not None:
-        fastest = max(fastest, p.gpu.tensor_tflops[plan.matmul_tensor_key].value * 1e12 * plan.matmul_rate_multiplier)
+        fastest = max(fastest, p.gpu.tensor_tflops[plan.matmul_tensor_key].value * 1e12 * plan.matmul_rate_multiplier
+                      * T.boost_over_sheet(p.gpu))
     c = w_opt.eval_cost
     fwd = max(c.total_flops / fastest, c.weight_bytes / sheet.memory_bytes_per_s)
     frac = O.evaluated_fraction(plan.evals_skipped_fraction, plan.skipped_eval_runs_first_block,

@@ -58,10 +58,11 @@ def floor_stages_for(spec, gpu, precision: str, width: int, height: int, evals: 
     base = max(rates.matmul_flops_per_s, rates.attention_flops_per_s)
     sheet = gpu.tensor_tflops
     linear = base
+    boost = T.boost_over_sheet(gpu)  # datasheet rates x how far the card runs above them
     if plan.matmul_tensor_key in sheet:
-        linear = max(base, sheet[plan.matmul_tensor_key].value * 1e12 * plan.matmul_rate_multiplier)
-    attention = max([base] + [sheet[k].value * 1e12 for n in plan.names for k in ATTENTION_KERNEL_KEYS.get(n, ())
-                              if k in sheet])
+        linear = max(base, sheet[plan.matmul_tensor_key].value * 1e12 * plan.matmul_rate_multiplier * boost)
+    attention = max([base] + [sheet[k].value * 1e12 * boost for n in plan.names
+                              for k in ATTENTION_KERNEL_KEYS.get(n, ()) if k in sheet])
     wprec = plan.weight_format or precision
     w_base = E.workload(spec, width, height, 1, evals, 1, precision, reference_tokens=reference_tokens)
     w_opt = (E.workload(spec, width, height, 1, evals, 1, wprec, reference_tokens=reference_tokens)

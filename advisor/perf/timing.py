@@ -383,6 +383,23 @@ def _rate(gpu: GPU, keys: tuple[str, ...]) -> float:
 #:             L40S 269.15/362.05 = 0.743, RTX A6000 123.34/154.8 = 0.797, B200 1696.03/2250 = 0.754,
 #:             RTX PRO 6000 Blackwell 417.98/503.8 = 0.830 -> median 0.797.
 SEGMENT_MATMUL_CEILING_FRACTION = {"consumer": 1.059, "workstation": 0.797, "datacenter": 0.797}
+#: The fastest a GeForce card was measured above its datasheet tensor rate (RTX 5090 239.1 / 209.5, list above):
+#: the physical floor of a consumer card without a ceilings file divides by it, so that a card boosting above its
+#: spec clock is never called faster than physics.
+CONSUMER_MAX_BOOST_OVER_SHEET = 239.1 / 209.5
+
+
+def boost_over_sheet(gpu: GPU) -> float:
+    """How far above its datasheet tensor rates ``gpu`` may run [>= 1]: its measured bf16 ceiling / datasheet bf16
+    where a ceilings file exists (GeForce cards boost above the spec clock), else
+    :data:`CONSUMER_MAX_BOOST_OVER_SHEET` for a consumer card, else 1 (power-capped workstation, data-centre and
+    other parts). The roofline floor and claim checks scale the datasheet rates by it."""
+    if gpu.architecture == "cpu":
+        return 1.0
+    ceil = load_ceilings(gpu.slug)
+    if ceil is not None:
+        return max(1.0, ceil.bf16_matmul_median_tflops * 1e12 / _rate(gpu, ("bf16_fp32acc", "fp16_fp32acc", "fp32")))
+    return CONSUMER_MAX_BOOST_OVER_SHEET if segment_of(gpu) == "consumer" else 1.0
 #: data-centre parts by slug prefix, for GPUs that do not state their segment (inline validation GPUs, older entries)
 _DATACENTER_PREFIXES = ("a100", "a10", "a30", "a40", "l4", "l20", "l40", "t4", "h100", "h200", "h800", "h20", "b200",
                         "b300", "gb200", "gh200", "v100")
@@ -416,7 +433,8 @@ def device_rates(gpu: GPU, precision: str, cal: "Calibration | None" = None, ach
       1.0 where the family has no measured ceiling, i.e. folded into the efficiencies);
     - the CPU: its measured peaks as they are.
 
-    ``achievable=False`` gives the datasheet peaks (for the physical roofline floor and claim checks).
+    ``achievable=False`` gives the fastest the card can physically run (for the roofline floor and claim checks):
+    datasheet tensor rates x :func:`boost_over_sheet`, datasheet bandwidth.
     """
     if precision not in MATMUL_KEYS:
         raise InputError("precision", precision, "|".join(MATMUL_KEYS))
@@ -446,6 +464,9 @@ def device_rates(gpu: GPU, precision: str, cal: "Calibration | None" = None, ach
             f_mm = seg if seg is not None else (fam.matmul_ceiling_fraction if fam else 1.0)
             mm, att = mm * f_mm, att * f_mm
             bw *= fam.copy_ceiling_fraction if fam else 1.0
+    elif gpu.architecture != "cpu":
+        boost = boost_over_sheet(gpu)
+        mm, att = mm * boost, att * boost
     pcie = gpu.pcie_gb_per_s * 1e9 if gpu.architecture != "cpu" else float("inf")
     return DeviceRates(gpu.slug, gpu.architecture, mm, att, att, bw, pcie)
 
