@@ -58,9 +58,10 @@ with st.form("compare", enter_to_submit=False):
     c6, c7 = st.columns(2)
     kind = c6.selectbox("Kind of work", KINDS_OF_WORK, key="cmp_kind_of_work",
                         help="Picks the published keep rate per model (share of generations a designer keeps).")
-    scales = sorted(cat.quality.scales)
-    scale = c7.selectbox("Quality scale shown", scales, index=scales.index("lmarena-t2i") if "lmarena-t2i" in scales
-                         else 0, format_func=lambda s: cat.quality.scales[s].name, key="cmp_quality_scale")
+    scales = ["by question", *sorted(cat.quality.scales)]
+    scale = c7.selectbox("Quality scale shown", scales, index=0, key="cmp_quality_scale",
+                         format_func=lambda s: ("LMArena text-to-image, or image edit with reference images"
+                                                if s == "by question" else cat.quality.scales[s].name))
     shown_paid = [s for s in paid if s in models] or paid[:1]
     fees = {}
     with st.expander("Licence fees (BFL publishes no FLUX [dev] self-hosting price: empty shows the break-even fee)",
@@ -91,7 +92,8 @@ size = common.guarded(parse_resolution, resolution)
 if size is None:
     st.stop()
 data = {"volume_images_per_month": float(volume), "gpu_owned": None if gpu == "none" else gpu,
-        "commercial": bool(commercial), "kind_of_work": kind, "quality_scale": scale,
+        "commercial": bool(commercial), "kind_of_work": kind,
+        **({} if scale == "by question" else {"quality_scale": scale}),
         "license_fee_usd_per_month": fees, "setup_hours": setup, "upkeep_hours_per_month": upkeep,
         "hourly_rate_usd": rate, **size, **({"host_ram_gb": float(host_ram)} if host_ram is not None else {}),
         **({"input_megapixels": float(input_mp)} if input_mp else {})}

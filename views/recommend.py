@@ -70,6 +70,8 @@ FORM_FIELDS = ("volume_images_per_month", "megapixels", "width", "height", "gpu_
 #: issue 10: the quality-floor slider (LMArena text-to-image, the default ranking scale) and the FLUX.2 [dev]
 #: licence-fee box (BFL publishes no price: empty = not set, the answer then gives the break-even fee)
 FLOOR_SCALE = "lmarena-t2i"
+#: with reference images (editing) the floor is on LMArena's image-edit board: a text-to-image score is not an edit score
+EDIT_FLOOR_SCALE = "lmarena-image-edit"
 FLOOR_OPTIONS = ["off", *range(1000, 1525, 25)]
 FEE_PIPELINE = "flux-2-dev"
 
@@ -107,7 +109,8 @@ def _floor_value(min_quality):
         v = float(value)
     except ValueError:
         return "off"
-    return int(v) if scale == FLOOR_SCALE and v.is_integer() and int(v) in FLOOR_OPTIONS else "off"
+    on_slider = scale in (FLOOR_SCALE, EDIT_FLOOR_SCALE) and v.is_integer() and int(v) in FLOOR_OPTIONS
+    return int(v) if on_slider else "off"
 
 
 def scenario_extra(scenario) -> dict:
@@ -142,7 +145,8 @@ def form_data(state) -> dict:
     if state.get("input_megapixels"):
         data["input_megapixels"] = float(state["input_megapixels"])
     if state.get("min_quality_floor") not in (None, "off"):
-        data["min_quality"] = f"{FLOOR_SCALE}:{state['min_quality_floor']}"
+        scale = EDIT_FLOOR_SCALE if state.get("input_megapixels") else FLOOR_SCALE
+        data["min_quality"] = f"{scale}:{state['min_quality_floor']}"
     if state.get("licence_fee_flux_2_dev") is not None:  # merged with any other pipelines' fees of the scenario
         fees = dict((state.get(EXTRA_KEY) or {}).get("license_fee_usd_per_month") or {})
         data["license_fee_usd_per_month"] = {**fees, FEE_PIPELINE: float(state["licence_fee_flux_2_dev"])}
@@ -323,8 +327,8 @@ with st.form("scenario_form", enter_to_submit=False):
                     help="Images passed to the model with the prompt (FLUX.2 multi-reference, editing): extra tokens "
                          "the GPU has to process, and extra megapixels an API bills.")
     q1, q2 = st.columns(2)  # issue 10
-    q1.select_slider("Quality floor: LMArena text-to-image (off = none; unscored models are dropped by a floor)",
-                     FLOOR_OPTIONS, key="min_quality_floor")
+    q1.select_slider("Quality floor: LMArena text-to-image, or image edit with reference images (off = none; "
+                     "unscored models are dropped by a floor)", FLOOR_OPTIONS, key="min_quality_floor")
     q2.number_input("FLUX.2 [dev] commercial licence [USD/month] (optional)", min_value=0.0, value=None, step=50.0,
                     key="licence_fee_flux_2_dev", placeholder="not set: break-even fee shown",
                     help="BFL publishes no self-serve price; enter your quote. Empty: costs exclude it and each "

@@ -62,6 +62,10 @@ class GPU(Strict):
     host_link_gb_per_s: Sourced | None = None
     board_power_watts: Sourced
     idle_power_watts: Sourced
+    #: a machine sold whole (Apple Silicon, DGX Spark): its power outside what board_power_watts counts, while
+    #: generating and idle [W]; None: the desktop around a card (Defaults.rest_of_system_watts / _idle_watts)
+    rest_of_system_watts: Sourced | None = None
+    rest_of_system_idle_watts: Sourced | None = None
     launch_price_usd: Sourced | None = None
     street_price_usd: SourcedRange | None = None
     used_price_usd: SourcedRange | None = None

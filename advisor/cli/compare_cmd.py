@@ -50,6 +50,8 @@ def render_compare(res) -> str:
             lines.append(f"  {label:<58} {_fmt_s(r.seconds_per_image):>8} "
                          f"{usd(r.monthly_cost_usd):>10} {usd(r.cost_per_image_usd):>9} {usd(b.get('people', 0.0)):>8} "
                          f"{lic:>9} {('-' if r.quality_value is None else f'{r.quality_value:g}'):>8}  {r.license}")
+            if r.speed_basis:  # a GPU family from specs only or one or two runs: its seconds' band, in the row
+                lines.append(f"    {r.speed_basis}")
         n = m.self_host_overtakes_api_images_per_month
         lines.append(f"  self-hosting overtakes its own API at: "
                      f"{'never (cheaper or dearer at every volume)' if n is None else f'{n:,.0f} images/month'}")
@@ -95,7 +97,8 @@ def compare_command(
     owned_card_view: Optional[str] = typer.Option(None, "--owned-card-view", help=OWNED_CARD_VIEW_HELP),
     holding: Optional[List[str]] = typer.Option(None, "--holding", help=HOLDING_HELP),
     min_quality: Optional[str] = typer.Option(None, "--min-quality", help="quality floor SCALE:VALUE"),
-    quality_scale: Optional[str] = typer.Option(None, "--quality-scale", help="scale shown/ranked (default lmarena-t2i)"),
+    quality_scale: Optional[str] = typer.Option(None, "--quality-scale", help="scale shown/ranked (default lmarena-t2i; "
+                                                "lmarena-image-edit with --input-megapixels)"),
     megapixels: Optional[float] = typer.Option(None, "--megapixels", help="output size [MP]; default 1.0"),
     input_megapixels: Optional[float] = typer.Option(None, "--input-megapixels", help="input/reference images per "
                                                      "request [MP]: costed on APIs and in the simulator alike"),

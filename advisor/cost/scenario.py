@@ -47,7 +47,7 @@ ALLOWED: dict[str, str] = {
     # issue 10: quality, licence fee, keep rates, people's time
     "min_quality": "SCALE:VALUE, a quality floor on one catalog scale (e.g. lmarena-t2i:1100), or null",
     "quality_scale": "a quality scale slug from profiles/quality.yaml used to rank and chart quality, or null "
-                     "(lmarena-t2i)",
+                     "(lmarena-t2i; lmarena-image-edit when input_megapixels > 0)",
     "license_fee_usd_per_month": "a mapping of pipeline slug -> your commercial licence fee [USD/month], each from 0 to 100,000",
     "keep_rates": "a mapping of model slug -> share of generations you keep, from 0.01 to 1",
     "kind_of_work": f"one of {', '.join(KINDS_OF_WORK)} (picks the catalog keep rate)",

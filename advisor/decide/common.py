@@ -14,6 +14,26 @@ from advisor.errors import InputError
 from advisor.fmt import usd as _usd
 from advisor.perf import PerfEstimate, PerfRequest
 
+#: how :func:`advisor.perf.timing.family_notes` opens the caveat of a GPU family calibrated from specs only or on one
+#: or two measured points (the estimate then carries the wider band of :func:`advisor.perf._engine.uncertainty_for`)
+WIDE_BAND_NOTES = ("from specs only", "few measured runs")
+
+
+def speed_basis(est: PerfEstimate) -> str:
+    """The sentence an option shows when its seconds per image come from specs only or from one or two measured runs
+    of its GPU family: the estimate's own note (``PerfEstimate.notes``, from ``family_notes``) with its relative band
+    (``PerfEstimate.uncertainty``, e.g. ±53%); '' for a family fitted on enough points or without a band."""
+    note = next((n for n in getattr(est, "notes", ()) if n.startswith(WIDE_BAND_NOTES)), None)
+    u = getattr(est, "uncertainty", None)
+    if note is None or u is None or not math.isfinite(u) or u <= 0:
+        return ""
+    kind, _, why = note.split("; wider uncertainty band")[0].partition(": ")
+    kind = kind if kind.startswith("from") else f"from {kind}"
+    why = why.replace(" (", ": ").replace(")", "")  # one level of brackets in the sentence
+    return (f"Speed {kind} ({why}): {est.seconds_per_image:.2f} s/image ±{u:.0%} (the simulator's band for such a "
+            f"family), so every cost that scales with the speed is as uncertain.")
+
+
 def _kwh(x: float) -> str:
     """Energy for sentences: 47.4 kWh / 0.0644 kWh (three significant figures below 100)."""
     return f"{x:,.0f} kWh" if abs(x) >= 100 else f"{x:.3g} kWh"

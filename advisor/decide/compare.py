@@ -71,6 +71,10 @@ class DeploymentRow:
     capacity_images_per_month: float | None = None  # one card, 24/7 [images/month]; None for APIs and rentals
     #: THE label of the setting (weights, matmuls, compile, attention, cache, steps, offload; advisor.perf.settings)
     setting: str = ""
+    #: relative band of seconds_per_image (the simulator's, as risk uses it) [-]; None for APIs
+    speed_band: float | None = None
+    #: why the band is wide (GPU family from specs only or one or two measured runs); '' otherwise
+    speed_basis: str = ""
 
 
 @dataclass
@@ -123,7 +127,7 @@ CSV_COLUMNS = ("model", "kind", "option_id", "label", "gpu", "precision", "offlo
                "electricity_usd_per_month", "license_usd_per_month", "api_usd_per_month", "rental_usd_per_month",
                "people_usd_per_month", "monthly_cost_without_people_usd", "license", "license_fee_known",
                "break_even_license_fee_usd_per_month", "keep_rate", "quality_scale", "quality_value",
-               "purchase_usd", "payback_months", "self_host_overtakes_api_images_per_month", "use")
+               "purchase_usd", "payback_months", "self_host_overtakes_api_images_per_month", "use", "speed_band")
 
 
 def csv_rows(res: CompareResult) -> list[dict[str, Any]]:
@@ -146,7 +150,7 @@ def csv_rows(res: CompareResult) -> list[dict[str, Any]]:
                 "keep_rate": r.keep_rate, "quality_scale": r.quality_scale, "quality_value": r.quality_value,
                 "purchase_usd": r.purchase_usd, "payback_months": r.payback_months,
                 "self_host_overtakes_api_images_per_month": m.self_host_overtakes_api_images_per_month,
-                "use": res.use,
+                "use": res.use, "speed_band": r.speed_band,
             })
     return out
 
@@ -198,7 +202,9 @@ def _row(o: Option, kind: str) -> DeploymentRow:
         payback_months=o.payback_months, payback_against=o.payback_against,
         break_even_license_fee_usd_per_month=o.break_even_license_fee_usd_per_month,
         fixed_usd_per_month=o.fixed_usd_per_month, variable_usd_per_image=o.variable_usd_per_image,
-        capacity_images_per_month=capacity, setting=getattr(o, "setting", ""))
+        capacity_images_per_month=capacity, setting=getattr(o, "setting", ""),
+        speed_band=(o.simulator_uncertainty or None) if o.seconds_per_image is not None else None,
+        speed_basis=getattr(o, "speed_basis", ""))
 
 
 def _add_fee_without_people(rows: list[DeploymentRow]) -> None:

@@ -66,6 +66,9 @@ class Option:
     variable_kwh_per_image: float = 0.0
     #: issue 11: the simulator's relative uncertainty behind seconds_per_image (validation band) [-]; 0 for APIs
     simulator_uncertainty: float = 0.0
+    #: why that band is wide: the GPU family's speed is from specs only or from one or two measured runs
+    #: (advisor.decide.common.speed_basis); '' for families fitted on enough points and for APIs
+    speed_basis: str = ""
     # --- issue 10: quality, keep rate, licence, people's time, purchase ---
     quality_scale: str | None = None  # the scale ``quality_elo`` is on (None: unscored on the ranking scale)
     quality_source: str | None = None  # source and as_of of that figure

@@ -6,13 +6,14 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from advisor.catalog import GPU, Pipeline
 from advisor.cost import tco
 from advisor.decide import market, optimize, quality, rules, turnaround_rule
 from advisor.decide.common import (_batch_hours, _deadline_units, _exclude_not_fitting, _fitting_estimates,
                                    _hostable_pipelines, _kwh, _license_reason, _n, _per_image, _quality_reason,
-                                   _uncertainty)
+                                   _uncertainty, speed_basis)
 from advisor.decide.option import DAYS_PER_MONTH, Context, Excluded, Option
 from advisor.fmt import usd as _usd
 from advisor.perf import PerfEstimate
@@ -157,8 +158,15 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
                         [f"Loading the model alone ({est.cold_start_seconds:.0f} s) exceeds your "
                          f"{sc.deadline_hours:g} h deadline."])
 
-    rest_w = max(est.system_power_watts - est.board_power_watts, 0.0) or ctx.rest_of_system_watts
-    gpu_idle_w, rest_idle_w = gpu.idle_power_watts.value, ctx.rest_of_system_idle_watts
+    # a machine sold whole (Mac, DGX Spark) states its own non-SoC watts and its whole idle power (advisor.perf.power)
+    whole = gpu.rest_of_system_watts is not None
+    rest_w = max(est.system_power_watts - est.board_power_watts, 0.0) or \
+        (gpu.rest_of_system_watts.value if whole else ctx.rest_of_system_watts)
+    gpu_idle_w = gpu.idle_power_watts.value
+    rest_idle_w = (gpu.rest_of_system_idle_watts.value if gpu.rest_of_system_idle_watts is not None
+                   else ctx.rest_of_system_idle_watts)
+    board_name, idle_name = ("SoC package", "machine") if whole else ("GPU board", "GPU")
+    rest_name = "rest of the machine" if whole else "rest of system"
     retry = tco.retry_fraction(ctx.failure_rate)
     busy_text = (f"{_n(ctx.volume)} images x {ctx.attempts:.2f} attempts x {est.seconds_per_image:.2f} s = "
                  f"{busy_h:.2f} h busy")
@@ -172,8 +180,8 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
         idle_w = idle_h = on_h = 0.0
         electricity = tco.electricity_usd_per_month(energy_j, ctx.volume, ctx.usd_per_kwh, retry)
         energy_text = (
-            f"{busy_text} x {add_w:.0f} W above idle (GPU board {est.board_power_watts:.0f} W - "
-            f"{gpu_idle_w:.0f} W idle + rest of system {rest_w:.0f} W - {rest_idle_w:.0f} W idle) = "
+            f"{busy_text} x {add_w:.0f} W above idle ({board_name} {est.board_power_watts:.0f} W - "
+            f"{gpu_idle_w:.0f} W {idle_name} idle + {rest_name} {rest_w:.0f} W - {rest_idle_w:.0f} W idle) = "
             f"{_kwh(energy_j * ctx.volume * ctx.attempts / tco.JOULES_PER_KWH)} at {_usd(ctx.usd_per_kwh)}/kWh = "
             f"{_usd(electricity)}/month")
     else:
@@ -187,11 +195,11 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
                      "to change it")
         per_card = f" per card ({units} cards)" if units > 1 else ""
         energy_text = (
-            f"{busy_text} at {est.board_power_watts + rest_w:.0f} W (GPU board {est.board_power_watts:.0f} W + rest of "
-            f"system {rest_w:.0f} W) = {_kwh(energy_j * ctx.volume * ctx.attempts / tco.JOULES_PER_KWH)}, plus "
+            f"{busy_text} at {est.board_power_watts + rest_w:.0f} W ({board_name} {est.board_power_watts:.0f} W + "
+            f"{rest_name} {rest_w:.0f} W) = {_kwh(energy_j * ctx.volume * ctx.attempts / tco.JOULES_PER_KWH)}, plus "
             f"{idle_h:.0f} h idle{per_card} ({ctx.powered_on_hours_per_day:g} h/day on, {hours_src}, x "
-            f"{DAYS_PER_MONTH:.2f} d minus busy hours) at {idle_w:.0f} W ({gpu_idle_w:.0f} W GPU idle + "
-            f"{rest_idle_w:.0f} W rest of system idle{' x ' + str(units) if units > 1 else ''}) = "
+            f"{DAYS_PER_MONTH:.2f} d minus busy hours) at {idle_w:.0f} W ({gpu_idle_w:.0f} W {idle_name} idle + "
+            f"{rest_idle_w:.0f} W {rest_name} idle{' x ' + str(units) if units > 1 else ''}) = "
             f"{_kwh(idle_w * idle_h / 1000)}, at {_usd(ctx.usd_per_kwh)}/kWh = {_usd(electricity)}/month")
     reasons: list[str] = []
     hardware = 0.0
@@ -264,6 +272,9 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
                        f"within your {sc.deadline_hours:g} h deadline.")
     if license_usd:
         reasons.append(_license_reason(pipe, license_usd))
+    basis = speed_basis(est)  # a family from specs only or one or two runs: the seconds' band, said in the row
+    if basis:
+        reasons.append(basis)
     if host.text and (est.offload not in ("none", "auto") or host.upgrade_usd):
         reasons.append(host.text)
     if est.offload not in ("none", "auto"):
@@ -303,11 +314,27 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
         resale_derived=resale_derived, capital_usd_per_month=capital_usd,
         batch_hours=_batch_hours(ctx, est, units) if sc.batch_images else None,
         fixed_usd_per_month=fixed, variable_usd_per_image=per_image,
-        turnaround=wait.summary() if wait is not None else None, simulator_uncertainty=u,
+        turnaround=wait.summary() if wait is not None else None, simulator_uncertainty=u, speed_basis=basis,
         fixed_kwh_per_month=(tco.electricity_usd_per_month(0, 0, 1.0, 0, idle_w, on_h) if idle_regime else 0.0),
         variable_kwh_per_image=ctx.attempts * max(energy_j - swapped_idle_j, 0.0) / tco.JOULES_PER_KWH,
         uncertainty_usd_per_month=u * electricity, quality_elo=rules.quality_score(pipe), purchase_usd=purchase_usd,
     )
+
+
+def _machine_ram_gib(ctx: Context, gpu: GPU, owned: bool) -> float | None:
+    """Host RAM [GiB, = the "GB" memory is sold in] of the machine a setting must fit (optimize.fastest): the owned
+    machine's as :func:`advisor.decide.market.host_fit` assumes it (the scenario's ``host_ram_gb``, else its unified
+    memory, else its system class's build, else the catalog's ``owned_host_ram_gb``; read from host_fit so the rule
+    is written once); a bought unified-memory machine's memory; a bought build's most RAM (more is excluded, less is
+    bought and priced); None when the catalog states none."""
+    if owned:
+        probe = SimpleNamespace(host_ram_gib=0.0, disk_gb=0.0, offload="none")  # needs nothing: reads the RAM only
+        return market.host_fit(ctx.catalog, gpu, probe, owned=True,
+                               owned_ram_gb=getattr(ctx.scenario, "host_ram_gb", None)).machine_ram_gb
+    build = ctx.catalog.defaults.system_builds.get(gpu.system_class or "")
+    if build is None:
+        return gpu.host_ram_gib
+    return build.max_ram_gb.value
 
 
 def self_host_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
@@ -322,9 +349,8 @@ def self_host_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
             is_owned = gpu.slug == owned
             if not is_owned and market.card_price(gpu) is None:
                 continue
-            # the owned machine's stated RAM: a setting that fits it beats a faster one that does not
-            fitting, smallest = _fitting_estimates(ctx, pipe, gpu, getattr(ctx.scenario, "host_ram_gb", None)
-                                                   if is_owned else None)
+            # the machine's RAM: a setting that fits it beats a faster one that market.host_fit would exclude
+            fitting, smallest = _fitting_estimates(ctx, pipe, gpu, _machine_ram_gib(ctx, gpu, is_owned))
             if not fitting:
                 kind = "owned" if is_owned else "buy"
                 _exclude_not_fitting(excluded, f"self-host:{kind}:{gpu.slug}:{pipe.slug}", pipe, "self-host", gpu,

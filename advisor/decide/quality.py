@@ -2,7 +2,8 @@
 
 Small named steps that :func:`advisor.decide.engine.recommend` runs after the options are priced:
 
-* :func:`quality_context` - the ranking scale and the quality floor (``SCALE:VALUE``), checked against the catalog;
+* :func:`quality_context` - the ranking scale (by default text-to-image, or image-edit when the scenario sends input
+  images) and the quality floor (``SCALE:VALUE``), checked against the catalog;
 * :func:`for_model` - a context whose attempts per image include the model's keep rate;
 * :func:`license_fee` - the commercial licence fee of a pipeline: the scenario's, else the catalog's, else unknown;
 * :func:`figure_for` - the figure of an option's exact model and priced variant (API tier, weight format) in the
@@ -33,6 +34,11 @@ from advisor.fmt import usd as _usd
 # Context, Option, Recommendation, Excluded and BreakEven are advisor.decide.engine's classes; the engine passes
 # the classes it needs (this module never imports the engine: the engine imports this one).
 
+#: the scale a ranking uses when the scenario sends input images (an edit or reference job) and names no scale: a
+#: model's text-to-image score says nothing about its edits, so an editing question is ranked on the edit arena
+#: (profiles/quality.yaml ``lmarena-image-edit``); a catalog without that scale keeps the text-to-image default
+DEFAULT_EDIT_SCALE = "lmarena-image-edit"
+
 #: the rule ``--need quality`` ranks by, stated in the recommendation's reasons
 QUALITY_RANK_RULE = ("ranked along the cost-per-image vs quality Pareto frontier on {scale}: options no other option "
                      "beats on both cost and quality first, highest quality first; then dominated options by quality; "
@@ -45,7 +51,8 @@ def quality_context(scenario: Scenario, catalog: Catalog) -> dict[str, Any]:
     """``quality_scale`` and ``min_quality`` for :class:`~advisor.decide.engine.Context`; InputError when unknown."""
     book: QualityBook = catalog.quality
     floor = parse_min_quality(scenario.min_quality, book) if scenario.min_quality is not None else None
-    scale = scenario.quality_scale or (floor[0] if floor else DEFAULT_SCALE)
+    default = DEFAULT_EDIT_SCALE if scenario.input_megapixels and DEFAULT_EDIT_SCALE in book.scales else DEFAULT_SCALE
+    scale = scenario.quality_scale or (floor[0] if floor else default)
     if book.scales and scale not in book.scales:
         if scenario.quality_scale is not None:
             raise InputError("quality_scale", scale, f"one of {', '.join(sorted(book.scales))}")

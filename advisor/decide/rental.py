@@ -7,7 +7,8 @@ from advisor.catalog import GPU, Pipeline, RentalOffer
 from advisor.cost import tco
 from advisor.decide import market, optimize, quality, rules, turnaround_rule
 from advisor.decide.common import (_batch_hours, _deadline_units, _exclude_not_fitting, _fitting_estimates,
-                                   _hostable_pipelines, _license_reason, _per_image, _quality_reason, _uncertainty)
+                                   _hostable_pipelines, _license_reason, _per_image, _quality_reason, _uncertainty,
+                                   speed_basis)
 from advisor.decide.option import Context, Excluded, Option
 from advisor.fmt import usd as _usd
 from advisor.perf import PerfEstimate
@@ -120,7 +121,7 @@ def pod_options(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GPU, est:
         if license_usd:
             reasons.append(_license_reason(pipe, license_usd))
         for r in (rules.precision_note(est.request.precision, pipe.default_precision),
-                  _quality_reason(ctx, pipe), optimize.reason_for(est, ctx.catalog, ctx.estimator)):
+                  _quality_reason(ctx, pipe), optimize.reason_for(est, ctx.catalog, ctx.estimator), speed_basis(est)):
             if r:
                 reasons.append(r)
         if wait is not None:
@@ -153,7 +154,7 @@ def pod_options(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GPU, est:
             batch_hours=_batch_hours(ctx, est, units) if sc.batch_images else None,
             fixed_usd_per_month=fixed, variable_usd_per_image=variable,
             turnaround=wait.summary() if wait is not None else None,
-            simulator_uncertainty=_uncertainty(ctx, est),
+            simulator_uncertainty=_uncertainty(ctx, est), speed_basis=speed_basis(est),
             uncertainty_usd_per_month=_uncertainty(ctx, est) * rental,
             quality_elo=rules.quality_score(pipe), offer=offer.slug, spot=spot,
             sessions_per_month=plan.sessions, started_by_hand=not serverless,

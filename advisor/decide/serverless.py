@@ -26,7 +26,8 @@ from typing import Any
 from advisor.catalog import GPU, Pipeline, RentalOffer
 from advisor.cost import serverless as S
 from advisor.decide import market, optimize, rules
-from advisor.decide.common import _deadline_units, _license_reason, _per_image, _quality_reason, _uncertainty
+from advisor.decide.common import (_deadline_units, _license_reason, _per_image, _quality_reason, _uncertainty,
+                                   speed_basis)
 from advisor.decide.option import Context, Excluded, Option
 from advisor.decide.turnaround_rule import DEFAULT_IMAGES_PER_REQUEST, DEFAULT_WORKING_HOURS_PER_DAY
 from advisor.fmt import usd
@@ -195,7 +196,7 @@ def _flex_bill(ctx: Context, inputs: Any, offer: RentalOffer, pipe: Pipeline, es
 def _common_reasons(ctx: Context, pipe: Pipeline, est: PerfEstimate, license_usd: float) -> list[str]:
     out = [_license_reason(pipe, license_usd)] if license_usd else []
     for r in (rules.precision_note(est.request.precision, pipe.default_precision), _quality_reason(ctx, pipe),
-              optimize.reason_for(est, ctx.catalog, ctx.estimator)):
+              optimize.reason_for(est, ctx.catalog, ctx.estimator), speed_basis(est)):
         if r:
             out.append(r)
     return out
@@ -218,6 +219,6 @@ def _option(ctx: Context, pipe: Pipeline, offer: RentalOffer, gpu: GPU, est: Per
         fixed_usd_per_month=fixed, variable_usd_per_image=variable,
         turnaround=wait.summary() if wait is not None else None,
         simulator_uncertainty=_uncertainty(ctx, est), uncertainty_usd_per_month=_uncertainty(ctx, est) * rental,
-        quality_elo=rules.quality_score(pipe), offer=offer.slug, spot=False,
+        speed_basis=speed_basis(est), quality_elo=rules.quality_score(pipe), offer=offer.slug, spot=False,
         sessions_per_month=0.0, started_by_hand=False, startup_usd_per_month=startup_usd, serverless_mode=mode.replace(" ", "-").replace(
             "warm-in-working-hours", "active-window"))

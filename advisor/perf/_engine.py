@@ -297,7 +297,7 @@ def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):
     else:
         bound = "compute" if compute_s >= memory_s else "memory"
     pw = board_power_watts(gpu, cal, power_split(plan, steps, transfer_seconds=t_xfer))
-    system = pw + catalog.defaults.rest_of_system_watts.value
+    system = pw + P.rest_of_system(gpu, catalog.defaults)[0]  # a Mac or DGX Spark gives its own
     weights_bytes = M.total_weight_gib(spec, req.precision, _precisions(req.precision)) * M.GIB
     cold = COLD_FIXED_SECONDS + weights_bytes / (DISK_GB_PER_S * 1e9)
     if gpu.architecture != "cpu" and chosen == "none":

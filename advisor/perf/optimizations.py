@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from advisor.catalog import GPU, Catalog
 from advisor.catalog.optimizations import Optimization, OptimizationBook
 from advisor.errors import InputError
+from advisor.perf.power import rest_of_system
 
 #: weight formats whose per-layer upcast is a single dtype cast (``weight.to(bfloat16)``): a whole-tensor streaming
 #: pass at the weight-streaming rate. Block-quantised formats (GGUF k-quants, NF4) dequantise with several tensor ops
@@ -432,7 +433,7 @@ def simulate_optimized(req, catalog: Catalog, cal=None):
         cold_start_seconds=cold, peak_vram_gib=vb.total_gib, fits=fits, offload=chosen,
         required_vram_gib=vb.required_gib, vram_limit_gib=fit.limit.gib,
         energy_per_image_joules=pw * total_call / b, board_power_watts=pw,
-        system_power_watts=pw + catalog.defaults.rest_of_system_watts.value,
+        system_power_watts=pw + rest_of_system(gpu, catalog.defaults)[0],
         uncertainty=E.uncertainty_for(cal, pipe.slug, gpu), bound=bound, notes=tuple(notes),
         optimizations_applied=plan.applied,
     )

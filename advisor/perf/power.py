@@ -3,7 +3,13 @@
     P_board = P_idle + (P_board_limit - P_idle) x u^alpha                                          [W]
     u = (t_compute x u_compute + t_memory x u_memory + t_transfer x u_transfer) / t_total           [1]
     E_image = P_board x t_image                                                                      [J]
-    P_system = P_board + rest_of_system_watts (catalog defaults)                                     [W]
+    P_system = P_board + rest_of_system_watts                                                         [W]
+
+``rest_of_system_watts`` is the desktop around a card (catalog defaults: CPU, board, fans, PSU loss) unless the GPU
+is a machine sold whole (Apple Silicon, DGX Spark): there ``board_power_watts`` is the SoC package (with its unified
+memory) under a GPU load, ``idle_power_watts`` the whole machine idle at the wall, and the GPU entry's own
+``rest_of_system_watts`` / ``rest_of_system_idle_watts`` the watts outside the package (power-supply loss, fans,
+SSD) and 0 at idle, so no watt is counted twice (:func:`rest_of_system`).
 
 (same shape as GenZ ``power.py``: static + utilisation-weighted dynamic power; ML.ENERGY warns that TDP is not
 measured power.) ``u_*`` and ``alpha`` are fitted by :func:`fit_power` on NVML profiles (mean denoise board power of
@@ -45,6 +51,20 @@ def board_power(gpu: GPU, params, compute_seconds: float, memory_seconds: float,
     """Mean board power while generating [W], clamped to [idle, board limit]."""
     u = utilisation(params, compute_seconds, memory_seconds, transfer_seconds)
     return power_at_utilisation(gpu.idle_power_watts.value, gpu.board_power_watts.value, u, params.alpha)
+
+
+def rest_of_system(gpu: GPU, defaults) -> tuple[float, float]:
+    """The machine's power outside the GPU board/package: (while generating, idle) [W].
+
+    A machine sold whole gives its own figures (``GPU.rest_of_system_watts`` / ``rest_of_system_idle_watts``: its
+    idle power is already the whole machine's ``idle_power_watts``); a card goes into a desktop whose figures are
+    ``defaults.rest_of_system_watts`` / ``rest_of_system_idle_watts`` (profiles/defaults.yaml).
+    """
+    busy = gpu.rest_of_system_watts if getattr(gpu, "rest_of_system_watts", None) is not None \
+        else defaults.rest_of_system_watts
+    idle = gpu.rest_of_system_idle_watts if getattr(gpu, "rest_of_system_idle_watts", None) is not None \
+        else defaults.rest_of_system_idle_watts
+    return busy.value, idle.value
 
 
 def energy_joules(power_watts: float, seconds: float) -> float:

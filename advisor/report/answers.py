@@ -108,6 +108,15 @@ def seconds_text(seconds: float | None, api: Any = None) -> str:
     return "not published"
 
 
+def band_text(row: Any) -> str:
+    """' ±52% (from specs only)' / ' ±52% (few measured runs)' for a row whose GPU family's speed is from specs only
+    or from one or two measured runs (``speed_basis``, ``speed_band``: :func:`advisor.decide.common.speed_basis`)."""
+    basis, band = getattr(row, "speed_basis", ""), getattr(row, "speed_band", None)
+    if not basis or not band:
+        return ""
+    return f" ±{band:.0%} ({'from specs only' if 'from specs only' in basis else 'few measured runs'})"
+
+
 def licence_text(row: Any) -> str:
     """A row's licence state: 'free', '$999/month', 'fee not set · break-even $5.47/month', 'fee not set'."""
     fee = (row.cost_breakdown_usd or {}).get("license", 0.0)
@@ -198,6 +207,7 @@ def compare_view(res: Any, catalog: Any, today: dt.date | None = None) -> Compar
                 "setting": ((o.setting if o is not None else "") or tables.precision_label(r.precision)
                             + (f", {r.offload} offload" if r.offload not in (None, "none", "auto") else "")),
                 "s/image": seconds_text(r.seconds_per_image, api)
+                + (band_text(r) if getattr(r, "speed_basis", "") else "")
                 + (" · not practical" if o is not None and o.not_practical else ""),
                 "per month": money(r.monthly_cost_usd),
                 "per kept image": money(r.cost_per_image_usd),

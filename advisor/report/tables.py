@@ -19,7 +19,7 @@ CSV_COLUMNS = (
     "rank", "id", "label", "pipeline", "deployment", "hardware", "gpu", "provider", "precision", "offload", "fits",
     "gpus_needed", "seconds_per_image", "monthly_cost_usd", "cost_per_image_usd", "hardware_usd",
     "electricity_usd", "license_usd", "api_usd", "rental_usd", "gpu_hours_per_month", "uncertainty_usd_per_month",
-    "quality_elo", "payback_months", "reasons",
+    "quality_elo", "payback_months", "reasons", "simulator_uncertainty", "speed_basis",
     "people_usd", "model", "quality_scale", "keep_rate", "license",  # issue 10
     "not_practical",
 )
@@ -75,6 +75,7 @@ def option_rows(result: "Result") -> list[dict[str, Any]]:
             "payback_months": o.payback_months, "reasons": " | ".join(o.reasons),
             "people_usd": b.get("people", 0.0), "model": o.model, "quality_scale": o.quality_scale,
             "keep_rate": o.keep_rate, "license": o.license, "not_practical": getattr(o, "not_practical", ""),
+            "simulator_uncertainty": o.simulator_uncertainty, "speed_basis": getattr(o, "speed_basis", ""),
         })
     return rows
 
@@ -137,7 +138,9 @@ def render_table(result: "Result", limit: int = DEFAULT_TABLE_ROWS, console=None
             note = getattr(o, "license_note", "")  # an unknown licence fee is said in every table
             setting = getattr(o, "setting", "")  # the whole setting the seconds belong to (advisor.perf.settings)
             cells = [str(i), escape(short_label(o) + (f" ({note})" if note else "") + (f"\n{setting}" if setting else "")),
-                     f"{o.seconds_per_image:.2f}" if o.seconds_per_image is not None else "-",
+                     (f"{o.seconds_per_image:.2f}" + (f"\n±{o.simulator_uncertainty:.0%}"  # specs-only/few-points band
+                                                       if getattr(o, "speed_basis", "") else ""))
+                     if o.seconds_per_image is not None else "-",
                      usd(o.monthly_cost_usd), usd(o.cost_per_image_usd)]
             if parts:
                 cells += [usd(b["hardware"]), usd(b["electricity"]), usd(b["license"]), usd(b["api"] + b["rental"])]
