@@ -357,3 +357,19 @@ def test_holding_cost_known_answer():
         assert o["monthly_cost_other_view_usd"] == pytest.approx(s[i]["monthly_cost_usd"], rel=1e-9)
     assert any(r.startswith("Keep or sell the card you own") for r in hold["recommendation"]["reasons"])
     assert hold["assumptions"]["owned_card_view"] == "holding" and sunk["assumptions"]["owned_card_view"] == "sunk"
+
+
+def test_owned_card_resale_is_counted_net_of_the_selling_fee():
+    """Without a stated resale value the owned card's is the catalog's used-price midpoint less the marketplace fee
+    (profiles/defaults.yaml selling_fee_fraction, eBay's 13.25 %), as a bought used card's end-of-life resale is:
+    holding = used mid x (1 - fee) x (decline + capital / 12)."""
+    from advisor.catalog import load_catalog
+
+    cat = load_catalog()
+    d, used = cat.defaults, cat.gpu("rtx-4090").used_price_usd.mid
+    expected = (used * (1 - d.selling_fee_fraction.value)
+                * (d.used_price_decline_per_month.value + d.cost_of_capital_per_year.value / 12))
+    out = json.loads(invoke("--volume", "500", "--gpu", "rtx-4090", "--no-risk", "--format", "json").stdout)
+    owned = [o for o in out["options"] if o["hardware"] == "owned"]
+    assert owned and all(o["holding_usd_per_month"] == pytest.approx(expected, rel=1e-9) for o in owned)
+    assert any("selling fee" in r for r in owned[0]["reasons"])

@@ -184,11 +184,6 @@ def test_an_owned_4090_overtakes_the_z_image_turbo_api_between_10k_and_100k(engi
     assert zit.self_host_overtakes_api_images_per_month < own.capacity_images_per_month
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "compare --volume 100000 --gpu rtx-4090 picks a bought box over the owned 4090 (12:00 UTC: 'buy rtx-3080' "
-    "Z-Image Turbo at $175.66, 11.2 s/image, 317 h, vs own 4090 $179.63, 3.7 s; 11:40: 'buy rtx-3060-12gb' "
-    "$177.04 at 721 h): a $3.97 gap inside the combined band of +-$8.37; the 4090's holding cost uses its full "
-    "$2,160 used price while bought boxes' resale (0.6) is discounted for selling fees and shipping"))
 def test_owned_4090_at_100k_is_kept(engine):
     """Owned 4090, 100,000 images a month: keep the 4090 and run Z-Image Turbo on it (~4 s/image, ~115 GPU-hours).
     Selling it to buy a box with a slower card (3x the seconds per image, 3x the busy hours) saves less than the

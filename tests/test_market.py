@@ -158,11 +158,12 @@ def test_buy_is_street_price_plus_rest_of_system_hand(low_volume, cat):
     o = low_volume.option("self-host:buy:rtx-4090:flux-2-klein-4b:bf16")
     # no new 4090 is sold in 2026: card = midpoint of the 1,850-2,470 used best deals (GPU Poet, March/April 2026)
     # = 2,160; rest of an AM5 system 1,500 (local-llm.net build: 3,200 - 1,700) = 3,660 USD;
-    # resale: the used card keeps falling at the 1 %/month used-price decline an owned card is charged,
-    # 2,160 x 0.99^36 = 1,504.25, and the new rest of the machine keeps 60 %: 1,500 x 0.6 = 900 -> 2,404.25;
-    # (3,660 - 2,404.25) / 36 months = 34.88 USD/month of depreciation, plus the capital it ties up:
-    # (3,660 + 2,404.25) / 2 x 7.5 %/year / 12 = 18.95 USD/month (the catalog's cost of capital)
-    resale = 2160 * 0.99 ** 36 + 1500 * 0.6
+    # resale: the used card keeps falling at the 1 %/month used-price decline an owned card is charged and its
+    # seller receives it less eBay's 13.25 % fee (profiles/defaults.yaml selling_fee_fraction),
+    # 2,160 x 0.99^36 x 0.8675 = 1,304.94, and the new rest of the machine keeps 60 %: 1,500 x 0.6 = 900 -> 2,204.94;
+    # (3,660 - 2,204.94) / 36 months = 40.42 USD/month of depreciation, plus the capital it ties up:
+    # (3,660 + 2,204.94) / 2 x 7.5 %/year / 12 = 18.33 USD/month (the catalog's cost of capital)
+    resale = 2160 * 0.99 ** 36 * (1 - 0.1325) + 1500 * 0.6
     assert o.purchase_usd == pytest.approx(3660.0, rel=REL)
     assert o.capital_usd_per_month == pytest.approx((3660 + resale) / 2 * 0.075 / 12, rel=REL)
     assert o.cost_breakdown_usd["hardware"] == pytest.approx((3660 - resale) / 36

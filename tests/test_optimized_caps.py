@@ -189,9 +189,10 @@ def test_a_used_purchase_resells_at_the_used_price_decline(catalog):
     d = catalog.defaults
     months, fraction = d.amortization_months.value, d.resale_fraction.value
     decline, rate = d.used_price_decline_per_month.value, d.cost_of_capital_per_year.value
+    fee = d.selling_fee_fraction.value  # the seller of the used card receives its price less the marketplace fee
     card = catalog.gpu("rtx-3060-12gb").used_price_usd.mid
     price = o.purchase_usd / o.gpus_needed
-    resale = card * (1 - decline) ** months + (price - card) * fraction
+    resale = card * (1 - decline) ** months * (1 - fee) + (price - card) * fraction
     hardware = o.gpus_needed * ((price - resale) / months + (price + resale) / 2 * rate / 12)
     assert o.cost_breakdown_usd["hardware"] == pytest.approx(hardware, rel=REL)
 

@@ -330,3 +330,13 @@ def test_planning_hours_per_card_hand():
     assert tco.planning_hours_per_card(730.5, 0.0, 1.2816) == 730.5
     with pytest.raises(ValueError, match="hours_per_month must be > 0"):
         tco.planning_hours_per_card(0.0, 0.25, 1.2816)
+
+
+def test_net_resale_is_the_price_less_the_selling_fee():
+    from advisor.cost import tco
+
+    # eBay's 13.25 % final value fee (profiles/defaults.yaml selling_fee_fraction) on a $2,160 card
+    assert tco.net_resale_usd(2160.0, 0.1325) == pytest.approx(2160.0 * 0.8675)
+    assert tco.net_resale_usd(2160.0, 0.0) == 2160.0
+    with pytest.raises(ValueError, match="selling_fee_fraction"):
+        tco.net_resale_usd(2160.0, 1.5)

@@ -224,6 +224,9 @@ class Defaults(Strict):
     #: and the cost of capital tied up in its resale value [fraction/year]
     used_price_decline_per_month: Sourced | None = None
     cost_of_capital_per_year: Sourced | None = None
+    #: what selling a used card costs as a fraction of its price (marketplace fee): an owned card's resale value and
+    #: a used bought card's end-of-life resale are what the seller receives
+    selling_fee_fraction: Sourced | None = None
 
 
 class Tariff(Strict):

@@ -10,9 +10,11 @@ from advisor.cost.people import FIELDS as PEOPLE_FIELDS
 #: --people-time NAME=VALUE names (the scenario fields; the three with their own flags are accepted too)
 PEOPLE_TIME_HELP = ("people's time NAME=VALUE (repeatable): " + ", ".join(PEOPLE_FIELDS) +
                     "; stated defaults in profiles/defaults.yaml people_time")
-HOLDING_FIELDS = ("used_price_decline_per_month", "cost_of_capital_per_year", "owned_card_resale_usd")
+HOLDING_FIELDS = ("used_price_decline_per_month", "cost_of_capital_per_year", "owned_card_resale_usd",
+                  "selling_fee_fraction")
 HOLDING_HELP = ("owned card NAME=VALUE (repeatable): used_price_decline_per_month (0.01 = 1 %/month), "
-                "cost_of_capital_per_year (0.08 = 8 %/year), owned_card_resale_usd (what it sells for today)")
+                "cost_of_capital_per_year (0.08 = 8 %/year), owned_card_resale_usd (what you would receive for it "
+                "today), selling_fee_fraction (0.1325 = eBay's fee)")
 OWNED_CARD_VIEW_HELP = ("holding (default): the owned card costs its used price's decline + the cost of capital on "
                         "its resale value, what keeping it instead of selling it costs; sunk: the purchase costs "
                         "nothing")

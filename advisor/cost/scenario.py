@@ -71,6 +71,8 @@ ALLOWED: dict[str, str] = {
     "used_price_decline_per_month": "a fraction in [0, 1] [per month] the owned card's used price falls, or null for "
                                     "the stated default",
     "cost_of_capital_per_year": "a fraction in [0, 1] [per year] (0.08 = 8 %/year), or null for the stated default",
+    "selling_fee_fraction": "a fraction in [0, 1] of a used card's price that selling it costs (marketplace fee), or "
+                            "null for the stated default",
     "owned_card_resale_usd": "what the owned card would sell for today, in [0, 1e6] [USD], or null for the "
                              "catalog's used price",
     # the setting and the machine around the card (advisor.perf.settings, advisor.decide.market.host_fit)
@@ -168,6 +170,7 @@ class Scenario(Strict):
     owned_card_view: Literal["holding", "sunk"] = "holding"
     used_price_decline_per_month: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)  # [1/month]
     cost_of_capital_per_year: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)  # [1/year]
+    selling_fee_fraction: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)  # [1]
     owned_card_resale_usd: float | None = Field(default=None, ge=0, le=1_000_000, allow_inf_nan=False)  # [USD]
     # issue 11: turnaround (null -> defaults in advisor.decide.turnaround_rule) and risk (advisor.decide.risk)
     team_size: int | None = Field(default=None, ge=1, le=100_000)

@@ -56,6 +56,14 @@ def hardware_amortization_usd_per_month(purchase_usd: float, resale_usd: float, 
     return (purchase_usd - resale_usd) / months
 
 
+def net_resale_usd(price_usd: float, selling_fee_fraction: float) -> float:
+    """What the seller of a used card receives [USD]: its price x (1 - the marketplace's selling fee fraction)."""
+    _check_nonneg("price_usd", price_usd)
+    if not (0.0 <= selling_fee_fraction <= 1.0):
+        raise ValueError(f"selling_fee_fraction must be a fraction in [0, 1], got {selling_fee_fraction!r}")
+    return price_usd * (1.0 - selling_fee_fraction)
+
+
 def holding_usd_per_month(resale_usd: float, used_price_decline_per_month: float,
                           cost_of_capital_per_year: float) -> float:
     """What keeping an owned card instead of selling it costs this month [USD/month].

@@ -266,7 +266,7 @@ def _add_other_view(options: list[Option]) -> None:
 def _holding_assumptions(ctx: Context) -> dict[str, Any]:
     """The holding-cost rates as resolved, with their sources."""
     out: dict[str, Any] = {}
-    for name in ("used_price_decline_per_month", "cost_of_capital_per_year"):
+    for name in ("used_price_decline_per_month", "cost_of_capital_per_year", "selling_fee_fraction"):
         given = getattr(ctx.scenario, name, None)
         s = getattr(ctx.catalog.defaults, name, None)
         out[name] = given if given is not None else (s.value if s is not None else 0.0)

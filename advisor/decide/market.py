@@ -113,7 +113,7 @@ def bought_card_words(gpu: GPU) -> str:
 
 
 def purchase_resale_usd(gpu: GPU, machine_usd: float, resale_fraction: float, months: float,
-                        used_decline_per_month: float) -> tuple[float, str | None]:
+                        used_decline_per_month: float, selling_fee_fraction: float = 0.0) -> tuple[float, str | None]:
     """Resale value of a bought machine at the end of its amortization period [USD] and, for a used card, the
     sentence that derives it (None for a new one).
 
@@ -122,16 +122,18 @@ def purchase_resale_usd(gpu: GPU, machine_usd: float, resale_fraction: float, mo
     at the used-price decline an owned card's holding cost charges (profiles/defaults.yaml
     ``used_price_decline_per_month``), compounded: ``card x (1 - decline)^months``; the rest of the machine is bought
     new and keeps ``resale_fraction``. Applying resale_fraction (new -> used) to a used price would count the drop from
-    new to used twice."""
+    new to used twice. The card part is what the seller receives: less ``selling_fee_fraction`` (resale_fraction
+    already allows for selling costs)."""
     cond, _, card_usd = card_condition(gpu)
     if cond != "used":
         return machine_usd * resale_fraction, None
     card_usd = min(card_usd, machine_usd)
-    kept = (1.0 - used_decline_per_month) ** months
+    kept = (1.0 - used_decline_per_month) ** months * (1.0 - selling_fee_fraction)
     resale = card_usd * kept + (machine_usd - card_usd) * resale_fraction
+    fee = f" x (1 - {selling_fee_fraction:.2%} selling fee)" if selling_fee_fraction else ""
     return resale, (f"resale {_usd(resale)}: the used card's {_usd(card_usd)} x (1 - {used_decline_per_month:.1%}"
-                    f"/month)^{months:g} months = {_usd(card_usd * kept)} (the used-price decline an owned card is "
-                    f"charged) + the rest of the machine {_usd(machine_usd - card_usd)} x {resale_fraction:.0%}")
+                    f"/month)^{months:g} months{fee} = {_usd(card_usd * kept)} (the used-price decline an owned card "
+                    f"is charged) + the rest of the machine {_usd(machine_usd - card_usd)} x {resale_fraction:.0%}")
 
 
 def card_price(gpu: GPU) -> tuple[float, str] | None:

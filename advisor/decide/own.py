@@ -94,6 +94,11 @@ def holding_for(ctx: Context, gpu: GPU) -> Holding | str:
             return estimate
         resale, resale_text, as_of = estimate
 
+    if getattr(sc, "owned_card_resale_usd", None) is None:  # a market price: the seller receives it less the fee
+        fee, fee_text = _rate(ctx, "selling_fee_fraction")
+        if fee:
+            gross, resale = resale, tco.net_resale_usd(resale, fee)
+            resale_text = f"{_usd(gross)} ({resale_text}) less the {fee:.2%} selling fee ({fee_text})"
     decline, decline_text = _rate(ctx, "used_price_decline_per_month")
     capital, capital_text = _rate(ctx, "cost_of_capital_per_year")
     return Holding(resale, resale_text, decline, decline_text, capital, capital_text,
@@ -181,7 +186,8 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
         electricity = tco.electricity_usd_per_month(energy_j, ctx.volume, ctx.usd_per_kwh, retry)
         energy_text = (
             f"{busy_text} x {add_w:.0f} W above idle ({board_name} {est.board_power_watts:.0f} W - "
-            f"{gpu_idle_w:.0f} W {idle_name} idle + {rest_name} {rest_w:.0f} W - {rest_idle_w:.0f} W idle) = "
+            f"{gpu_idle_w:.0f} W{' machine' if whole else ''} idle + {rest_name} {rest_w:.0f} W - {rest_idle_w:.0f} W "
+            f"idle) = "
             f"{_kwh(energy_j * ctx.volume * ctx.attempts / tco.JOULES_PER_KWH)} at {_usd(ctx.usd_per_kwh)}/kWh = "
             f"{_usd(electricity)}/month")
     else:
@@ -240,7 +246,8 @@ def _self_host_option(ctx: Context, pipe: Pipeline, gpu: GPU, est: PerfEstimate,
             f" + {_usd(host.upgrade_usd)} for {host.upgrade_ram_gb:g} GB more RAM" if host.upgrade_usd else "")
         # a discontinued card is bought used: its part keeps falling at the used-price decline (advisor.decide.market)
         resale_usd, used_resale_text = market.purchase_resale_usd(
-            gpu, price, ctx.resale_fraction, ctx.amortization_months, _rate(ctx, "used_price_decline_per_month")[0])
+            gpu, price, ctx.resale_fraction, ctx.amortization_months, _rate(ctx, "used_price_decline_per_month")[0],
+            _rate(ctx, "selling_fee_fraction")[0])
         amortization = units * tco.hardware_amortization_usd_per_month(price, resale_usd, ctx.amortization_months)
         # the money in a bought machine forgoes the same return as the resale value of an owned card
         rate, rate_text = _rate(ctx, "cost_of_capital_per_year")
