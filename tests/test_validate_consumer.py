@@ -81,6 +81,7 @@ SOURCE_FIGURES = {
     "rtx4060ti16-sdxl-fp16-832x1216-b4-comfyui-stablefast63": ("1.86s/it", lambda x: x),
     # the README table's 'Warm generation' column, followed by the peak-VRAM column: one whole txt2img call
     "rtx5060ti16-sdxl-fp16-1024-50steps-diffuser-r": ("20 s | 12.7 GB", lambda x: x),
+    "rtx5060ti16-flux2-klein-4b-fp8-1024-4steps-diffuser-r": ("13 s | 12.5 GB", lambda x: x),
 }
 
 
