@@ -87,17 +87,30 @@ def test_text_table_shows_the_groups(fast_report):
 
 
 def test_families_without_points_are_from_specs_only(catalog):
-    cal = T.load_calibration()
-    # no public or measured point exists for AMD RDNA 3, RDNA 4 or CDNA 3 cards in the calibration
-    assert {fam: cal.families[fam].points for fam in ("rdna3", "rdna4", "cdna3")} == {"rdna3": 0, "rdna4": 0,
-                                                                                      "cdna3": 0}
+    stored = T.load_calibration()
+    # a ROCm family with no measured point (as RDNA 3, RDNA 4 and CDNA 3 were before profiles/validation/public-amd.yaml)
+    fams = {f: (e.model_copy(update={"points": 0}) if f in ("rdna3", "rdna4", "cdna3") else e)
+            for f, e in stored.families.items()}
+    cal = stored.model_copy(update={"families": fams, "fit_points": [p for p in stored.fit_points
+                                                                     if "rx-7900" not in p]})
     for fam in ("rdna3", "rdna4", "cdna3"):
         assert T.family_tier(cal, fam) == "specs-only"
-    est = estimate(PerfRequest("flux-1-schnell", "rx-7900-xtx", offload="none"), catalog)
+    est = estimate(PerfRequest("flux-1-schnell", "rx-7900-xtx", offload="none"), catalog, calibration=cal)
     specs_only = cal.uncertainty.get("specs_only", 1.5 * cal.uncertainty.get("cold", 0.35))
     assert est.uncertainty == pytest.approx(specs_only)
     assert est.uncertainty > cal.uncertainty["cross_gpu"]  # wider than a family with points
     assert any(n.startswith("from specs only") for n in est.notes)
+
+
+def test_rocm_families_fitted_on_one_or_two_points_keep_the_wide_band(catalog):
+    cal = T.load_calibration()
+    # profiles/validation/public-amd.yaml: 2 fitted RDNA 3 points, 1 RDNA 4, 1 CDNA 3 (fewer than MIN_FAMILY_POINTS)
+    assert {f: cal.families[f].points for f in ("rdna3", "rdna4", "cdna3")} == {"rdna3": 2, "rdna4": 1, "cdna3": 1}
+    for fam in ("rdna3", "rdna4", "cdna3"):
+        assert T.family_tier(cal, fam) == "few-points"
+    est = estimate(PerfRequest("flux-1-schnell", "mi300x", offload="none"), catalog)
+    assert est.uncertainty == pytest.approx(cal.uncertainty["specs_only"]) and est.uncertainty > cal.uncertainty["cross_gpu"]
+    assert any(n.startswith("few measured runs: the cdna3 family is fitted on 1 point") for n in est.notes)
 
 
 def test_a_calibration_without_the_new_families_still_answers_for_them():

@@ -42,7 +42,9 @@ def api_options(ctx: Context) -> tuple[list[Option], list[Excluded]]:
                                                   sc.needs),
                             # an offer that prices input megapixels takes input images whatever the catalog says
                             rules.input_image_rule(pipe, sc.input_megapixels)
-                            if pipe is not None and api.input_mp_usd is None else None) if r]
+                            if pipe is not None and api.input_mp_usd is None else None,
+                            # an editing model's API edits an input image too: no answer to text-to-image work
+                            rules.edit_only_rule(pipe, sc.input_megapixels) if pipe is not None else None) if r]
         if api.max_mp is not None and ctx.megapixels > api.max_mp + 1e-9:
             hard.append(f"{api.provider} serves at most {api.max_mp:g} MP for {api.slug}; you asked for "
                         f"{ctx.megapixels:g} MP.")
