@@ -416,7 +416,8 @@ def test_pages_readable_at_820_and_1400_px(server, browser, width, path, heading
         # short name with the memory, not a cut "RTX 40..."
         # Streamlit's select box keeps the shown choice in its input's value
         gpu_box = page.get_by_test_id("stSelectbox").filter(has_text="GPU you own")
-        assert gpu_box.count() >= 1, f"no 'GPU you own' select on {path} at {width} px"
+        # a page still rerunning shows grey placeholders for its widgets: wait for the box (up to RENDER_TIMEOUT)
+        _ready(page, gpu_box.first, f"the 'GPU you own' select on {path} at {width} px")
         shown = gpu_box.first.locator("input").first
         assert shown.get_attribute("value") == "RTX 4090 · 24 GiB", shown.get_attribute("value")
         assert shown.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the card's name is cut in its box"

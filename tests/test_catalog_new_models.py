@@ -130,3 +130,20 @@ def test_a_commercial_edit_workload_prices_kontext_through_its_apis(cat):
         # that list price is the attempts per kept image, the same for all four and at least 1
         assert r.variable_usd_per_image / 0.025 == pytest.approx(apis[0].variable_usd_per_image / 0.025)
         assert r.variable_usd_per_image >= 0.025 and r.license_fee_known
+
+
+def test_api_rows_say_when_commercial_use_is_not_verified(cat):
+    """An API offer whose commercial terms the catalog has not checked (commercial_use: null) is not labelled as
+    allowing commercial use; one the catalog checked (commercial_use: true) is."""
+    from advisor.cost.scenario import Scenario
+    from advisor.decide import recommend
+
+    res = recommend(Scenario(volume_images_per_month=2_000, input_megapixels=1.0), cat)
+    by_id = {o.id: o for o in res.options}
+    unverified = [s for s, a in cat.apis.items() if a.pipeline == "flux-1-kontext-dev" and a.commercial_use is None]
+    verified = [s for s, a in cat.apis.items() if a.pipeline == "flux-1-kontext-dev" and a.commercial_use]
+    assert unverified and verified
+    for s in unverified:
+        assert by_id[f"api:{s}"].license.endswith("commercial use of outputs not verified in the catalog"), s
+    for s in verified:
+        assert by_id[f"api:{s}"].license.endswith("commercial use of outputs allowed"), s

@@ -171,8 +171,11 @@ def annotate(ctx: "Context", options: list["Option"]) -> None:
             o.gpu_seconds_per_kept_image = o.seconds_per_image * attempts
         pipe = _pipeline_of(ctx, o)
         if o.deployment == "api":
-            o.license = (f"{o.provider} API terms: commercial use of outputs allowed" if sc.commercial
-                         else f"{o.provider} API terms")
+            offer = ctx.catalog.apis.get(o.id.partition(":")[2]) if o.id.startswith("api:") else None
+            verified = offer is None or offer.commercial_use is not None  # an offer the catalog has not checked
+            o.license = (f"{o.provider} API terms: commercial use of outputs allowed" if sc.commercial and verified
+                         else f"{o.provider} API terms: commercial use of outputs not verified in the catalog"
+                         if sc.commercial else f"{o.provider} API terms")
             continue
         if pipe is None:
             continue
