@@ -139,6 +139,13 @@ def first_answer(page, path: str = "") -> None:
     page.locator(sel).or_(exc).first.wait_for(state="visible", timeout=TIMEOUT_MS)
 
 
+def open_answered(page, url: str, path: str) -> None:
+    """Go to ``path`` and wait until its first answer has rendered and the page is idle."""
+    page.goto(f"{url}/{path}", wait_until="domcontentloaded")
+    first_answer(page)
+    idle(page)
+
+
 def pick(page, label: str, text: str) -> None:
     """Choose ``text`` in the select box labelled ``label`` (typed to filter the list, then the option clicked)."""
     box = page.get_by_label(label, exact=True)
@@ -331,9 +338,7 @@ def studio_tour(browser, url: str, only: set[str] | None) -> dict:
             page = ctx.new_page()
             page.set_default_timeout(TIMEOUT_MS)
             try:
-                page.goto(f"{url}/{name}", wait_until="domcontentloaded")
-                first_answer(page)
-                idle(page)
+                open_answered(page, url, name)
                 set_form(page, name, values)
                 seconds = submit(page, BUTTON[name])
                 seen = shoot(page, studio, name)
@@ -361,9 +366,7 @@ def calibration_tour(browser, url: str) -> dict:
     try:
         before = {}
         for name in ("compare", "recommend"):
-            page.goto(f"{url}/{name}", wait_until="domcontentloaded")
-            first_answer(page)
-            idle(page)
+            open_answered(page, url, name)
             before[name] = page_facts(page)
         page.goto(f"{url}/profiles", wait_until="domcontentloaded")
         page.get_by_role("heading", name="Measured profiles").wait_for()
@@ -410,9 +413,7 @@ def simulator_tour(browser, url: str) -> dict:
         page = ctx.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         try:
-            page.goto(f"{url}/simulator", wait_until="domcontentloaded")
-            first_answer(page)
-            idle(page)
+            open_answered(page, url, "simulator")
             pick(page, "Pipeline", v["pipeline"])
             pick(page, "GPU", v["gpu"])
             for o in v["opts"]:
@@ -453,9 +454,7 @@ def exports_tour(browser, url: str) -> dict:
     page = ctx.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     try:
-        page.goto(f"{url}/recommend", wait_until="domcontentloaded")
-        first_answer(page)
-        idle(page)
+        open_answered(page, url, "recommend")
         set_form(page, "recommend", {"gpu": "RTX 3060 12GB", "volume": 1234, "needs": "chinese-text"})
         submit(page, "Recommend")
         answer_a = page_facts(page)["success"]
@@ -506,9 +505,7 @@ def exports_tour(browser, url: str) -> dict:
                                 "selects": f2["selects"][:6]}
             ctx2.close()
         # Turnaround: the chart export needs the render box ticked first
-        page.goto(f"{url}/turnaround", wait_until="domcontentloaded")
-        first_answer(page)
-        idle(page)
+        open_answered(page, url, "turnaround")
         page.get_by_text("Render the chart for download").click()
         time.sleep(1)
         idle(page)

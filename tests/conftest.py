@@ -64,3 +64,19 @@ def validation_report(tmp_path_factory: pytest.TempPathFactory) -> dict:
         return doc["report"]
     path = V.write_report(tmp_path_factory.mktemp("validation") / "report.yaml")
     return V.stored_report(path)["report"]
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    """The repository's catalog (profiles/), loaded once per session; tests that change it build their own."""
+    from advisor.catalog import load_catalog
+
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def cal():
+    """The stored calibration (profiles/calibration.yaml), loaded once per session."""
+    from advisor.perf import timing as T
+
+    return T.load_calibration()

@@ -24,7 +24,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from advisor.catalog import load_catalog
 from advisor.catalog.architecture import load_architecture
 from advisor.cli import app
 from advisor.cost.scenario import Scenario, with_studio_people_defaults
@@ -41,14 +40,6 @@ runner = CliRunner()
 REL = 1e-9  # floating-point reordering only
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def cal():
-    return T.load_calibration()
 
 
 def _plan(catalog, gpu, names):

@@ -15,7 +15,6 @@ from dataclasses import replace
 import pytest
 from scipy.optimize import brentq, minimize_scalar
 
-from advisor.catalog import load_catalog
 from advisor.catalog.architecture import load_architecture
 from advisor.catalog.yaml_reader import read_yaml_file
 from advisor.fit import calibrate as C
@@ -23,19 +22,10 @@ from advisor.fit.validate.points import stack_of
 from advisor.perf import PerfRequest, estimate
 from advisor.perf import _engine as E
 from advisor.perf import optimizations as O
-from advisor.perf import timing as T
 
 STACKS_PATH = C.PUBLIC_PATH.parent / "public-stacks.yaml"
 
 
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
-
-
-@pytest.fixture(scope="module")
-def cal():
-    return T.load_calibration()
 
 
 def _step(catalog, cal, pipeline, gpu, precision, steps, evals, names):
@@ -153,7 +143,3 @@ def test_every_stack_point_is_sourced_dated_held_out_and_roofline_checked(catalo
         if p.stack.split()[0] in ("sglang-diffusion", "tensorrt"):
             assert p.stack.split()[0] in p.optimizations, p.id
 
-
-def test_stack_points_ids_are_unique_across_public_files():
-    ids = [p.id for p in C.load_points() if p.kind == "public"]
-    assert len(ids) == len(set(ids))

@@ -8,7 +8,7 @@ import statistics
 import pytest
 import yaml
 
-from advisor.catalog import PROFILES_DIR, load_catalog
+from advisor.catalog import PROFILES_DIR
 from advisor.errors import CatalogError
 from advisor.fit import calibrate as C
 from advisor.fit import validate as V
@@ -16,10 +16,6 @@ from advisor.perf import PerfRequest, estimate
 from advisor.perf import optimizations as O
 from advisor.perf import timing as T
 
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
 
 
 @pytest.mark.parametrize("slug, expected", [

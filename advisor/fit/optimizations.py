@@ -143,33 +143,24 @@ def predicted_speedup(p: OptimizationPoint, catalog: Catalog, cal=None) -> float
 
 def floor_seconds(p: OptimizationPoint, catalog: Catalog, optimizations: tuple[str, ...] | None = None) -> float:
     """Physical floor of the point's configuration with ``optimizations`` (default: the point's) at 100% of the
-    datasheet peaks [s] (module docstring)."""
+    datasheet peaks [s]: :func:`advisor.perf.floor.floor_stages_for` of the plan, the denoiser's part times the
+    share of evaluations a step cache still runs."""
     from advisor.catalog.architecture import load_architecture
     from advisor.perf import _engine as E
+    from advisor.perf import floor as FL
     from advisor.perf import optimizations as O
-    from advisor.perf import timing as T
 
     cat = catalog_for(p, catalog)
-    opts = O.resolve(p.optimizations if optimizations is None else optimizations, p.gpu, cat.optimizations)
-    plan = O.plan_for(opts)
+    plan = O.plan_for(O.resolve(p.optimizations if optimizations is None else optimizations, p.gpu,
+                                cat.optimizations))
     pipe = cat.pipeline(p.pipeline)
     spec = load_architecture(pipe.slug)
-    evals = E.resolve_evals(pipe, p.guidance)
-    w_base = E.workload(spec, p.width, p.height, p.steps, evals, 1, "bf16")
-    w_opt = E.workload(spec, p.width, p.height, p.steps, evals, 1, plan.weight_format or "bf16")
-    sheet = T.device_rates(p.gpu, "bf16", achievable=False)
-    fastest = max(sheet.matmul_flops_per_s, sheet.attention_flops_per_s)
-    if plan.matmul_tensor_key is not None:
-        fastest = max(fastest, p.gpu.tensor_tflops[plan.matmul_tensor_key].value * 1e12 * plan.matmul_rate_multiplier
-                      * T.boost_over_sheet(p.gpu))
-    c = w_opt.eval_cost
-    fwd = max(c.total_flops / fastest, c.weight_bytes / sheet.memory_bytes_per_s)
-    frac = O.evaluated_fraction(plan.evals_skipped_fraction, plan.skipped_eval_runs_first_block,
-                                E.transformer_layers(spec.transformer))
+    fl = FL.floor_stages_for(spec, p.gpu, "bf16", p.width, p.height, E.resolve_evals(pipe, p.guidance), plan)
+    fwd = fl["forward"] * O.evaluated_fraction(plan.evals_skipped_fraction, plan.skipped_eval_runs_first_block,
+                                               E.transformer_layers(spec.transformer))
     if p.timed == "transformer_step":
-        return fwd * frac
-    fl = E.floor_stages(w_base, p.gpu, "bf16")
-    return fl["text_encoder"] + fwd * frac * p.steps + fl["vae_decode"]
+        return fwd
+    return fl["text_encoder"] + fwd * p.steps + fl["vae_decode"]
 
 
 def roofline_check(p: OptimizationPoint, catalog: Catalog) -> str:

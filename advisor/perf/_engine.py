@@ -37,17 +37,14 @@ PCIE_EFFICIENCY = {"model": 0.5, "group": 0.40, "sequential": 0.35}
 DISK_GB_PER_S = 2.0  # safetensors load from NVMe for a cold start [GB/s] (estimate)
 COLD_FIXED_SECONDS = 5.0  # import diffusers + build the pipeline objects [s] (estimate)
 OFFLOAD_ORDER = ("none", "model", "group", "sequential")
-#: diffusers pipelines whose guidance runs the conditional and the unconditional forward as two transformer calls
-#: (the one list in :data:`advisor.perf.memory.SEPARATE_CFG_FORWARD_PIPELINES`, with the diffusers code it rests on);
-#: under group or sequential offload every call streams the denoiser's weights over PCIe again
-SEPARATE_GUIDANCE_CALL_PIPELINES = M.SEPARATE_CFG_FORWARD_PIPELINES
 
 
 def weight_streams_per_step(spec: ArchitectureSpec, evals_per_step: int) -> int:
     """Denoiser calls per scheduler step, each of which streams the offloaded weights once [count]:
     ``evals_per_step`` for a pipeline that calls the transformer once per guidance branch
-    (:data:`SEPARATE_GUIDANCE_CALL_PIPELINES`), else 1 (the branches are batched into one call)."""
-    return max(1, evals_per_step) if spec.pipeline_class in SEPARATE_GUIDANCE_CALL_PIPELINES else 1
+    (:data:`advisor.perf.memory.SEPARATE_CFG_FORWARD_PIPELINES`), else 1 (the branches are batched into one call).
+    Under group or sequential offload every call streams the denoiser's weights over PCIe again."""
+    return max(1, evals_per_step) if spec.pipeline_class in M.SEPARATE_CFG_FORWARD_PIPELINES else 1
 
 
 def cpu_device(cal: T.Calibration | None = None) -> GPU:
@@ -236,27 +233,37 @@ def vram_for(w: Workload, width: int, height: int, precision: str, strategy: str
 
 
 def transfer_seconds(w: Workload, gpu: GPU, precision: str, strategy: str, plan: StagePlan) -> float:
-    """Host->device copy time per call (batch) not hidden behind compute [s].
-
-    Group and sequential offload stream the denoiser's weights once per transformer call: ``steps x``
-    :func:`weight_streams_per_step` calls. Group offload prefetches on a side stream, so each call's copy hides
-    behind that call's compute (``plan.eval_time`` covers every guidance branch of a step, split evenly over the
-    calls); sequential offload does not overlap."""
+    """Host->device copy time per call (batch) not hidden behind compute [s]: :func:`offload_copy_seconds` of the
+    workload's weights, ``steps x`` :func:`weight_streams_per_step` denoiser calls hiding behind ``plan.eval_time``."""
     if strategy == "none" or gpu.architecture == "cpu":
         return 0.0
-    mods = M.module_weight_gib(w.spec, precision, _precisions(precision))
+    return offload_copy_seconds(M.module_weight_gib(w.spec, precision, _precisions(precision)),
+                                w.spec.transformer.module, gpu, strategy, w.steps,
+                                weight_streams_per_step(w.spec, w.evals_per_step), plan.eval_time.seconds)
+
+
+def offload_copy_seconds(module_gib: dict[str, float], denoiser_module: str, gpu: GPU, strategy: str, steps: int,
+                         calls_per_step: int, step_compute_seconds: float) -> float:
+    """Copy time of an offload strategy not hidden behind compute [s], from the modules' weights [GiB].
+
+    Model offload moves every module once per call. Group and sequential offload move the other modules once and
+    stream the denoiser's weights once per transformer call (``steps x calls_per_step`` calls); group offload
+    prefetches on a side stream, so each call's copy hides behind its share of the step's compute
+    (``step_compute_seconds / calls_per_step``); sequential offload does not overlap. Link rate: the GPU's PCIe
+    rate x :data:`PCIE_EFFICIENCY` of the strategy."""
+    if strategy == "none" or gpu.architecture == "cpu":
+        return 0.0
     pcie = gpu.pcie_gb_per_s * 1e9 * PCIE_EFFICIENCY[strategy]
-    all_bytes = sum(mods.values()) * M.GIB
-    tr_bytes = mods.get(w.spec.transformer.module, 0.0) * M.GIB
-    calls_per_step = weight_streams_per_step(w.spec, w.evals_per_step)
-    calls = w.steps * calls_per_step
+    all_bytes = sum(module_gib.values()) * M.GIB
+    tr_bytes = module_gib.get(denoiser_module, 0.0) * M.GIB
     if strategy == "model":
         return all_bytes / pcie
     other = (all_bytes - tr_bytes) / pcie
     per_call = tr_bytes / pcie
-    if strategy == "group":  # prefetch on a side stream overlaps the copy with compute
-        return other + max(0.0, per_call - plan.eval_time.seconds / calls_per_step) * calls
-    return other + per_call * calls  # sequential: no overlap
+    calls = steps * calls_per_step
+    if strategy == "group":
+        return other + max(0.0, per_call - step_compute_seconds / calls_per_step) * calls
+    return other + per_call * calls
 
 
 def simulate(req, catalog: Catalog, cal: T.Calibration | None = None):

@@ -441,26 +441,15 @@ def simulate_optimized(req, catalog: Catalog, cal=None):
 
 def _transfer_seconds(spec, gpu: GPU, wprec: str, precisions: dict, strategy: str, sp, steps: int,
                       calls_per_step: int) -> float:
-    """Host->device copy time per call not hidden behind compute [s] (:func:`advisor.perf._engine.transfer_seconds`
-    with the denoiser at the optimization's weight format: ``calls_per_step`` transformer calls per step, each
-    streaming the weights once and hiding behind its share of the step's compute)."""
+    """Host->device copy time per call not hidden behind compute [s]
+    (:func:`advisor.perf._engine.offload_copy_seconds` with the denoiser at the optimization's weight format)."""
     from advisor.perf import _engine as E
     from advisor.perf import memory as M
 
     if strategy == "none" or gpu.architecture == "cpu":
         return 0.0
-    mods = M.module_weight_gib(spec, wprec, precisions)
-    pcie = gpu.pcie_gb_per_s * 1e9 * E.PCIE_EFFICIENCY[strategy]
-    all_bytes = sum(mods.values()) * M.GIB
-    tr_bytes = mods.get(spec.transformer.module, 0.0) * M.GIB
-    if strategy == "model":
-        return all_bytes / pcie
-    other = (all_bytes - tr_bytes) / pcie
-    per_call = tr_bytes / pcie
-    calls = steps * calls_per_step
-    if strategy == "group":
-        return other + max(0.0, per_call - sp.eval_time.seconds / calls_per_step) * calls
-    return other + per_call * calls
+    return E.offload_copy_seconds(M.module_weight_gib(spec, wprec, precisions), spec.transformer.module, gpu,
+                                  strategy, steps, calls_per_step, sp.eval_time.seconds)
 
 
 def speedup_summary(applied: tuple[AppliedFactor, ...]) -> str:
