@@ -20,10 +20,6 @@ REQUIRED = ("id", "pipeline", "precision", "width", "height", "steps", "guidance
             "stack", "source", "as_of", "roofline_check", "use_for_fit")
 
 
-def test_every_public_file_is_read():
-    assert sorted(PATHS) == sorted(C.PUBLIC_PATH.parent.glob("public*.yaml"))
-
-
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.name)
 def test_every_entry_carries_settings_provenance_and_flags(path):
     today = dt.date.today()
