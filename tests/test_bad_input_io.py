@@ -647,3 +647,18 @@ def test_file_modes_helpers_never_touch_the_umask(tmp_path):
     assert _umask_from_proc() == umask
     assert stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask
     assert stat.S_IMODE((tmp_path / "a").stat().st_mode) == 0o777 & ~umask
+
+
+def test_calibrate_write_report_without_out_is_one_line_and_writes_nothing():
+    """The report belongs to the calibration written: --write-report alone is refused before any fit runs."""
+    from typer.testing import CliRunner
+
+    from advisor.cli import app
+    from advisor.fit import validate as V
+
+    before = V.REPORT_PATH.read_bytes()
+    r = CliRunner().invoke(app, ["calibrate", "--write-report"])
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    lines = [x for x in r.output.strip().splitlines() if x.strip()]
+    assert len(lines) == 1 and "--write-report" in lines[0] and "--out" in lines[0], r.output
+    assert V.REPORT_PATH.read_bytes() == before

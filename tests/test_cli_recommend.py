@@ -328,6 +328,7 @@ def test_people_time_flag_overrides_one_part():
     (["--people-time", "nobody=1"], "--people-time"),
     (["--holding", "used_price_decline_per_month=1.5"], "used_price_decline_per_month"),
     (["--holding", "cost_of_capital_per_year=-0.1"], "cost_of_capital_per_year"),
+    (["--holding", "selling_fee_fraction=1.5"], "selling_fee_fraction"),
     (["--owned-card-view", "both"], "--owned-card-view"),
 ])
 def test_economics_flags_bad_input_one_line(args, field):
